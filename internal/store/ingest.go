@@ -1,0 +1,494 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+// PageResult counts what committing one page changed.
+type PageResult struct {
+	Records          int `json:"records"`
+	CustomersCreated int `json:"customers_created"`
+	CustomersUpdated int `json:"customers_updated"`
+	Contacts         int `json:"contacts"`
+	Signals          int `json:"signals"` // new observations (history rows written)
+	// Unmatched counts contacts and signals whose customer is known only by an external id no
+	// source has introduced yet; they are dropped (a later sync of the owning source fixes it).
+	Unmatched int                  `json:"unmatched"`
+	Problems  []connectors.Problem `json:"problems,omitempty"`
+}
+
+// bulkThreshold is the page size from which Postgres signal writes go through COPY; below it the
+// fixed cost of the temp table outweighs the gain.
+const bulkThreshold = 256
+
+// CommitPage writes one connector page — customers, contacts, signal observations — and the
+// cursor to resume from, in one transaction, and adds the page to the run's counters. Re-running
+// the same page changes nothing.
+//
+// Identity: a record names its customer by the source's external id and/or web domain. A known
+// (source, external id) wins; then the normalised domain; otherwise a new customer is created
+// when a domain is known. A customer is never created twice for one domain.
+func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, page connectors.Page) (PageResult, error) {
+	var res PageResult
+	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		res = PageResult{Records: page.Records(), Problems: page.Problems}
+		ing := &ingest{s: s, tx: tx, now: now, source: connector, res: &res,
+			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}}
+		if err := ing.resolve(ctx, page); err != nil {
+			return fmt.Errorf("resolve customers: %w", err)
+		}
+		if err := ing.customers(ctx, page.Customers); err != nil {
+			return err
+		}
+		if err := ing.contacts(ctx, page.Contacts); err != nil {
+			return err
+		}
+		if err := ing.signals(ctx, page.Signals); err != nil {
+			return err
+		}
+		if page.Cursor != "" {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE sync_state SET cursor = ? WHERE connector = ?`), page.Cursor, connector); err != nil {
+				return fmt.Errorf("save cursor: %w", err)
+			}
+		}
+		if runID != 0 {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET pages = pages + 1, records = records + ?, problems = problems + ? WHERE id = ?`),
+				res.Records, len(res.Problems), runID); err != nil {
+				return fmt.Errorf("count page: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return PageResult{}, fmt.Errorf("commit page from %s: %w", connector, err)
+	}
+	return res, nil
+}
+
+type customerRow struct {
+	ID         string
+	Name       string
+	Domain     string
+	Owner      string
+	Attributes map[string]string
+	isNew      bool
+	dirty      bool
+}
+
+// ingest holds one page's identity maps while it is written.
+type ingest struct {
+	s        *Store
+	tx       *sqlx.Tx
+	now      time.Time
+	source   string
+	res      *PageResult
+	byExt    map[string]string // external id (this source) -> customer id
+	byDomain map[string]string // normalised domain -> customer id
+	rows     map[string]*customerRow
+	created  map[string]bool // customers this page created (not counted as updated)
+}
+
+// resolve loads, in a few batched queries, every identity and domain the page mentions.
+func (in *ingest) resolve(ctx context.Context, page connectors.Page) error {
+	exts, domains := map[string]bool{}, map[string]bool{}
+	add := func(r connectors.Ref) {
+		if r.ExternalID != "" {
+			exts[r.ExternalID] = true
+		}
+		if d := connectors.NormalizeDomain(r.Domain); d != "" {
+			domains[d] = true
+		}
+	}
+	for _, c := range page.Customers {
+		add(c.Ref)
+	}
+	for _, c := range page.Contacts {
+		add(c.Customer)
+	}
+	for _, sg := range page.Signals {
+		add(sg.Customer)
+	}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(exts)), 500) {
+		q, args, err := sqlx.In(`SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?)`, in.source, chunk)
+		if err != nil {
+			return err
+		}
+		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var ext, id string
+			if err := rows.Scan(&ext, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			in.byExt[ext] = id
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(domains)), 500) {
+		q, args, err := sqlx.In(`SELECT id, domain FROM customers WHERE domain IN (?)`, chunk)
+		if err != nil {
+			return err
+		}
+		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, d string
+			if err := rows.Scan(&id, &d); err != nil {
+				rows.Close()
+				return err
+			}
+			in.byDomain[d] = id
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookup finds the customer a reference names, or "".
+func (in *ingest) lookup(r connectors.Ref) string {
+	if id, ok := in.byExt[r.ExternalID]; ok && r.ExternalID != "" {
+		return id
+	}
+	if d := connectors.NormalizeDomain(r.Domain); d != "" {
+		return in.byDomain[d]
+	}
+	return ""
+}
+
+// row returns the current row of customer id, loading it once per page.
+func (in *ingest) row(ctx context.Context, id string) (*customerRow, error) {
+	if r, ok := in.rows[id]; ok {
+		return r, nil
+	}
+	var (
+		r     = &customerRow{ID: id}
+		dom   *string
+		attrs []byte
+	)
+	err := in.tx.QueryRowContext(ctx, in.s.rebind(`SELECT name, domain, owner, attributes FROM customers WHERE id = ?`), id).
+		Scan(&r.Name, &dom, &r.Owner, &attrs)
+	if err != nil {
+		return nil, fmt.Errorf("load customer %s: %w", id, err)
+	}
+	if dom != nil {
+		r.Domain = *dom
+	}
+	if err := json.Unmarshal(attrs, &r.Attributes); err != nil {
+		return nil, fmt.Errorf("customer %s attributes: %w", id, err)
+	}
+	in.rows[id] = r
+	return r, nil
+}
+
+// ensure resolves r to a customer id, creating a bare customer when r has a domain nobody has
+// claimed yet, and records the source identity. It returns "" when r cannot be placed.
+func (in *ingest) ensure(ctx context.Context, r connectors.Ref) (string, error) {
+	id := in.lookup(r)
+	domain := connectors.NormalizeDomain(r.Domain)
+	if id == "" {
+		if domain == "" {
+			return "", nil
+		}
+		id = customerID("domain:" + domain)
+		in.rows[id] = &customerRow{ID: id, Domain: domain, Attributes: map[string]string{}, isNew: true, dirty: true}
+		in.byDomain[domain] = id
+		in.created[id] = true
+		in.res.CustomersCreated++
+	}
+	if r.ExternalID != "" {
+		if _, known := in.byExt[r.ExternalID]; !known {
+			// The customer row must exist before its identity references it.
+			if err := in.flush(ctx, id); err != nil {
+				return "", err
+			}
+			if _, err := in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customer_identities (source, external_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+				in.source, r.ExternalID, id); err != nil {
+				return "", fmt.Errorf("record identity %s/%s: %w", in.source, r.ExternalID, err)
+			}
+			in.byExt[r.ExternalID] = id
+		}
+	}
+	return id, nil
+}
+
+func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) error {
+	for _, c := range recs {
+		id := in.lookup(c.Ref)
+		if id == "" && connectors.NormalizeDomain(c.Domain) == "" {
+			if c.ExternalID == "" {
+				in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "customer record without domain or external id skipped"})
+				continue
+			}
+			// Known to this source only by its id: create it under that identity.
+			id = customerID("ext:" + in.source + ":" + c.ExternalID)
+			in.rows[id] = &customerRow{ID: id, Attributes: map[string]string{}, isNew: true, dirty: true}
+			in.res.CustomersCreated++
+			in.created[id] = true
+			in.byExt[c.ExternalID] = id
+			if err := in.flush(ctx, id); err != nil {
+				return err
+			}
+			if _, err := in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customer_identities (source, external_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+				in.source, c.ExternalID, id); err != nil {
+				return fmt.Errorf("record identity %s/%s: %w", in.source, c.ExternalID, err)
+			}
+		} else {
+			var err error
+			if id, err = in.ensure(ctx, c.Ref); err != nil {
+				return err
+			}
+		}
+		row, err := in.row(ctx, id)
+		if err != nil {
+			return err
+		}
+		wasDirty := row.dirty
+		set := func(dst *string, v string) {
+			if v != "" && *dst != v {
+				*dst = v
+				row.dirty = true
+			}
+		}
+		set(&row.Name, c.Name)
+		set(&row.Owner, connectors.NormalizeEmail(c.Owner))
+		if d := connectors.NormalizeDomain(c.Domain); row.Domain == "" && d != "" {
+			if other, taken := in.byDomain[d]; !taken || other == id {
+				row.Domain, row.dirty = d, true
+				in.byDomain[d] = id
+			}
+		}
+		for k, v := range c.Attributes {
+			if v != "" && row.Attributes[k] != v {
+				if row.Attributes == nil {
+					row.Attributes = map[string]string{}
+				}
+				row.Attributes[k] = v
+				row.dirty = true
+			}
+		}
+		if row.dirty && !wasDirty && !in.created[id] {
+			in.res.CustomersUpdated++
+		}
+		if err := in.flush(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush writes a customer row if it changed.
+func (in *ingest) flush(ctx context.Context, id string) error {
+	row := in.rows[id]
+	if row == nil || !row.dirty {
+		return nil
+	}
+	attrs, err := json.Marshal(row.Attributes)
+	if err != nil {
+		return err
+	}
+	var dom any
+	if row.Domain != "" {
+		dom = row.Domain
+	}
+	if row.isNew {
+		_, err = in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customers (id, name, domain, owner, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			id, row.Name, dom, row.Owner, string(attrs), in.now, in.now)
+		row.isNew = false
+	} else {
+		_, err = in.tx.ExecContext(ctx, in.s.rebind(`UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at = ? WHERE id = ?`),
+			row.Name, dom, row.Owner, string(attrs), in.now, id)
+	}
+	if err != nil {
+		return fmt.Errorf("write customer %s: %w", id, err)
+	}
+	row.dirty = false
+	return nil
+}
+
+func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	// Empty fields keep what another source said; opt-outs are sticky (consent first: one source
+	// saying "opted out" is enough); champion likewise, until a CSM clears it.
+	stmt, err := in.tx.PreparexContext(ctx, in.s.rebind(`
+		INSERT INTO contacts (email, customer_id, name, role, champion, opted_out, source, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET
+			customer_id = excluded.customer_id,
+			name = CASE WHEN excluded.name = '' THEN contacts.name ELSE excluded.name END,
+			role = CASE WHEN excluded.role = '' THEN contacts.role ELSE excluded.role END,
+			champion = (contacts.champion OR excluded.champion),
+			opted_out = (contacts.opted_out OR excluded.opted_out),
+			source = excluded.source,
+			updated_at = excluded.updated_at
+		WHERE contacts.customer_id <> excluded.customer_id
+			OR (excluded.name <> '' AND contacts.name <> excluded.name)
+			OR (excluded.role <> '' AND contacts.role <> excluded.role)
+			OR (excluded.champion AND NOT contacts.champion)
+			OR (excluded.opted_out AND NOT contacts.opted_out)`))
+	if err != nil {
+		return fmt.Errorf("prepare contact upsert: %w", err)
+	}
+	defer stmt.Close()
+	for _, c := range recs {
+		email := connectors.NormalizeEmail(c.Email)
+		if email == "" {
+			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "contact without email skipped"})
+			continue
+		}
+		id, err := in.ensure(ctx, c.Customer)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			in.res.Unmatched++
+			continue
+		}
+		if err := in.flush(ctx, id); err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, email, id, c.Name, c.Role, c.Champion, c.OptedOut, in.source, in.now); err != nil {
+			return fmt.Errorf("write contact %s: %w", email, err)
+		}
+		in.res.Contacts++
+	}
+	return nil
+}
+
+type signalRow struct {
+	customerID string
+	name       string
+	value      float64
+	observedAt time.Time
+}
+
+func (in *ingest) signals(ctx context.Context, recs []connectors.Signal) error {
+	rows := make([]signalRow, 0, len(recs))
+	for _, sg := range recs {
+		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
+			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
+				Message: fmt.Sprintf("signal %q for %s skipped: needs a name, a finite value and an observation time", sg.Name, sg.Customer)})
+			continue
+		}
+		id, err := in.ensure(ctx, sg.Customer)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			in.res.Unmatched++
+			continue
+		}
+		if err := in.flush(ctx, id); err != nil {
+			return err
+		}
+		rows = append(rows, signalRow{id, sg.Name, sg.Value, sg.ObservedAt.UTC()})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	var (
+		n   int64
+		err error
+	)
+	if in.s.dialect == Postgres && len(rows) >= bulkThreshold {
+		n, err = in.signalsCopy(ctx, rows)
+	} else {
+		n, err = in.signalsPrepared(ctx, rows)
+	}
+	if err != nil {
+		return fmt.Errorf("write signals: %w", err)
+	}
+	in.res.Signals += int(n)
+	return nil
+}
+
+const upsertLatest = `
+	ON CONFLICT (customer_id, name, source) DO UPDATE SET value = excluded.value, observed_at = excluded.observed_at
+	WHERE excluded.observed_at > signals.observed_at`
+
+func (in *ingest) signalsPrepared(ctx context.Context, rows []signalRow) (int64, error) {
+	hist, err := in.tx.PrepareContext(ctx, in.s.rebind(`INSERT INTO signal_history (customer_id, name, source, observed_at, value, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
+	if err != nil {
+		return 0, err
+	}
+	defer hist.Close()
+	latest, err := in.tx.PrepareContext(ctx, in.s.rebind(`INSERT INTO signals (customer_id, name, source, value, observed_at) VALUES (?, ?, ?, ?, ?)`+upsertLatest))
+	if err != nil {
+		return 0, err
+	}
+	defer latest.Close()
+	var n int64
+	for _, r := range rows {
+		res, err := hist.ExecContext(ctx, r.customerID, r.name, in.source, r.observedAt, r.value, in.now)
+		if err != nil {
+			return n, err
+		}
+		k, _ := res.RowsAffected()
+		n += k
+		if _, err := latest.ExecContext(ctx, r.customerID, r.name, in.source, r.value, r.observedAt); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// signalsCopy streams rows into a temporary table with COPY and merges them with two set-based
+// statements: the Postgres fast path for bulk loads.
+func (in *ingest) signalsCopy(ctx context.Context, rows []signalRow) (int64, error) {
+	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming_signals
+		(customer_id TEXT, name TEXT, value DOUBLE PRECISION, observed_at TIMESTAMPTZ) ON COMMIT DELETE ROWS`); err != nil {
+		return 0, err
+	}
+	stmt, err := in.tx.PrepareContext(ctx, `COPY incoming_signals (customer_id, name, value, observed_at) FROM STDIN`)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r.customerID, r.name, r.value, r.observedAt); err != nil {
+			stmt.Close()
+			return 0, err
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		stmt.Close()
+		return 0, err
+	}
+	if err := stmt.Close(); err != nil {
+		return 0, err
+	}
+	res, err := in.tx.ExecContext(ctx, `INSERT INTO signal_history (customer_id, name, source, observed_at, value, recorded_at)
+		SELECT customer_id, name, $1, observed_at, value, $2 FROM incoming_signals ON CONFLICT DO NOTHING`, in.source, in.now)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	// DISTINCT ON keeps one row per key: ON CONFLICT DO UPDATE may not touch a row twice.
+	if _, err := in.tx.ExecContext(ctx, `INSERT INTO signals (customer_id, name, source, value, observed_at)
+		SELECT DISTINCT ON (customer_id, name) customer_id, name, $1, value, observed_at
+		FROM incoming_signals ORDER BY customer_id, name, observed_at DESC`+upsertLatest, in.source); err != nil {
+		return n, err
+	}
+	// ON COMMIT DELETE ROWS empties the table at commit; a rollback empties it too.
+	return n, nil
+}

@@ -1,0 +1,214 @@
+// Package store is Advocate's database: one API over Postgres (production; sqlx + lib/pq) and
+// embedded SQLite (the zero-setup default; modernc.org/sqlite, pure Go). All SQL lives in this
+// package. Every method owns its transaction, so a caller never sees half of a write.
+//
+// The two engines differ in three places, all handled here: placeholders (queries are written
+// with ? and rebound), bulk writes (COPY on Postgres, prepared statements in one transaction on
+// SQLite) and row locking (FOR UPDATE SKIP LOCKED on Postgres; SQLite has one writer).
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // Postgres driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // SQLite driver, pure Go
+
+	"github.com/advocate-hq/advocate/migrations"
+)
+
+func init() {
+	// sqlx does not know modernc's driver name; without this Rebind leaves ? alone, which is
+	// right for SQLite but makes the intent explicit (TOOLCHAIN.md).
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	db      *sqlx.DB
+	dialect Dialect
+	// Now is the clock; tests replace it. Each write transaction reads it once.
+	Now func() time.Time
+}
+
+// IsPostgresDSN reports whether dsn selects Postgres; anything else is an SQLite path or URI.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to the database dsn names. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if dsn == "" {
+		return nil, errors.New("open store: empty database DSN")
+	}
+	var (
+		db      *sqlx.DB
+		dialect Dialect
+		err     error
+	)
+	if IsPostgresDSN(dsn) {
+		dialect = Postgres
+		db, err = sqlx.Open("postgres", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(10)
+			db.SetMaxIdleConns(10)
+		}
+	} else {
+		dialect = SQLite
+		var full string
+		full, err = sqliteDSN(dsn)
+		if err == nil {
+			db, err = sqlx.Open("sqlite", full)
+		}
+		if err == nil {
+			// SQLite has one writer; a single connection avoids SQLITE_BUSY between our own
+			// goroutines, and WAL keeps readers in other processes unblocked.
+			db.SetMaxOpenConns(1)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s store at %s: %w", dialect, Redact(dsn), err)
+	}
+	return &Store{db: db, dialect: dialect, Now: time.Now}, nil
+}
+
+// sqliteDSN turns a path or file: URI into a modernc DSN with the pragmas Advocate relies on:
+// WAL, a busy timeout, foreign keys, and time values stored in SQLite's own format.
+func sqliteDSN(dsn string) (string, error) {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path != ":memory:" && path != "" {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", fmt.Errorf("create directory for %s: %w", path, err)
+			}
+		}
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("sqlite DSN %q: %w", dsn, err)
+	}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		name, _, _ := strings.Cut(p, "(")
+		present := false
+		for _, have := range q["_pragma"] {
+			if strings.HasPrefix(have, name) {
+				present = true
+			}
+		}
+		if !present {
+			q.Add("_pragma", p)
+		}
+	}
+	if q.Get("_time_format") == "" {
+		q.Set("_time_format", "sqlite")
+	}
+	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// Redact hides the password in a DSN so it can be logged.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// Dialect reports which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB exposes the handle for benchmarks and tests in other packages; production code goes
+// through Store methods.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Migrate applies every embedded migration not applied yet. It is idempotent, and safe to run
+// from several processes at once on Postgres (goose takes an advisory lock).
+func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
+	sub, err := fs.Sub(migrations.FS, string(s.dialect))
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	gd := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+		locker, err := lockerForPostgres()
+		if err != nil {
+			return 0, fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gd, s.db.DB, sub, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return len(results), fmt.Errorf("migrate %s: %w", s.dialect, err)
+	}
+	return len(results), nil
+}
+
+// withTx runs fn in a transaction and commits it, or rolls back on error.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx, s.Now().UTC()); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) rebind(q string) string { return s.db.Rebind(q) }
+
+// customerID derives a customer's id from the identity it was first seen by: stable across
+// runs and engines, so re-running a sync on an empty database yields the same ids, and bulk
+// loads need no round trip to learn them.
+func customerID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "c_" + hex.EncodeToString(sum[:8])
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}

@@ -1,0 +1,174 @@
+-- +goose Up
+-- Customers are accounts; id is derived from the first identity seen (see store.customerID).
+CREATE TABLE customers (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL DEFAULT '',
+    domain     TEXT UNIQUE,                    -- normalised web domain; NULL when unknown
+    owner      TEXT NOT NULL DEFAULT '',       -- CSM email
+    attributes JSONB NOT NULL DEFAULT '{}',
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+-- How each source names a customer, so later syncs map straight through.
+CREATE TABLE customer_identities (
+    source      TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    PRIMARY KEY (source, external_id)
+);
+CREATE INDEX customer_identities_customer ON customer_identities (customer_id);
+
+-- People at customers; merged across sources by email.
+CREATE TABLE contacts (
+    email       TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL DEFAULT '',
+    role        TEXT NOT NULL DEFAULT '',
+    champion    BOOLEAN NOT NULL DEFAULT FALSE,
+    opted_out   BOOLEAN NOT NULL DEFAULT FALSE,
+    source      TEXT NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX contacts_customer ON contacts (customer_id);
+
+-- Every observation ever made, append-only; the primary key makes re-syncs idempotent.
+CREATE TABLE signal_history (
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    value       DOUBLE PRECISION NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (customer_id, name, source, observed_at)
+);
+
+-- The newest observation per customer, signal and source; precedence between sources is
+-- applied when reading, so changing it in config needs no rewrite.
+CREATE TABLE signals (
+    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    value       DOUBLE PRECISION NOT NULL,
+    observed_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (customer_id, name, source)
+);
+
+CREATE TABLE sync_state (
+    connector            TEXT PRIMARY KEY,
+    cursor               TEXT NOT NULL DEFAULT '',
+    last_success_at      TIMESTAMPTZ,
+    last_error           TEXT NOT NULL DEFAULT '',
+    last_error_at        TIMESTAMPTZ,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_runs (
+    id          BIGSERIAL PRIMARY KEY,
+    connector   TEXT NOT NULL,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status      TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'ok', 'failed')),
+    pages       INTEGER NOT NULL DEFAULT 0,
+    records     INTEGER NOT NULL DEFAULT 0,
+    problems    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sync_runs_connector ON sync_runs (connector, id);
+
+CREATE TABLE score_runs (
+    id         BIGSERIAL PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    model_hash TEXT NOT NULL,
+    customers  INTEGER NOT NULL,
+    eligible   INTEGER NOT NULL
+);
+
+CREATE TABLE scores (
+    run_id        BIGINT NOT NULL REFERENCES score_runs (id) ON DELETE CASCADE,
+    customer_id   TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    rank          INTEGER NOT NULL,
+    score         DOUBLE PRECISION NOT NULL,
+    confidence    DOUBLE PRECISION NOT NULL,
+    eligible      BOOLEAN NOT NULL,
+    failed_gates  TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+    contributions TEXT NOT NULL DEFAULT '[]',  -- JSON array of {signal,value,present,points,...}
+    reasons       TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+    PRIMARY KEY (run_id, customer_id)
+);
+CREATE INDEX scores_customer ON scores (customer_id, run_id);
+
+CREATE TABLE shortlists (
+    id           BIGSERIAL PRIMARY KEY,
+    week         TEXT NOT NULL UNIQUE,         -- ISO week, e.g. 2026-W47
+    score_run_id BIGINT REFERENCES score_runs (id) ON DELETE SET NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    posted_at    TIMESTAMPTZ,
+    channel      TEXT NOT NULL DEFAULT '',
+    message_ts   TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE shortlist_entries (
+    shortlist_id  BIGINT NOT NULL REFERENCES shortlists (id) ON DELETE CASCADE,
+    customer_id   TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    rank          INTEGER NOT NULL,
+    score         DOUBLE PRECISION NOT NULL,
+    contact_email TEXT NOT NULL,
+    contact_name  TEXT NOT NULL DEFAULT '',
+    contact_role  TEXT NOT NULL DEFAULT '',
+    reasons       TEXT NOT NULL DEFAULT '[]',
+    caution       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (shortlist_id, customer_id)
+);
+
+-- Every decision a CSM made, newest last; the latest per customer is what counts.
+CREATE TABLE decisions (
+    id           BIGSERIAL PRIMARY KEY,
+    customer_id  TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL CHECK (kind IN ('approve', 'skip', 'snooze')),
+    decided_by   TEXT NOT NULL DEFAULT '',
+    decided_at   TIMESTAMPTZ NOT NULL,
+    until        TIMESTAMPTZ,
+    week         TEXT NOT NULL DEFAULT '',
+    via          TEXT NOT NULL DEFAULT 'cli'
+);
+CREATE INDEX decisions_customer ON decisions (customer_id, id);
+
+CREATE TABLE enrollments (
+    id            BIGSERIAL PRIMARY KEY,
+    customer_id   TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    contact_email TEXT NOT NULL,
+    sequence      TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'active',
+    created_at    TIMESTAMPTZ NOT NULL,
+    updated_at    TIMESTAMPTZ NOT NULL,
+    UNIQUE (customer_id, sequence)
+);
+
+-- An email is a row here before it is an SMTP conversation (pending -> sending -> sent).
+CREATE TABLE outbox (
+    id              BIGSERIAL PRIMARY KEY,
+    key             TEXT NOT NULL UNIQUE,      -- enrollment and step: created once
+    enrollment_id   BIGINT REFERENCES enrollments (id) ON DELETE CASCADE,
+    step            INTEGER NOT NULL DEFAULT 0,
+    to_addr         TEXT NOT NULL,
+    subject         TEXT NOT NULL DEFAULT '',
+    message_id      TEXT NOT NULL UNIQUE,
+    status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    due_at          TIMESTAMPTZ NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ,
+    last_error      TEXT NOT NULL DEFAULT '',
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+CREATE TABLE suppressions (
+    email      TEXT PRIMARY KEY,
+    reason     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- +goose Down
+-- Forward-only: Advocate never migrates down.
