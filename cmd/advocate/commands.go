@@ -1,0 +1,542 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/demo"
+	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/syncer"
+)
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func cmdInit(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("init")
+	force := fs.Bool("force", false, "overwrite an existing file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	path := a.resolvedConfigPath()
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if *force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s already exists; use --force to overwrite it", path)
+	}
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if _, err := f.Write(config.Starter()); err != nil {
+		f.Close()
+		return fmt.Errorf("init: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %s — edit the connectors, then run `advocate sync`\n", path)
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("migrate")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var cfg *config.Config
+	if a.dsn == "" { // the DSN may come from the config
+		var err error
+		if cfg, err = a.loadConfig(); err != nil {
+			return err
+		}
+	}
+	st, err := store.Open(ctx, a.databaseURL(cfg))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s database up to date (%d migrations applied)\n", st.Dialect(), n)
+	return nil
+}
+
+func cmdSync(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("sync")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	names, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	selected, err := syncer.Select(cfg.Connectors, names)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if len(selected) == 0 {
+		return errors.New("no connectors configured: add one under `connectors:` in " + a.resolvedConfigPath())
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s := &syncer.Syncer{Store: st, Log: a.log}
+	if a.isTerminal && !*asJSON {
+		s.Progress = func(r syncer.Result) {
+			fmt.Fprintf(a.stderr, "\r  %s: %d pages, %d records…", r.Connector, r.Pages, r.Records)
+		}
+	}
+	results, runErr := s.Run(ctx, selected)
+	if a.isTerminal && !*asJSON {
+		fmt.Fprint(a.stderr, "\r\033[K")
+	}
+	if *asJSON {
+		if err := writeJSON(a.stdout, struct {
+			Results []syncer.Result `json:"results"`
+		}{results}); err != nil {
+			return err
+		}
+		return runErr
+	}
+	printSyncResults(a.stdout, results)
+	return runErr
+}
+
+func printSyncResults(w io.Writer, results []syncer.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONNECTOR\tSTATUS\tPAGES\tRECORDS\tNEW CUSTOMERS\tNEW SIGNALS\tSKIPPED ROWS\tTIME")
+	for _, r := range results {
+		status := r.Status
+		if r.Failed() {
+			status = "FAILED"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Connector, status, r.Pages, r.Records, r.Created, r.Signals,
+			len(r.Problems), r.Duration.Round(time.Millisecond))
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.Failed() {
+			fmt.Fprintf(w, "\n%s failed: %s\n", r.Connector, r.Error)
+		}
+		if len(r.Problems) > 0 {
+			fmt.Fprintf(w, "\n%s skipped %d malformed rows:\n", r.Connector, len(r.Problems))
+			for i, p := range r.Problems {
+				if i == 20 {
+					fmt.Fprintf(w, "  … and %d more (see --json)\n", len(r.Problems)-20)
+					break
+				}
+				fmt.Fprintf(w, "  %s\n", p)
+			}
+		}
+		if r.Unmatched > 0 {
+			fmt.Fprintf(w, "\n%s: %d records named a customer no source has introduced yet; they were left out\n", r.Connector, r.Unmatched)
+		}
+	}
+}
+
+// scoreSummary is one line of `score --json`.
+type scoreSummary struct {
+	Rank        int      `json:"rank"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Domain      string   `json:"domain"`
+	Score       float64  `json:"score"`
+	Confidence  float64  `json:"confidence"`
+	Eligible    bool     `json:"eligible"`
+	FailedGates []string `json:"failed_gates"`
+	Reasons     []string `json:"reasons"`
+}
+
+func cmdScore(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("score")
+	asJSON := fs.Bool("json", false, "print every score as JSON")
+	top := fs.Int("top", 20, "how many to print (human output)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	model, err := ranker.Model(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	run, results, err := ranker.Score(ctx, st, model, ranker.PrecedenceOf(cfg), a.now())
+	if err != nil {
+		return err
+	}
+	customers, err := st.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[string]store.Customer{}
+	for _, c := range customers {
+		byID[c.ID] = c
+	}
+	rows := make([]scoreSummary, 0, len(results))
+	for _, r := range results {
+		c := byID[r.ID]
+		rows = append(rows, scoreSummary{Rank: r.Rank, ID: r.ID, Name: c.Name, Domain: c.Domain, Score: r.Score, Confidence: r.Confidence,
+			Eligible: r.Eligible, FailedGates: nonNil(r.FailedGates), Reasons: nonNil(r.Reasons)})
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, struct {
+			Run    store.ScoreRun `json:"run"`
+			Scores []scoreSummary `json:"scores"`
+		}{run, rows})
+	}
+	fmt.Fprintf(a.stdout, "Scored %d customers (%d eligible) in %s — run #%d\n\n", run.Customers, run.Eligible,
+		time.Since(start).Round(time.Millisecond), run.ID)
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tCUSTOMER\tSCORE\tCONF\tELIGIBLE\tWHY")
+	for i, r := range rows {
+		if i == *top {
+			break
+		}
+		why := strings.Join(r.Reasons, "; ")
+		if !r.Eligible {
+			why = "not eligible: " + strings.Join(r.FailedGates, "; ")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
+	}
+	return tw.Flush()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func label(name, domain string) string {
+	switch {
+	case name == "":
+		return domain
+	case domain == "":
+		return name
+	}
+	return name + " (" + domain + ")"
+}
+
+func cmdShortlist(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("shortlist")
+	asJSON := fs.Bool("json", false, "print the shortlist as JSON")
+	top := fs.Int("top", 0, "shortlist size (default: shortlist.size from the config)")
+	week := fs.String("week", "", "ISO week to build, e.g. 2026-W47 (default: this week)")
+	post := fs.Bool("post", false, "send the shortlist to Slack")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *post {
+		return errors.New("shortlist --post: posting to Slack is not available in this build yet; run without --post to print it")
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := shortlist.Policy{Size: cfg.Shortlist.Size, SkipCooldown: time.Duration(cfg.Shortlist.CooldownWeeks) * 7 * 24 * time.Hour}
+	if *top > 0 {
+		p.Size = *top
+	}
+	now := a.now()
+	w := *week
+	if w == "" {
+		w = shortlist.Week(now)
+	}
+	sl, posted, err := shortlist.Make(ctx, st, p, now, w)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, sl)
+	}
+	if posted {
+		fmt.Fprintf(a.stdout, "(the shortlist for %s was already posted; showing it as sent)\n", w)
+	}
+	shortlist.WriteText(a.stdout, sl)
+	return nil
+}
+
+func cmdExplain(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("explain")
+	asJSON := fs.Bool("json", false, "print the explanation as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("explain needs exactly one CUSTOMER (an id or a domain), got %d", len(pos))
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ex, err := ranker.Explain(ctx, st, ranker.PrecedenceOf(cfg), pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, ex)
+	}
+	printExplanation(a.stdout, ex)
+	return nil
+}
+
+func printExplanation(w io.Writer, ex ranker.Explanation) {
+	c := ex.Customer
+	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", label(c.Name, c.Domain), c.ID, c.Owner)
+	fmt.Fprintf(w, "Score %.1f / 100, rank %d", ex.Score, ex.Rank)
+	if ex.Of > 0 {
+		fmt.Fprintf(w, " of %d", ex.Of)
+	}
+	fmt.Fprintf(w, ", confidence %.0f%%, scored %s\n", ex.Confidence*100, ex.ScoredAt.Format(time.RFC3339))
+	if ex.Eligible {
+		fmt.Fprintln(w, "Eligible for the shortlist.")
+	} else {
+		fmt.Fprintf(w, "Not eligible: %s\n", strings.Join(ex.FailedGates, "; "))
+	}
+	if len(ex.Reasons) > 0 {
+		fmt.Fprintln(w, "\nWhy:")
+		for _, r := range ex.Reasons {
+			fmt.Fprintf(w, "  · %s\n", r)
+		}
+	}
+	fmt.Fprintln(w, "\nFactors:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "SIGNAL\tVALUE\tWEIGHT\tPOINTS\tSOURCE\t")
+	for _, f := range ex.Contributions {
+		val, src := "missing", ""
+		if f.Present {
+			val = ranker.FormatValue(f.Value)
+		}
+		if s, ok := ex.Signals[f.Signal]; ok {
+			src = s.Source
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%+g\t%.1f\t%s\t\n", f.Signal, val, f.Weight, f.Points, src)
+	}
+	tw.Flush()
+	if len(ex.History) > 1 {
+		fmt.Fprintln(w, "\nTrend (newest first):")
+		for _, h := range ex.History {
+			fmt.Fprintf(w, "  %s  %.1f  (rank %d)\n", h.ScoredAt.Format("2006-01-02 15:04"), h.Score, h.Rank)
+		}
+	}
+}
+
+func cmdExport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("export")
+	format := fs.String("format", "json", "csv or json")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "json" && *format != "csv" {
+		return usageErr("export --format must be csv or json, not %q", *format)
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := ranker.Export(ctx, st, ranker.PrecedenceOf(cfg))
+	if err != nil {
+		return err
+	}
+	if *format == "csv" {
+		return ranker.WriteExportCSV(a.stdout, rows)
+	}
+	return ranker.WriteExportJSON(a.stdout, rows)
+}
+
+func decide(kind string) func(context.Context, *app, []string) error {
+	return func(ctx context.Context, a *app, args []string) error {
+		fs := a.flags(kind)
+		by := fs.String("by", os.Getenv("USER"), "who decided (the CSM's email)")
+		days := fs.Int("days", 0, "snooze: how many days (default: shortlist.snooze_days)")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", kind)
+		}
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return err
+		}
+		st, err := a.openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		c, err := st.FindCustomer(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		now := a.now().UTC()
+		d := store.Decision{CustomerID: c.ID, Kind: kind, DecidedBy: *by, DecidedAt: now, Week: shortlist.Week(now), Via: "cli"}
+		if kind == "snooze" {
+			n := *days
+			if n <= 0 {
+				n = cfg.Shortlist.SnoozeDays
+			}
+			until := now.AddDate(0, 0, n)
+			d.Until = &until
+		}
+		if _, err := st.RecordDecision(ctx, d); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s: %s", kind, label(c.Name, c.Domain))
+		if d.Until != nil {
+			fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
+		}
+		fmt.Fprintln(a.stdout)
+		return nil
+	}
+}
+
+// statusRow is one connector in `advocate status`.
+type statusRow struct {
+	Connector           string     `json:"connector"`
+	Type                string     `json:"type"`
+	LastSuccessAt       *time.Time `json:"last_success_at"`
+	LastError           string     `json:"last_error,omitempty"`
+	LastErrorAt         *time.Time `json:"last_error_at,omitempty"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	StaleSeconds        *int64     `json:"stale_seconds"` // since last success; null: never synced
+	Customers           int64      `json:"customers"`     // customers with a signal from it
+	SignalValues        int64      `json:"signal_values"`
+}
+
+func cmdStatus(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("status")
+	asJSON := fs.Bool("json", false, "print as JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	states, err := st.SyncStates(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := st.SourceCounts(ctx)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	var rows []statusRow
+	for _, c := range cfg.Connectors {
+		s := states[c.Name]
+		r := statusRow{Connector: c.Name, Type: c.Type, LastSuccessAt: s.LastSuccessAt, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
+			ConsecutiveFailures: s.ConsecutiveFailures, Customers: counts[c.Name][0], SignalValues: counts[c.Name][1]}
+		if s.LastSuccessAt != nil {
+			age := int64(now.Sub(*s.LastSuccessAt).Seconds())
+			r.StaleSeconds = &age
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, struct {
+			Connectors []statusRow `json:"connectors"`
+		}{rows})
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST ERROR")
+	for _, r := range rows {
+		last, age := "never", "-"
+		if r.LastSuccessAt != nil {
+			last = r.LastSuccessAt.Local().Format("2006-01-02 15:04")
+			age = (time.Duration(*r.StaleSeconds) * time.Second).Round(time.Minute).String()
+		}
+		errText := ""
+		if r.ConsecutiveFailures > 0 {
+			errText = fmt.Sprintf("%d failing: %s", r.ConsecutiveFailures, firstLine(r.LastError, 60))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, errText)
+	}
+	return tw.Flush()
+}
+
+func firstLine(s string, max int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+func cmdDemo(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("demo")
+	out := fs.String("out", "", "folder to write into (default: a new temporary folder)")
+	top := fs.Int("top", 10, "shortlist size")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	log := a.log
+	if !a.verbose { // the demo narrates on stdout; keep the log for problems
+		log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top})
+	return err
+}

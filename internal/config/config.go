@@ -1,0 +1,302 @@
+// Package config loads advocate.yaml: it expands ${ENV} references, applies defaults, and
+// validates every value, reporting each problem with the file and line it is on.
+//
+// Where a setting comes from, highest first:
+//
+//  1. command-line flags (--config, --db), applied by the CLI;
+//  2. environment variables the CLI reads itself (ADVOCATE_CONFIG, ADVOCATE_DATABASE_URL) — this
+//     package does not read them, so tests and the demo never depend on the caller's environment;
+//  3. the config file, where any value may be written as ${NAME} (or ${NAME:-fallback}) to take it
+//     from the environment — the way secrets are meant to be supplied;
+//  4. the defaults documented on each field (see Default).
+//
+// A key the file does not mention keeps its default; a list or map the file sets replaces the
+// default one as a whole (so `gates: []` means "no gates", not "the default gates").
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+// Defaults, one per setting that has one. Default() is built from these.
+const (
+	DefaultFreshness         = "720h" // 30 days
+	DefaultMinConfidence     = 0.3    // as scoring.DefaultConfig
+	DefaultMissingGoodness   = 0.25   // as scoring.DefaultMissingGoodness: below the median
+	DefaultShortlistSchedule = "0 9 * * MON"
+	DefaultShortlistSize     = 20
+	DefaultTimezone          = "UTC"
+	DefaultCooldownWeeks     = 8
+	DefaultSnoozeDays        = 30
+	DefaultSlackAPIURL       = "https://slack.com/api/"
+	DefaultSMTPPort          = 587
+	DefaultSMTPTLS           = "starttls"
+	DefaultOpenAIBaseURL     = "https://api.openai.com/v1"
+	DefaultOpenAIModel       = "gpt-4o-mini"
+	DefaultListen            = ":8080"
+)
+
+// Redaction replaces every secret in Redacted's copy.
+const Redaction = "REDACTED"
+
+// Config is the parsed advocate.yaml.
+type Config struct {
+	// Path is the file the config was loaded from; "" for the built-in default.
+	Path       string                `yaml:"-"`
+	Database   Database              `yaml:"database"`
+	Connectors []connectors.Settings `yaml:"connectors"`
+	Scoring    Scoring               `yaml:"scoring"`
+	Shortlist  Shortlist             `yaml:"shortlist"`
+	Slack      Slack                 `yaml:"slack"`
+	SMTP       SMTP                  `yaml:"smtp"`
+	Email      Email                 `yaml:"email"`
+	OpenAI     OpenAI                `yaml:"openai"`
+	Server     Server                `yaml:"server"`
+}
+
+// Database says where the store lives.
+type Database struct {
+	// URL is a postgres:// or postgresql:// DSN, or an SQLite file path or file: URI.
+	// Default "": the embedded SQLite file the CLI puts next to the config. A password in it is a
+	// secret (see Redacted).
+	URL string `yaml:"url"`
+}
+
+// Scoring holds what marketing tunes: how signals weigh, which customers are eligible at all.
+type Scoring struct {
+	// Weights maps a signal name to its weight; negative weights penalise (tickets, escalations).
+	// Default: DefaultWeights. Setting it in the file replaces the whole map.
+	Weights map[string]float64 `yaml:"weights"`
+	// Gates are expressions a customer must all pass to be shortlisted (e.g. "nps >= 9");
+	// compiled by the scoring package. Default: DefaultGates.
+	Gates []string `yaml:"gates"`
+	// MinConfidence is the share (0..1) of the weighted evidence a customer must have before it
+	// is shortlisted. Default DefaultMinConfidence.
+	MinConfidence float64 `yaml:"min_confidence"`
+	// MissingGoodness is the goodness (0 worst .. 1 best) a missing signal counts as.
+	// Default DefaultMissingGoodness.
+	MissingGoodness float64 `yaml:"missing_goodness"`
+	// Precedence maps a signal to the connectors whose values win, first first, when several
+	// report it. Signals not listed: the connector listed first in `connectors` wins.
+	Precedence map[string][]string `yaml:"precedence"`
+	// Freshness is how long a signal value stays current, as a Go duration or in days ("30d").
+	// Connectors may override it. Parse rewrites both in Go syntax ("30d" -> "720h0m0s") so
+	// time.ParseDuration reads them. Default DefaultFreshness (30 days).
+	Freshness string `yaml:"freshness"`
+}
+
+// Shortlist configures the weekly shortlist posted to Slack.
+type Shortlist struct {
+	// Schedule is a cron spec (5 fields or @daily/@every …) in Timezone.
+	// Default DefaultShortlistSchedule (Mondays 09:00); "" means only on demand.
+	Schedule string `yaml:"schedule"`
+	// Size is how many customers a shortlist holds, 1..500. Default DefaultShortlistSize.
+	Size int `yaml:"size"`
+	// Channel is the Slack channel the shortlist goes to ("#cs-advocates" or a channel id).
+	Channel string `yaml:"channel"`
+	// Timezone is an IANA zone name for Schedule. Default DefaultTimezone.
+	Timezone string `yaml:"timezone"`
+	// CooldownWeeks is how long a skipped customer stays off the shortlist; 0 lets them return
+	// next week. Default DefaultCooldownWeeks.
+	CooldownWeeks int `yaml:"cooldown_weeks"`
+	// SnoozeDays is how long Snooze hides a customer. Default DefaultSnoozeDays.
+	SnoozeDays int `yaml:"snooze_days"`
+}
+
+// Slack configures the Slack app. Without BotToken shortlists are printed instead of posted.
+type Slack struct {
+	BotToken      string `yaml:"bot_token"`      // secret, xoxb-…
+	SigningSecret string `yaml:"signing_secret"` // secret; verifies interaction requests
+	// APIURL is the Web API base; always ends in "/". Default DefaultSlackAPIURL.
+	APIURL     string `yaml:"api_url"`
+	AppToken   string `yaml:"app_token"`   // secret, xapp-…; needed for SocketMode
+	SocketMode bool   `yaml:"socket_mode"` // receive interactions over Socket Mode instead of HTTP
+}
+
+// SMTP is the mail server outreach sends through. Without Host no email is sent.
+type SMTP struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"` // 1..65535. Default DefaultSMTPPort.
+	Username string `yaml:"username"`
+	Password string `yaml:"password"` // secret
+	// TLS is none, starttls (required, not opportunistic) or tls (implicit, usually port 465).
+	// Default DefaultSMTPTLS.
+	TLS string `yaml:"tls"`
+}
+
+// Email holds what the onboarding emails say about the sender and the program.
+type Email struct {
+	From       string `yaml:"from"`        // "Dana from Acme <dana@acme.io>"
+	ProgramURL string `yaml:"program_url"` // the affiliate program's landing page
+	ReplyTo    string `yaml:"reply_to"`
+}
+
+// OpenAI configures the optional LLM-written paragraph. Without APIKey the templates are used as is.
+type OpenAI struct {
+	APIKey  string `yaml:"api_key"`  // secret
+	BaseURL string `yaml:"base_url"` // any OpenAI-compatible API. Default DefaultOpenAIBaseURL.
+	Model   string `yaml:"model"`    // Default DefaultOpenAIModel.
+}
+
+// Server configures `advocate serve`'s HTTP listener.
+type Server struct {
+	Listen string `yaml:"listen"` // host:port. Default DefaultListen.
+	// PublicURL is where Slack and email recipients reach this server (unsubscribe links,
+	// interactions); an absolute http(s) URL.
+	PublicURL string `yaml:"public_url"`
+	APIToken  string `yaml:"api_token"` // secret; bearer token for the HTTP API
+}
+
+// DefaultWeights favours happy, engaged, valuable customers and penalises friction; it is also
+// what Starter writes. The numbers are scoring.DefaultConfig's (the reasons are given there);
+// they are repeated here so the config can be read without the scoring package.
+func DefaultWeights() map[string]float64 {
+	return map[string]float64{
+		"nps":                3,
+		"health_score":       2,
+		"product_events_30d": 1.5,
+		"referrals_made":     1.5,
+		"active_users":       1,
+		"usage_trend":        1,
+		"ltv":                1,
+		"upsells_12m":        1,
+		"csat":               1,
+		"tenure_days":        0.5,
+		"tickets_90d":        -1.5,
+		"escalations_90d":    -2,
+		"tickets_open":       -0.5,
+		"retention_cost":     -0.5,
+	}
+}
+
+// DefaultGates keeps out customers too new to vouch for the product.
+func DefaultGates() []string { return []string{"tenure_days >= 90"} }
+
+// Default returns the configuration used when a key is absent: every default, no connectors.
+func Default() *Config {
+	c := &Config{
+		Scoring: Scoring{
+			Weights:         DefaultWeights(),
+			Gates:           DefaultGates(),
+			MinConfidence:   DefaultMinConfidence,
+			MissingGoodness: DefaultMissingGoodness,
+		},
+		Shortlist: Shortlist{
+			Schedule:      DefaultShortlistSchedule,
+			Size:          DefaultShortlistSize,
+			CooldownWeeks: DefaultCooldownWeeks,
+			SnoozeDays:    DefaultSnoozeDays,
+		},
+		SMTP: SMTP{Port: DefaultSMTPPort},
+	}
+	c.fillEmpty()
+	return c
+}
+
+// fillEmpty gives settings whose empty value is meaningless their default, so `listen: ""` in
+// the file (or an empty ${VAR}) behaves like leaving the key out. Settings where zero is a real
+// choice (cooldown_weeks: 0, min_confidence: 0) are defaulted by Parse starting from Default().
+func (c *Config) fillEmpty() {
+	c.Scoring.Freshness = cmp.Or(c.Scoring.Freshness, DefaultFreshness)
+	c.Shortlist.Timezone = cmp.Or(c.Shortlist.Timezone, DefaultTimezone)
+	c.Slack.APIURL = cmp.Or(c.Slack.APIURL, DefaultSlackAPIURL)
+	if !strings.HasSuffix(c.Slack.APIURL, "/") { // slack-go appends method names to it
+		c.Slack.APIURL += "/"
+	}
+	c.SMTP.TLS = cmp.Or(c.SMTP.TLS, DefaultSMTPTLS)
+	c.OpenAI.BaseURL = cmp.Or(c.OpenAI.BaseURL, DefaultOpenAIBaseURL)
+	c.OpenAI.Model = cmp.Or(c.OpenAI.Model, DefaultOpenAIModel)
+	c.Server.Listen = cmp.Or(c.Server.Listen, DefaultListen)
+}
+
+// Load reads and parses the config file at path, taking ${ENV} values from the process
+// environment. Each connector's Dir is set to the file's directory so relative paths in it
+// (CSV files) resolve against the config, not the working directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	c, err := Parse(path, data, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	for i := range c.Connectors {
+		c.Connectors[i].Dir = dir
+	}
+	return c, nil
+}
+
+// DatabaseURL returns the configured DSN, or "" meaning the embedded SQLite default.
+func (c *Config) DatabaseURL() string { return c.Database.URL }
+
+// Redacted returns a deep copy with every secret that is set replaced by Redaction, for printing.
+// The password in a database URL is redacted; the rest of the URL is kept for debugging.
+func (c *Config) Redacted() *Config {
+	r := *c
+	hide := func(s *string) {
+		if *s != "" {
+			*s = Redaction
+		}
+	}
+	r.Database.URL = redactURL(c.Database.URL)
+	r.Scoring.Weights = maps.Clone(c.Scoring.Weights)
+	r.Scoring.Gates = slices.Clone(c.Scoring.Gates)
+	if c.Scoring.Precedence != nil {
+		r.Scoring.Precedence = make(map[string][]string, len(c.Scoring.Precedence))
+		for k, v := range c.Scoring.Precedence {
+			r.Scoring.Precedence[k] = slices.Clone(v)
+		}
+	}
+	r.Connectors = slices.Clone(c.Connectors)
+	for i := range r.Connectors {
+		s := &r.Connectors[i]
+		hide(&s.Token)
+		hide(&s.APIKey)
+		hide(&s.AccessToken)
+		s.Columns = maps.Clone(s.Columns)
+		s.Signals = maps.Clone(s.Signals)
+		s.Attributes = maps.Clone(s.Attributes)
+	}
+	hide(&r.Slack.BotToken)
+	hide(&r.Slack.SigningSecret)
+	hide(&r.Slack.AppToken)
+	hide(&r.SMTP.Password)
+	hide(&r.OpenAI.APIKey)
+	hide(&r.Server.APIToken)
+	return &r
+}
+
+// passwordParam matches a password given as a parameter, in a URL query or a key=value DSN.
+var passwordParam = regexp.MustCompile(`(?i)(password=)[^&\s]*`)
+
+// redactURL hides the password in a DSN (user info or a password= parameter); anything else is
+// returned unchanged.
+func redactURL(s string) string {
+	s = passwordParam.ReplaceAllString(s, "${1}"+Redaction)
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") { // unparseable and may hold credentials: hide it all
+			return Redaction
+		}
+		return s
+	}
+	if u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Redaction)
+	}
+	return u.String()
+}

@@ -1,0 +1,256 @@
+// Package outreach emails customers a CSM approved. This file renders the invitation: the
+// words come from templates/email, the MIME structure and headers from go-mail.
+package outreach
+
+import (
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	netmail "net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/advocate-hq/advocate/templates"
+)
+
+// InviteData is everything the invitation templates may use. Templates see this struct and its
+// methods, nothing else.
+type InviteData struct {
+	From           string // "Dana from Acme <dana@acme.io>"
+	ProgramURL     string // where the invitation's button leads; required
+	ReferralURL    string // the contact's own referral link, if already issued
+	UnsubscribeURL string // signed one-click link; sets List-Unsubscribe headers when present
+
+	CustomerName      string
+	ContactName       string
+	ContactFirstName  string // derived from ContactName when empty
+	ContactEmail      string // the recipient
+	CSMName, CSMEmail string
+	Highlights        []string // why we thought of them, e.g. the top scoring reasons
+	Personal          string   // optional reviewed LLM paragraph(s); empty = the template's text
+
+	// MessageID is the stable Message-ID (without or with angle brackets), normally derived
+	// from the outbox row, so a resend after a crash is recognisable as the same message.
+	// Required: go-mail would otherwise invent a random one.
+	MessageID string
+	// Date is the Date header. Zero means the time of rendering.
+	Date time.Time
+}
+
+// SenderName is the display name of From ("Dana from Acme"), for the signature.
+func (d InviteData) SenderName() string {
+	a, err := netmail.ParseAddress(d.From)
+	if err != nil {
+		return d.From
+	}
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Address
+}
+
+var blankLines = regexp.MustCompile(`\n\s*\n`)
+
+// PersonalParagraphs splits Personal at blank lines, so the HTML part keeps the paragraphs
+// the reviewer saw in the text.
+func (d InviteData) PersonalParagraphs() []string {
+	var out []string
+	for _, p := range blankLines.Split(strings.ReplaceAll(d.Personal, "\r\n", "\n"), -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// InviteContent is the rendered invitation before it becomes MIME, e.g. for a preview in Slack.
+type InviteContent struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+type inviteTemplates struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+var loadInviteTemplates = sync.OnceValues(func() (inviteTemplates, error) {
+	var t inviteTemplates
+	var err error
+	if t.subject, err = texttemplate.ParseFS(templates.FS, "email/invite.subject.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse invite subject template: %w", err)
+	}
+	if t.text, err = texttemplate.ParseFS(templates.FS, "email/invite.txt.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse invite text template: %w", err)
+	}
+	if t.html, err = htmltemplate.ParseFS(templates.FS, "email/invite.html.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse invite HTML template: %w", err)
+	}
+	return t, nil
+})
+
+// ErrInvalidInvite is wrapped by every validation error from RenderInvite.
+var ErrInvalidInvite = errors.New("invalid invitation")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("outreach: %w: %s", ErrInvalidInvite, fmt.Sprintf(format, args...))
+}
+
+// normalize validates d and fills the derived fields.
+func (d InviteData) normalize() (InviteData, error) {
+	if strings.TrimSpace(d.From) == "" {
+		return d, invalid("From is empty; set email.from in the config, e.g. \"Dana from Acme <dana@acme.io>\"")
+	}
+	if _, err := netmail.ParseAddress(d.From); err != nil {
+		return d, invalid("From %q is not an email address: %v", d.From, err)
+	}
+	if strings.TrimSpace(d.ContactEmail) == "" {
+		return d, invalid("no recipient: contact %q of %q has no email address", d.ContactName, d.CustomerName)
+	}
+	if _, err := netmail.ParseAddress(d.ContactEmail); err != nil {
+		return d, invalid("recipient %q is not an email address: %v", d.ContactEmail, err)
+	}
+	if strings.TrimSpace(d.CustomerName) == "" {
+		return d, invalid("CustomerName is empty")
+	}
+	if err := checkURL("ProgramURL", d.ProgramURL, true); err != nil {
+		return d, err
+	}
+	if err := checkURL("ReferralURL", d.ReferralURL, false); err != nil {
+		return d, err
+	}
+	if err := checkURL("UnsubscribeURL", d.UnsubscribeURL, false); err != nil {
+		return d, err
+	}
+	d.MessageID = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(d.MessageID), "<"), ">")
+	if d.MessageID == "" {
+		return d, invalid("MessageID is empty; pass the outbox row's stable id so a resend is the same message")
+	}
+	if at := strings.IndexByte(d.MessageID, '@'); at <= 0 || at == len(d.MessageID)-1 || strings.ContainsAny(d.MessageID, " \t\r\n<>") {
+		return d, invalid("MessageID %q must look like \"local@domain\"", d.MessageID)
+	}
+
+	// Names end up in headers and one-line greetings: fold any line breaks a CRM let through.
+	d.CustomerName = oneLine(d.CustomerName)
+	d.ContactName = oneLine(d.ContactName)
+	d.ContactFirstName = oneLine(d.ContactFirstName)
+	if d.ContactFirstName == "" {
+		if f := strings.Fields(d.ContactName); len(f) > 0 && !strings.Contains(f[0], "@") {
+			d.ContactFirstName = f[0]
+		}
+	}
+	d.CSMName = oneLine(d.CSMName)
+	if d.Date.IsZero() {
+		d.Date = time.Now()
+	}
+	return d, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// checkURL accepts absolute http(s) URLs only: anything else would be a broken link, and
+// html/template would turn a "javascript:" one into "#ZgotmplZ" without telling anyone.
+func checkURL(field, raw string, required bool) error {
+	if strings.TrimSpace(raw) == "" {
+		if required {
+			return invalid("%s is empty", field)
+		}
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return invalid("%s %q must be an absolute http(s) URL", field, raw)
+	}
+	return nil
+}
+
+// RenderInviteContent renders subject, text and HTML of the invitation.
+func RenderInviteContent(d InviteData) (InviteContent, error) {
+	d, err := d.normalize()
+	if err != nil {
+		return InviteContent{}, err
+	}
+	return renderContent(d)
+}
+
+func renderContent(d InviteData) (InviteContent, error) {
+	t, err := loadInviteTemplates()
+	if err != nil {
+		return InviteContent{}, err
+	}
+	var subject, text, html strings.Builder
+	if err := t.subject.Execute(&subject, d); err != nil {
+		return InviteContent{}, fmt.Errorf("outreach: render invite subject: %w", err)
+	}
+	if err := t.text.Execute(&text, d); err != nil {
+		return InviteContent{}, fmt.Errorf("outreach: render invite text: %w", err)
+	}
+	if err := t.html.Execute(&html, d); err != nil {
+		return InviteContent{}, fmt.Errorf("outreach: render invite HTML: %w", err)
+	}
+	c := InviteContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String()}
+	if c.Subject == "" {
+		return InviteContent{}, errors.New("outreach: invite subject template rendered an empty subject")
+	}
+	return c, nil
+}
+
+// RenderInvite builds the invitation as a MIME message: text/plain with a text/html
+// alternative, a stable Message-ID, a Date, and RFC 8058 unsubscribe headers.
+//
+// An https UnsubscribeURL gets both List-Unsubscribe and List-Unsubscribe-Post (one-click);
+// an http one (a local demo server) gets List-Unsubscribe only, because RFC 8058 allows
+// one-click over HTTPS alone and mailbox providers ignore it otherwise.
+func RenderInvite(d InviteData) (*mail.Msg, error) {
+	d, err := d.normalize()
+	if err != nil {
+		return nil, err
+	}
+	c, err := renderContent(d)
+	if err != nil {
+		return nil, err
+	}
+
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := m.From(d.From); err != nil {
+		return nil, fmt.Errorf("outreach: invite From %q: %w", d.From, err)
+	}
+	if err := m.AddToFormat(d.ContactName, d.ContactEmail); err != nil {
+		return nil, fmt.Errorf("outreach: invite To %q: %w", d.ContactEmail, err)
+	}
+	m.Subject(c.Subject)
+	m.SetMessageIDWithValue(d.MessageID)
+	m.SetDateWithValue(d.Date)
+	if d.UnsubscribeURL != "" {
+		if strings.HasPrefix(d.UnsubscribeURL, "https:") {
+			if err := m.SetListUnsubscribeOneClick(d.UnsubscribeURL); err != nil {
+				return nil, fmt.Errorf("outreach: invite unsubscribe header: %w", err)
+			}
+		} else {
+			m.SetListUnsubscribe(d.UnsubscribeURL)
+		}
+	}
+	m.SetBodyString(mail.TypeTextPlain, c.Text)
+	m.AddAlternativeString(mail.TypeTextHTML, c.HTML)
+	return m, nil
+}
+
+// WriteEML writes m as an .eml file (RFC 5322), e.g. for the demo or a preview download.
+func WriteEML(w io.Writer, m *mail.Msg) error {
+	if m == nil {
+		return errors.New("outreach: write EML: no message")
+	}
+	if _, err := m.WriteTo(w); err != nil {
+		return fmt.Errorf("outreach: write EML: %w", err)
+	}
+	return nil
+}

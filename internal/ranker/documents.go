@@ -1,0 +1,195 @@
+package ranker
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/store"
+)
+
+// SignalDoc is a signal as the JSON contract shows it.
+type SignalDoc struct {
+	Value      float64   `json:"value"`
+	ObservedAt time.Time `json:"observed_at"`
+	Source     string    `json:"source"`
+}
+
+// CustomerDoc is a customer as the JSON contract shows it.
+type CustomerDoc struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Domain     string            `json:"domain"`
+	Owner      string            `json:"owner"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+func customerDoc(c store.Customer) CustomerDoc {
+	attrs := c.Attributes
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	return CustomerDoc{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner, Attributes: attrs}
+}
+
+func signalDocs(m map[string]store.SignalValue) map[string]SignalDoc {
+	out := make(map[string]SignalDoc, len(m))
+	for k, v := range m {
+		out[k] = SignalDoc{Value: v.Value, ObservedAt: v.ObservedAt, Source: v.Source}
+	}
+	return out
+}
+
+// ExportRow is one customer in `advocate export`.
+type ExportRow struct {
+	CustomerDoc
+	Signals  map[string]SignalDoc `json:"signals"`
+	Score    *float64             `json:"score"`    // null when never scored
+	Eligible *bool                `json:"eligible"` // null when never scored
+	Rank     *int                 `json:"rank,omitempty"`
+}
+
+// Export reads every customer with attributes, current signals and latest score.
+func Export(ctx context.Context, st *store.Store, prec Precedence) ([]ExportRow, error) {
+	snap, err := Load(ctx, st, prec)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	scores := map[string]store.Score{}
+	if run, err := st.LatestScoreRun(ctx); err == nil {
+		list, err := st.Scores(ctx, run.ID)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		for _, s := range list {
+			scores[s.CustomerID] = s
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	rows := make([]ExportRow, 0, len(snap.Customers))
+	for _, c := range snap.Customers {
+		r := ExportRow{CustomerDoc: customerDoc(c), Signals: signalDocs(snap.Signals[c.ID])}
+		if sc, ok := scores[c.ID]; ok {
+			r.Score, r.Eligible, r.Rank = &sc.Score, &sc.Eligible, &sc.Rank
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// WriteExportJSON writes {"customers":[…]}.
+func WriteExportJSON(w io.Writer, rows []ExportRow) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Customers []ExportRow `json:"customers"`
+	}{rows})
+}
+
+// WriteExportCSV writes one row per customer: fixed columns, then one column per attribute and
+// per signal seen anywhere (sorted), so spreadsheets get a stable header.
+func WriteExportCSV(w io.Writer, rows []ExportRow) error {
+	attrSet, sigSet := map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		for k := range r.Attributes {
+			attrSet[k] = true
+		}
+		for k := range r.Signals {
+			sigSet[k] = true
+		}
+	}
+	attrs, sigs := slices.Sorted(maps.Keys(attrSet)), slices.Sorted(maps.Keys(sigSet))
+	cw := csv.NewWriter(w)
+	header := []string{"id", "name", "domain", "owner", "score", "eligible", "rank"}
+	header = append(header, attrs...)
+	header = append(header, sigs...)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rec := []string{r.ID, r.Name, r.Domain, r.Owner, "", "", ""}
+		if r.Score != nil {
+			rec[4], rec[5], rec[6] = fmt.Sprintf("%.2f", *r.Score), fmt.Sprint(*r.Eligible), fmt.Sprint(*r.Rank)
+		}
+		for _, a := range attrs {
+			rec = append(rec, r.Attributes[a])
+		}
+		for _, s := range sigs {
+			if v, ok := r.Signals[s]; ok {
+				rec = append(rec, FormatValue(v.Value))
+			} else {
+				rec = append(rec, "")
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Explanation is `advocate explain CUSTOMER --json`.
+type Explanation struct {
+	Customer      CustomerDoc          `json:"customer"`
+	Signals       map[string]SignalDoc `json:"signals"`
+	Score         float64              `json:"score"`
+	Rank          int                  `json:"rank"`
+	Of            int                  `json:"of"` // customers in the run
+	Confidence    float64              `json:"confidence"`
+	Eligible      bool                 `json:"eligible"`
+	FailedGates   []string             `json:"failed_gates"`
+	Contributions []store.Contribution `json:"contributions"`
+	Reasons       []string             `json:"reasons"`
+	ScoredAt      time.Time            `json:"scored_at"`
+	History       []HistoryPoint       `json:"history"` // newest first
+}
+
+// HistoryPoint is the customer's score in an earlier run.
+type HistoryPoint struct {
+	RunID    int64     `json:"run_id"`
+	ScoredAt time.Time `json:"scored_at"`
+	Score    float64   `json:"score"`
+	Rank     int       `json:"rank"`
+}
+
+// Explain reads one customer's latest stored score with its factors and recent history.
+func Explain(ctx context.Context, st *store.Store, prec Precedence, customer string) (Explanation, error) {
+	c, err := st.FindCustomer(ctx, customer)
+	if err != nil {
+		return Explanation{}, err
+	}
+	values, err := st.LatestSignals(ctx, c.ID)
+	if err != nil {
+		return Explanation{}, err
+	}
+	hist, err := st.ScoreHistory(ctx, c.ID, 8)
+	if err != nil {
+		return Explanation{}, err
+	}
+	if len(hist) == 0 {
+		return Explanation{}, fmt.Errorf("customer %s (%s) has no score yet: run `advocate score` first", c.Name, c.ID)
+	}
+	latest := hist[0]
+	run, err := st.LatestScoreRun(ctx)
+	if err != nil {
+		return Explanation{}, err
+	}
+	ex := Explanation{Customer: customerDoc(c), Signals: signalDocs(prec.Current(values)), Score: latest.Score, Rank: latest.Rank,
+		Confidence: latest.Confidence, Eligible: latest.Eligible, FailedGates: latest.FailedGates,
+		Contributions: latest.Contributions, Reasons: latest.Reasons, ScoredAt: latest.CreatedAt}
+	if run.ID == latest.RunID {
+		ex.Of = run.Customers
+	}
+	for _, h := range hist {
+		ex.History = append(ex.History, HistoryPoint{RunID: h.RunID, ScoredAt: h.CreatedAt, Score: h.Score, Rank: h.Rank})
+	}
+	return ex, nil
+}

@@ -1,0 +1,92 @@
+package shortlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/store"
+)
+
+// Make builds the shortlist for week from the latest score run, the customers' contacts and
+// the decisions in force, and stores it. A week whose shortlist was already posted is not
+// rebuilt: the posted one is returned with posted=true, so nobody is asked twice.
+func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week string) (sl Shortlist, posted bool, err error) {
+	run, err := st.LatestScoreRun(ctx)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	scores, err := st.Scores(ctx, run.ID)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	customers, err := st.Customers(ctx)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	byID := make(map[string]store.Customer, len(customers))
+	for _, c := range customers {
+		byID[c.ID] = c
+	}
+	contacts, err := st.Contacts(ctx, "")
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	stored, err := st.LatestDecisions(ctx)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	decisions := make(map[string]Decision, len(stored))
+	for id, d := range stored {
+		dd := Decision{Kind: DecisionKind(d.Kind), At: d.DecidedAt}
+		if d.Until != nil {
+			dd.Until = *d.Until
+		}
+		decisions[id] = dd
+	}
+	cands := make([]Candidate, 0, len(scores))
+	for _, sc := range scores {
+		c := byID[sc.CustomerID]
+		cand := Candidate{Customer: Customer{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner},
+			Score: sc.Score, Eligible: sc.Eligible, Reasons: sc.Reasons}
+		for _, ct := range contacts[c.ID] {
+			cand.Contacts = append(cand.Contacts, Contact{Name: ct.Name, Email: ct.Email, Role: ct.Role, Champion: ct.Champion, OptedOut: ct.OptedOut})
+		}
+		cands = append(cands, cand)
+	}
+	sl = Build(now, p, cands, decisions)
+	sl.Week = week
+
+	entries := make([]store.ShortlistEntry, len(sl.Entries))
+	for i, e := range sl.Entries {
+		entries[i] = store.ShortlistEntry{CustomerID: e.Customer.ID, Rank: e.Rank, Score: e.Score, ContactEmail: e.Contact.Email,
+			ContactName: e.Contact.Name, ContactRole: e.Contact.Role, Reasons: e.Reasons, Caution: e.Caution}
+	}
+	if _, err := st.SaveShortlist(ctx, week, run.ID, entries); errors.Is(err, store.ErrShortlistPosted) {
+		prev, err := Stored(ctx, st, week)
+		return prev, true, err
+	} else if err != nil {
+		return sl, false, err
+	}
+	return sl, false, nil
+}
+
+// Stored reads a week's stored shortlist back in the shape Build returns.
+func Stored(ctx context.Context, st *store.Store, week string) (Shortlist, error) {
+	s, err := st.GetShortlist(ctx, week)
+	if err != nil {
+		return Shortlist{}, err
+	}
+	out := Shortlist{Week: week}
+	for _, e := range s.Entries {
+		c, err := st.FindCustomer(ctx, e.CustomerID)
+		if err != nil {
+			return out, err
+		}
+		out.Entries = append(out.Entries, Entry{Rank: e.Rank, Score: e.Score, Reasons: e.Reasons, Caution: e.Caution,
+			Customer: Customer{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner},
+			Contact:  Contact{Name: e.ContactName, Email: e.ContactEmail, Role: e.ContactRole}})
+	}
+	return out, nil
+}
