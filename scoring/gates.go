@@ -199,10 +199,24 @@ func compare(v float64, op string, k float64) bool {
 type gateEvaluator struct {
 	machine vm.VM
 	env     map[string]any
+	strs    map[string]any // attribute values already converted to `any`
 }
 
 func newGateEvaluator() *gateEvaluator {
-	return &gateEvaluator{env: make(map[string]any, 8)}
+	return &gateEvaluator{env: make(map[string]any, 8), strs: make(map[string]any, 64)}
+}
+
+// boxString converts s to `any` once per distinct value: attributes such as plan or segment
+// have a handful of values, and each conversion would otherwise allocate.
+func (e *gateEvaluator) boxString(s string) any {
+	if b, ok := e.strs[s]; ok {
+		return b
+	}
+	var b any = s
+	if len(e.strs) < 4096 {
+		e.strs[s] = b
+	}
+	return b
 }
 
 // eval reports whether customer i passes g; if not, why (the text for FailedGates).
@@ -226,7 +240,7 @@ func (e *gateEvaluator) eval(g *gate, i int, c *Customer, cols [][]float64) (boo
 				e.env[gv.name] = c.IsPartner
 			}
 		case kindAttr:
-			e.env[gv.name] = c.Attributes[gv.name]
+			e.env[gv.name] = e.boxString(c.Attributes[gv.name])
 		case kindSignal:
 			v := cols[gv.col][i]
 			if math.IsNaN(v) {
@@ -237,7 +251,7 @@ func (e *gateEvaluator) eval(g *gate, i int, c *Customer, cols [][]float64) (boo
 			if v := cols[gv.col][i]; !math.IsNaN(v) {
 				e.env[gv.name] = box(v)
 			} else if a, ok := c.Attributes[gv.name]; ok {
-				e.env[gv.name] = a
+				e.env[gv.name] = e.boxString(a)
 			} else {
 				return false, gv.missing
 			}

@@ -24,9 +24,16 @@ func (x phraseCtx) upper() bool { return x.goodness >= 0.5 }
 // low: in the worst quarter, enough to call out as a red flag.
 func (x phraseCtx) low() bool { return x.goodness <= 0.25 && x.n >= 4 }
 
+// share is the fraction of customers at least as good as one with goodness g: the best of 21
+// is in the top 1/21, about 5%.
+func (x phraseCtx) share(g float64) float64 {
+	n := float64(x.n)
+	return (n - g*(n-1)) / n
+}
+
 // top is " (top 5%)" when the group is big enough for a percentile to mean something.
 func (x phraseCtx) top() string {
-	if b := bucket(1 - x.goodness); b != "" && x.n >= 10 {
+	if b := bucket(x.share(x.goodness)); b != "" && x.n >= 10 {
 		return " (top " + b + ")"
 	}
 	return ""
@@ -34,7 +41,7 @@ func (x phraseCtx) top() string {
 
 // bottom is " (bottom 10%)" in the same way.
 func (x phraseCtx) bottom() string {
-	if b := bucket(x.goodness); b != "" && x.n >= 10 {
+	if b := bucket(x.share(1 - x.goodness)); b != "" && x.n >= 10 {
 		return " (bottom " + b + ")"
 	}
 	return ""

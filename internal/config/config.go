@@ -26,13 +26,14 @@ import (
 	"strings"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/scoring"
 )
 
 // Defaults, one per setting that has one. Default() is built from these.
 const (
-	DefaultFreshness         = "720h" // 30 days
-	DefaultMinConfidence     = 0.3    // as scoring.DefaultConfig
-	DefaultMissingGoodness   = 0.25   // as scoring.DefaultMissingGoodness: below the median
+	DefaultFreshness         = "720h"                         // 30 days
+	DefaultMinConfidence     = 0.3                            // as scoring.DefaultConfig
+	DefaultMissingGoodness   = scoring.DefaultMissingGoodness // below the median
 	DefaultShortlistSchedule = "0 9 * * MON"
 	DefaultShortlistSize     = 20
 	DefaultTimezone          = "UTC"
@@ -158,29 +159,11 @@ type Server struct {
 }
 
 // DefaultWeights favours happy, engaged, valuable customers and penalises friction; it is also
-// what Starter writes. The numbers are scoring.DefaultConfig's (the reasons are given there);
-// they are repeated here so the config can be read without the scoring package.
-func DefaultWeights() map[string]float64 {
-	return map[string]float64{
-		"nps":                3,
-		"health_score":       2,
-		"product_events_30d": 1.5,
-		"referrals_made":     1.5,
-		"active_users":       1,
-		"usage_trend":        1,
-		"ltv":                1,
-		"upsells_12m":        1,
-		"csat":               1,
-		"tenure_days":        0.5,
-		"tickets_90d":        -1.5,
-		"escalations_90d":    -2,
-		"tickets_open":       -0.5,
-		"retention_cost":     -0.5,
-	}
-}
+// what Starter writes. The scoring package owns the numbers and says why they are what they are.
+func DefaultWeights() map[string]float64 { return scoring.DefaultConfig().Weights }
 
-// DefaultGates keeps out customers too new to vouch for the product.
-func DefaultGates() []string { return []string{"tenure_days >= 90"} }
+// DefaultGates keeps out customers too new to vouch for the product (scoring.DefaultConfig).
+func DefaultGates() []string { return scoring.DefaultConfig().Gates }
 
 // Default returns the configuration used when a key is absent: every default, no connectors.
 func Default() *Config {
