@@ -6,12 +6,20 @@
 package connectors
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Ref points at a customer as a source knows it: by the source's own id, by the company's web
@@ -126,9 +134,63 @@ type Settings struct {
 	Attributes map[string]string `yaml:"attributes,omitempty" json:"attributes,omitempty"`
 	Delimiter  string            `yaml:"delimiter,omitempty" json:"delimiter,omitempty"`
 
+	// Options holds type-specific settings (property mappings, custom field names, queries…);
+	// each connector type documents and validates its own keys.
+	Options map[string]string `yaml:"options,omitempty" json:"options,omitempty"`
+
 	// Dir is the directory relative paths resolve against (the config file's directory). Set by
 	// the config loader, not by users.
 	Dir string `yaml:"-" json:"-"`
+	// Runtime carries what the process, not the config file, provides: logger, HTTP client,
+	// clock. Tests set it to talk to fakes without waiting.
+	Runtime Runtime `yaml:"-" json:"-"`
+}
+
+// Runtime is process-provided plumbing for a connector. Zero values mean the defaults.
+type Runtime struct {
+	Log   *slog.Logger
+	HTTP  *http.Client
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Retry overrides the connector's retry policy (tests shorten it).
+	Retry *RetryPolicy
+}
+
+// NewClient builds the shared HTTP client for a connector from its settings: base URL (the
+// setting, else the vendor default), runtime plumbing, and the vendor's documented rate.
+func NewClient(s Settings, defaultBase string, limiter *rate.Limiter) *Client {
+	base := cmp.Or(s.BaseURL, defaultBase)
+	c := &Client{Connector: s.Name, BaseURL: strings.TrimRight(base, "/"), Limiter: limiter,
+		HTTP: s.Runtime.HTTP, Log: s.Runtime.Log, Now: s.Runtime.Now, Sleep: s.Runtime.Sleep}
+	if s.Runtime.Retry != nil {
+		c.Retry = *s.Runtime.Retry
+	}
+	if c.Log != nil {
+		c.Log = c.Log.With("connector", s.Name)
+	}
+	return c
+}
+
+// Now returns the runtime clock's time.
+func (s Settings) Now() time.Time {
+	if s.Runtime.Now != nil {
+		return s.Runtime.Now()
+	}
+	return time.Now()
+}
+
+// Require returns an error naming every listed setting that is empty.
+func (s Settings) Require(fields map[string]string) error {
+	var missing []string
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if strings.TrimSpace(fields[k]) == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("type %s needs %s", s.Type, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Factory builds a connector from its settings, or says which setting is wrong.
@@ -204,3 +266,55 @@ func NormalizeDomain(s string) string {
 
 // NormalizeEmail lower-cases and trims an email address; contacts are matched on it.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Overlap is how far an incremental sync reaches back before its high-water mark: vendors
+// index edits with a delay and leave out the last minute, and idempotent upserts make
+// re-reading harmless.
+const Overlap = 10 * time.Minute
+
+// DecodeCursor reads a connector's JSON cursor into v; an empty cursor leaves v as it is (the
+// start). A cursor that is not this connector's JSON (e.g. after a type change) is an error, so
+// the user can reset it rather than silently resync from scratch.
+func DecodeCursor(cursor string, v any) error {
+	if cursor == "" {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(cursor), v); err != nil {
+		return fmt.Errorf("stored cursor %q is not readable by this connector: %w", cursor, err)
+	}
+	return nil
+}
+
+// EncodeCursor writes a connector's cursor state as JSON.
+func EncodeCursor(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("connectors: cursor not encodable: " + err.Error()) // cursor types are plain structs
+	}
+	return string(b)
+}
+
+// freemail lists mailbox providers whose domain says nothing about the company a person works
+// for; matching customers by such a domain would merge unrelated people into one account.
+var freemail = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "outlook.com": true, "hotmail.com": true,
+	"live.com": true, "msn.com": true, "icloud.com": true, "me.com": true, "mac.com": true, "aol.com": true,
+	"proton.me": true, "protonmail.com": true, "gmx.com": true, "gmx.de": true, "gmx.net": true, "web.de": true,
+	"yandex.com": true, "yandex.ru": true, "mail.ru": true, "qq.com": true, "163.com": true, "zoho.com": true,
+	"fastmail.com": true, "hey.com": true, "pm.me": true,
+}
+
+// CompanyDomainFromEmail returns the company domain of a work email address, or "" for a
+// free-mail address or something that is not an email.
+func CompanyDomainFromEmail(email string) string {
+	email = NormalizeEmail(email)
+	at := strings.LastIndex(email, "@")
+	if at <= 0 {
+		return ""
+	}
+	d := NormalizeDomain(email[at+1:])
+	if freemail[d] {
+		return ""
+	}
+	return d
+}

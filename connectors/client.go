@@ -1,0 +1,328 @@
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Client is the HTTP client every vendor connector uses: timeouts, retries with backoff that
+// honours Retry-After, a token-bucket rate limit at the vendor's documented rate, response size
+// limits, and errors that say which connector, endpoint and status — and what to do about it.
+type Client struct {
+	Connector string // the connector's name, for errors and logs
+	BaseURL   string // e.g. https://api.hubapi.com; request paths are joined to it
+	// Auth sets credentials on each request (a header); never logged.
+	Auth func(*http.Request)
+	// Header is added to every request (e.g. Intercom-Version).
+	Header http.Header
+	// HTTP does the requests; default: a client with a 30 s timeout.
+	HTTP *http.Client
+	// Limiter paces requests; nil means no pacing.
+	Limiter *rate.Limiter
+	Retry   RetryPolicy
+	// MaxResponseBytes caps a response body; default 32 MiB.
+	MaxResponseBytes int64
+	Log              *slog.Logger
+	// Sleep waits between retries; tests replace it to record waits instead of taking them.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used to read HTTP-date Retry-After headers.
+	Now func() time.Time
+	// Jitter returns a number in [0,1); default math/rand.
+	Jitter func() float64
+}
+
+// PerSecond builds a limiter for a documented rate such as "100 requests per 10 seconds".
+func PerSecond(requests float64, per time.Duration, burst int) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(requests/per.Seconds()), max(burst, 1))
+}
+
+// Request describes one API call.
+type Request struct {
+	Method string     // default GET
+	Path   string     // joined to BaseURL; an absolute URL (a vendor's "next" link) is used as is
+	Query  url.Values // added to the URL
+	Body   any        // JSON-encoded when non-nil
+	// Form, when set, is sent as application/x-www-form-urlencoded instead of Body.
+	Form url.Values
+}
+
+// StatusError is a non-2xx answer the client gave up on.
+type StatusError struct {
+	Connector string
+	Method    string
+	Endpoint  string // path without query, so no token in a URL can leak
+	Status    int
+	Message   string // the vendor's error text, trimmed
+}
+
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("connector %s: %s %s: HTTP %d", e.Connector, e.Method, e.Endpoint, e.Status)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		msg += fmt.Sprintf(" — check the token for connector %s (it is missing, wrong or expired)", e.Connector)
+	case e.Status == http.StatusForbidden:
+		msg += fmt.Sprintf(" — the token for connector %s lacks a permission (scope) this endpoint needs", e.Connector)
+	case e.Status == http.StatusNotFound:
+		msg += fmt.Sprintf(" — check base_url and ids for connector %s", e.Connector)
+	case e.Status == http.StatusTooManyRequests:
+		msg += " — still rate limited after retries; the next scheduled run resumes from the last committed page"
+	}
+	return msg
+}
+
+// Unauthorized reports whether err is a 401/403 from a vendor: retrying will not help.
+func Unauthorized(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden)
+}
+
+// MalformedError is a 2xx response whose body could not be read as the expected JSON. It fails
+// the run (nothing from that page is committed) and is not retried.
+type MalformedError struct {
+	Connector, Method, Endpoint string
+	Err                         error
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("connector %s: %s %s: malformed response: %v", e.Connector, e.Method, e.Endpoint, e.Err)
+}
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return defaultHTTP
+}
+
+var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) log() *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return slog.Default()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// URL resolves a request path against the base URL.
+func (c *Client) URL(path string, q url.Values) (*url.URL, error) {
+	var u *url.URL
+	var err error
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		u, err = url.Parse(path)
+	} else {
+		u, err = url.Parse(strings.TrimRight(c.BaseURL, "/") + "/" + strings.TrimLeft(path, "/"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connector %s: bad URL %q: %w", c.Connector, path, err)
+	}
+	if len(q) > 0 {
+		merged := u.Query()
+		for k, vs := range q {
+			for _, v := range vs {
+				merged.Add(k, v)
+			}
+		}
+		u.RawQuery = merged.Encode()
+	}
+	return u, nil
+}
+
+// JSON performs the request and decodes a 2xx JSON answer into out (which may be nil).
+func (c *Client) JSON(ctx context.Context, r Request, out any) error {
+	body, resp, err := c.Do(ctx, r)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return &MalformedError{Connector: c.Connector, Method: resp.Request.Method, Endpoint: resp.Request.URL.Path, Err: err}
+	}
+	return nil
+}
+
+// Do performs the request with pacing and retries and returns the body of a 2xx answer.
+func (c *Client) Do(ctx context.Context, r Request) ([]byte, *http.Response, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	u, err := c.URL(r.Path, r.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	var payload []byte
+	contentType := ""
+	switch {
+	case r.Form != nil:
+		payload, contentType = []byte(r.Form.Encode()), "application/x-www-form-urlencoded"
+	case r.Body != nil:
+		if payload, err = json.Marshal(r.Body); err != nil {
+			return nil, nil, fmt.Errorf("connector %s: encode request to %s: %w", c.Connector, u.Path, err)
+		}
+		contentType = "application/json"
+	}
+	policy := c.Retry.WithDefaults()
+	sleep := c.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	jitter := c.Jitter
+	if jitter == nil {
+		jitter = rand.Float64
+	}
+	limit := c.MaxResponseBytes
+	if limit <= 0 {
+		limit = 32 << 20
+	}
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		if c.Limiter != nil {
+			if err := c.Limiter.Wait(ctx); err != nil {
+				return nil, nil, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
+		if err != nil {
+			return nil, nil, fmt.Errorf("connector %s: %w", c.Connector, err)
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", "advocate/1 (+connector "+c.Connector+")")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		for k, vs := range c.Header {
+			req.Header[k] = vs
+		}
+		if c.Auth != nil {
+			c.Auth(req)
+		}
+		resp, err := c.httpClient().Do(req)
+		var (
+			body       []byte
+			retryAfter time.Duration
+			failure    error
+		)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, ctx.Err())
+			}
+			failure = fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err) // network: retry
+		} else {
+			body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+			resp.Body.Close()
+			switch {
+			case err != nil:
+				failure = fmt.Errorf("connector %s: %s %s: read response: %w", c.Connector, method, u.Path, err)
+			case int64(len(body)) > limit:
+				return nil, resp, fmt.Errorf("connector %s: %s %s: response larger than %d bytes", c.Connector, method, u.Path, limit)
+			case resp.StatusCode >= 200 && resp.StatusCode < 300:
+				return body, resp, nil
+			default:
+				se := &StatusError{Connector: c.Connector, Method: method, Endpoint: u.Path, Status: resp.StatusCode, Message: vendorMessage(body)}
+				if !Retryable(resp.StatusCode) {
+					return nil, resp, se
+				}
+				failure = se
+				for _, h := range []string{"Retry-After", "X-RateLimit-Reset", "RateLimit-Reset"} {
+					if d, ok := ParseRetryAfter(resp.Header.Get(h), c.now()); ok {
+						retryAfter = d
+						break
+					}
+				}
+			}
+		}
+		if attempt >= policy.MaxAttempts {
+			return nil, resp, fmt.Errorf("%w (gave up after %d attempts)", failure, attempt)
+		}
+		wait := Backoff(policy, attempt, retryAfter, jitter())
+		if waited+wait > policy.MaxTotalWait {
+			return nil, resp, fmt.Errorf("%w (gave up: waiting %s more would exceed %s)", failure, wait.Round(time.Second), policy.MaxTotalWait)
+		}
+		waited += wait
+		c.log().Warn("request failed, retrying", "connector", c.Connector, "endpoint", u.Path, "attempt", attempt, "wait", wait, "err", failure)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, resp, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)
+		}
+	}
+}
+
+// vendorMessage pulls a human message out of the common error shapes, trimmed to one line.
+func vendorMessage(body []byte) string {
+	var probe struct {
+		Message string `json:"message"`
+		Error   any    `json:"error"`
+		Errors  []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+		Description string `json:"description"`
+	}
+	msg := ""
+	if json.Unmarshal(body, &probe) == nil {
+		switch e := probe.Error.(type) {
+		case string:
+			msg = e
+		case map[string]any:
+			if m, ok := e["message"].(string); ok {
+				msg = m
+			}
+		}
+		if msg == "" {
+			msg = probe.Message
+		}
+		if msg == "" && len(probe.Errors) > 0 {
+			msg = probe.Errors[0].Message
+		}
+		if msg == "" {
+			msg = probe.Description
+		}
+	} else {
+		var arr []struct {
+			Message   string `json:"message"`
+			ErrorCode string `json:"errorCode"`
+		}
+		if json.Unmarshal(body, &arr) == nil && len(arr) > 0 { // Salesforce
+			msg = strings.TrimSpace(arr[0].ErrorCode + " " + arr[0].Message)
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}
