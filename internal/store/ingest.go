@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -43,17 +44,29 @@ func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, p
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		res = PageResult{Records: page.Records(), Problems: page.Problems}
 		ing := &ingest{s: s, tx: tx, now: now, source: connector, res: &res,
-			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}}
+			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}, newIdentities: map[string]string{}}
 		if err := ing.resolve(ctx, page); err != nil {
 			return fmt.Errorf("resolve customers: %w", err)
 		}
+		// Everything is resolved and merged in memory first, then written in batches.
 		if err := ing.customers(ctx, page.Customers); err != nil {
 			return err
 		}
-		if err := ing.contacts(ctx, page.Contacts); err != nil {
+		contactIDs := make([]string, len(page.Contacts))
+		for i, c := range page.Contacts {
+			contactIDs[i] = ing.ensure(c.Customer)
+		}
+		signalIDs := make([]string, len(page.Signals))
+		for i, sg := range page.Signals {
+			signalIDs[i] = ing.ensure(sg.Customer)
+		}
+		if err := ing.flush(ctx); err != nil {
 			return err
 		}
-		if err := ing.signals(ctx, page.Signals); err != nil {
+		if err := ing.contacts(ctx, page.Contacts, contactIDs); err != nil {
+			return err
+		}
+		if err := ing.signals(ctx, page.Signals, signalIDs); err != nil {
 			return err
 		}
 		if page.Cursor != "" {
@@ -96,6 +109,8 @@ type ingest struct {
 	byDomain map[string]string // normalised domain -> customer id
 	rows     map[string]*customerRow
 	created  map[string]bool // customers this page created (not counted as updated)
+	// identities to record at flush: external id -> customer id
+	newIdentities map[string]string
 }
 
 // resolve loads, in a few batched queries, every identity and domain the page mentions.
@@ -199,14 +214,14 @@ func (in *ingest) row(ctx context.Context, id string) (*customerRow, error) {
 	return r, nil
 }
 
-// ensure resolves r to a customer id, creating a bare customer when r has a domain nobody has
-// claimed yet, and records the source identity. It returns "" when r cannot be placed.
-func (in *ingest) ensure(ctx context.Context, r connectors.Ref) (string, error) {
+// ensure resolves r to a customer id, creating a bare customer (in memory) when r has a domain
+// nobody has claimed yet, and notes the source identity. It returns "" when r cannot be placed.
+func (in *ingest) ensure(r connectors.Ref) string {
 	id := in.lookup(r)
-	domain := connectors.NormalizeDomain(r.Domain)
 	if id == "" {
+		domain := connectors.NormalizeDomain(r.Domain)
 		if domain == "" {
-			return "", nil
+			return ""
 		}
 		id = customerID("domain:" + domain)
 		in.rows[id] = &customerRow{ID: id, Domain: domain, Attributes: map[string]string{}, isNew: true, dirty: true}
@@ -214,48 +229,39 @@ func (in *ingest) ensure(ctx context.Context, r connectors.Ref) (string, error) 
 		in.created[id] = true
 		in.res.CustomersCreated++
 	}
-	if r.ExternalID != "" {
-		if _, known := in.byExt[r.ExternalID]; !known {
-			// The customer row must exist before its identity references it.
-			if err := in.flush(ctx, id); err != nil {
-				return "", err
-			}
-			if _, err := in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customer_identities (source, external_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-				in.source, r.ExternalID, id); err != nil {
-				return "", fmt.Errorf("record identity %s/%s: %w", in.source, r.ExternalID, err)
-			}
-			in.byExt[r.ExternalID] = id
-		}
+	in.identify(r.ExternalID, id)
+	return id
+}
+
+// identify notes that this source calls customer id by ext.
+func (in *ingest) identify(ext, id string) {
+	if ext == "" {
+		return
 	}
-	return id, nil
+	if _, known := in.byExt[ext]; !known {
+		in.byExt[ext] = id
+		in.newIdentities[ext] = id
+	}
 }
 
 func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) error {
 	for _, c := range recs {
-		id := in.lookup(c.Ref)
-		if id == "" && connectors.NormalizeDomain(c.Domain) == "" {
+		var id string
+		if in.lookup(c.Ref) == "" && connectors.NormalizeDomain(c.Domain) == "" {
 			if c.ExternalID == "" {
 				in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "customer record without domain or external id skipped"})
 				continue
 			}
 			// Known to this source only by its id: create it under that identity.
 			id = customerID("ext:" + in.source + ":" + c.ExternalID)
-			in.rows[id] = &customerRow{ID: id, Attributes: map[string]string{}, isNew: true, dirty: true}
-			in.res.CustomersCreated++
-			in.created[id] = true
-			in.byExt[c.ExternalID] = id
-			if err := in.flush(ctx, id); err != nil {
-				return err
+			if _, seen := in.rows[id]; !seen {
+				in.rows[id] = &customerRow{ID: id, Attributes: map[string]string{}, isNew: true, dirty: true}
+				in.created[id] = true
+				in.res.CustomersCreated++
 			}
-			if _, err := in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customer_identities (source, external_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-				in.source, c.ExternalID, id); err != nil {
-				return fmt.Errorf("record identity %s/%s: %w", in.source, c.ExternalID, err)
-			}
+			in.identify(c.ExternalID, id)
 		} else {
-			var err error
-			if id, err = in.ensure(ctx, c.Ref); err != nil {
-				return err
-			}
+			id = in.ensure(c.Ref)
 		}
 		row, err := in.row(ctx, id)
 		if err != nil {
@@ -288,43 +294,72 @@ func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) err
 		if row.dirty && !wasDirty && !in.created[id] {
 			in.res.CustomersUpdated++
 		}
-		if err := in.flush(ctx, id); err != nil {
-			return err
+	}
+	return nil
+}
+
+// batchRows is how many rows one multi-row INSERT carries: well under both engines' limits on
+// bound parameters (SQLite 32,766; Postgres 65,535).
+const batchRows = 500
+
+// insertRows runs "INSERT INTO table (cols) VALUES (...), (...) suffix" over rows in batches.
+func (in *ingest) insertRows(ctx context.Context, table, cols, suffix string, width int, rows [][]any) error {
+	for chunk := range slices.Chunk(rows, batchRows) {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		args := make([]any, 0, len(chunk)*width)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?" + strings.Repeat(",?", width-1) + ")")
+			args = append(args, r...)
+		}
+		b.WriteString(" " + suffix)
+		if _, err := in.tx.ExecContext(ctx, in.s.rebind(b.String()), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
 	return nil
 }
 
-// flush writes a customer row if it changed.
-func (in *ingest) flush(ctx context.Context, id string) error {
-	row := in.rows[id]
-	if row == nil || !row.dirty {
-		return nil
+// flush writes new and changed customers, then the identities that point at them.
+func (in *ingest) flush(ctx context.Context) error {
+	var inserts [][]any
+	for _, id := range slices.Sorted(maps.Keys(in.rows)) {
+		row := in.rows[id]
+		if !row.dirty {
+			continue
+		}
+		attrs, err := json.Marshal(row.Attributes)
+		if err != nil {
+			return err
+		}
+		var dom any
+		if row.Domain != "" {
+			dom = row.Domain
+		}
+		if row.isNew {
+			inserts = append(inserts, []any{id, row.Name, dom, row.Owner, string(attrs), in.now, in.now})
+			row.isNew = false
+		} else if _, err := in.tx.ExecContext(ctx, in.s.rebind(`UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at = ? WHERE id = ?`),
+			row.Name, dom, row.Owner, string(attrs), in.now, id); err != nil {
+			return fmt.Errorf("write customer %s: %w", id, err)
+		}
+		row.dirty = false
 	}
-	attrs, err := json.Marshal(row.Attributes)
-	if err != nil {
+	if err := in.insertRows(ctx, "customers", "id, name, domain, owner, attributes, created_at, updated_at", "", 7, inserts); err != nil {
 		return err
 	}
-	var dom any
-	if row.Domain != "" {
-		dom = row.Domain
+	var idents [][]any
+	for _, ext := range slices.Sorted(maps.Keys(in.newIdentities)) {
+		idents = append(idents, []any{in.source, ext, in.newIdentities[ext]})
 	}
-	if row.isNew {
-		_, err = in.tx.ExecContext(ctx, in.s.rebind(`INSERT INTO customers (id, name, domain, owner, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			id, row.Name, dom, row.Owner, string(attrs), in.now, in.now)
-		row.isNew = false
-	} else {
-		_, err = in.tx.ExecContext(ctx, in.s.rebind(`UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at = ? WHERE id = ?`),
-			row.Name, dom, row.Owner, string(attrs), in.now, id)
-	}
-	if err != nil {
-		return fmt.Errorf("write customer %s: %w", id, err)
-	}
-	row.dirty = false
-	return nil
+	clear(in.newIdentities)
+	return in.insertRows(ctx, "customer_identities", "source, external_id, customer_id", "ON CONFLICT DO NOTHING", 3, idents)
 }
 
-func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact) error {
+func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact, ids []string) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -350,22 +385,16 @@ func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact) error
 		return fmt.Errorf("prepare contact upsert: %w", err)
 	}
 	defer stmt.Close()
-	for _, c := range recs {
+	for i, c := range recs {
 		email := connectors.NormalizeEmail(c.Email)
 		if email == "" {
 			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "contact without email skipped"})
 			continue
 		}
-		id, err := in.ensure(ctx, c.Customer)
-		if err != nil {
-			return err
-		}
+		id := ids[i]
 		if id == "" {
 			in.res.Unmatched++
 			continue
-		}
-		if err := in.flush(ctx, id); err != nil {
-			return err
 		}
 		if _, err := stmt.ExecContext(ctx, email, id, c.Name, c.Role, c.Champion, c.OptedOut, in.source, in.now); err != nil {
 			return fmt.Errorf("write contact %s: %w", email, err)
@@ -382,24 +411,18 @@ type signalRow struct {
 	observedAt time.Time
 }
 
-func (in *ingest) signals(ctx context.Context, recs []connectors.Signal) error {
+func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []string) error {
 	rows := make([]signalRow, 0, len(recs))
-	for _, sg := range recs {
+	for i, sg := range recs {
 		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
 			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
 				Message: fmt.Sprintf("signal %q for %s skipped: needs a name, a finite value and an observation time", sg.Name, sg.Customer)})
 			continue
 		}
-		id, err := in.ensure(ctx, sg.Customer)
-		if err != nil {
-			return err
-		}
+		id := ids[i]
 		if id == "" {
 			in.res.Unmatched++
 			continue
-		}
-		if err := in.flush(ctx, id); err != nil {
-			return err
 		}
 		rows = append(rows, signalRow{id, sg.Name, sg.Value, sg.ObservedAt.UTC()})
 	}
@@ -456,8 +479,12 @@ func (in *ingest) signalsPrepared(ctx context.Context, rows []signalRow) (int64,
 // signalsCopy streams rows into a temporary table with COPY and merges them with two set-based
 // statements: the Postgres fast path for bulk loads.
 func (in *ingest) signalsCopy(ctx context.Context, rows []signalRow) (int64, error) {
+	// Enough sort memory that DISTINCT ON below does not spill a page to disk.
+	if _, err := in.tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return 0, err
+	}
 	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming_signals
-		(customer_id TEXT, name TEXT, value DOUBLE PRECISION, observed_at TIMESTAMPTZ) ON COMMIT DELETE ROWS`); err != nil {
+		(customer_id TEXT COLLATE "C", name TEXT COLLATE "C", value DOUBLE PRECISION, observed_at TIMESTAMPTZ) ON COMMIT DELETE ROWS`); err != nil {
 		return 0, err
 	}
 	stmt, err := in.tx.PrepareContext(ctx, `COPY incoming_signals (customer_id, name, value, observed_at) FROM STDIN`)
@@ -478,7 +505,7 @@ func (in *ingest) signalsCopy(ctx context.Context, rows []signalRow) (int64, err
 		return 0, err
 	}
 	res, err := in.tx.ExecContext(ctx, `INSERT INTO signal_history (customer_id, name, source, observed_at, value, recorded_at)
-		SELECT customer_id, name, $1, observed_at, value, $2 FROM incoming_signals ON CONFLICT DO NOTHING`, in.source, in.now)
+		SELECT customer_id, name, $1, observed_at, value, $2 FROM incoming_signals ORDER BY customer_id, name ON CONFLICT DO NOTHING`, in.source, in.now)
 	if err != nil {
 		return 0, err
 	}

@@ -33,10 +33,13 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_customer ON contacts (customer_id);
 
 -- Every observation ever made, append-only; the primary key makes re-syncs idempotent.
+-- The two signal tables carry no foreign key to customers: they take bulk loads (COPY), where a
+-- per-row FK trigger halves throughput, and only the store writes them, after resolving the
+-- customer in the same transaction. Byte-order ("C") collation makes their text keys cheap.
 CREATE TABLE signal_history (
-    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    name        TEXT NOT NULL,
-    source      TEXT NOT NULL,
+    customer_id TEXT COLLATE "C" NOT NULL,
+    name        TEXT COLLATE "C" NOT NULL,
+    source      TEXT COLLATE "C" NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
     value       DOUBLE PRECISION NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
@@ -46,9 +49,9 @@ CREATE TABLE signal_history (
 -- The newest observation per customer, signal and source; precedence between sources is
 -- applied when reading, so changing it in config needs no rewrite.
 CREATE TABLE signals (
-    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    name        TEXT NOT NULL,
-    source      TEXT NOT NULL,
+    customer_id TEXT COLLATE "C" NOT NULL,
+    name        TEXT COLLATE "C" NOT NULL,
+    source      TEXT COLLATE "C" NOT NULL,
     value       DOUBLE PRECISION NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (customer_id, name, source)
