@@ -20,7 +20,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/advocate-hq/advocate/connectors/csvfile" // registers type csv
+	_ "github.com/advocate-hq/advocate/connectors/all" // registers every connector type
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -56,6 +56,8 @@ type app struct {
 	now            func() time.Time
 	// isTerminal says whether stderr is a terminal (progress output); tests leave it false.
 	isTerminal bool
+	// onListen, if set, is told the address serve listens on (tests listen on port 0).
+	onListen func(addr string)
 }
 
 type command struct {
@@ -79,6 +81,7 @@ func init() {
 		{"skip", "CUSTOMER [--by EMAIL]", "skip a candidate for the cooldown period", decide("skip")},
 		{"snooze", "CUSTOMER [--by EMAIL] [--days N]", "snooze a candidate", decide("snooze")},
 		{"status", "[--json]", "each connector's last success, last error, staleness", cmdStatus},
+		{"serve", "[--listen ADDR]", "daemon: scheduled syncs + HTTP API (health, push)", cmdServe},
 	}
 }
 

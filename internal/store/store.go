@@ -47,6 +47,7 @@ const (
 type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
+	path    string // the DSN, identifying the database for process-local locks
 	// Now is the clock; tests replace it. Each write transaction reads it once.
 	Now func() time.Time
 }
@@ -93,7 +94,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store at %s: %w", dialect, Redact(dsn), err)
 	}
-	return &Store{db: db, dialect: dialect, Now: time.Now}, nil
+	return &Store{db: db, dialect: dialect, path: dsn, Now: time.Now}, nil
 }
 
 // sqliteDSN turns a path or file: URI into a modernc DSN with the pragmas Advocate relies on:

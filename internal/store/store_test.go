@@ -348,3 +348,46 @@ func TestScoresShortlistsDecisions(t *testing.T) {
 		}
 	})
 }
+
+func TestTryLockIsExclusiveAcrossHandles(t *testing.T) {
+	for _, e := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return t.TempDir() + "/advocate.db" }},
+		{"postgres", func(t *testing.T) string { return storetest.SchemaDSN(t) }},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := e.dsn(t)
+			a, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			b, err := store.Open(ctx, dsn) // a second replica
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			release, ok, err := a.TryLock(ctx, "sync:crm")
+			if err != nil || !ok {
+				t.Fatalf("first lock: ok=%v err=%v", ok, err)
+			}
+			if _, ok, _ := b.TryLock(ctx, "sync:crm"); ok {
+				t.Fatal("a second replica took a lock that is held")
+			}
+			if rel, ok, _ := b.TryLock(ctx, "sync:support"); !ok {
+				t.Error("a different job's lock was not free")
+			} else {
+				rel()
+			}
+			release()
+			rel, ok, _ := b.TryLock(ctx, "sync:crm")
+			if !ok {
+				t.Fatal("the lock was not free after release")
+			}
+			rel()
+		})
+	}
+}

@@ -1,0 +1,203 @@
+// Package webhook is the push connector: any tool can POST customers, contacts and signal
+// observations to Advocate's HTTP API (POST /api/v1/signals, bearer token) instead of being
+// polled. Type "webhook" in the config; its `token` is the bearer token that source uses.
+//
+// Decode validates every field and accepts a payload whole or not at all, so a caller never has
+// to guess which half of a request was stored.
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+func init() { connectors.Register("webhook", New) }
+
+// Connector is push-only: Sync has nothing to fetch.
+type Connector struct{}
+
+// New accepts any webhook settings; the token is checked by the HTTP server.
+func New(s connectors.Settings) (connectors.Connector, error) { return Connector{}, nil }
+
+// Sync does nothing: data arrives by POST.
+func (Connector) Sync(context.Context, string, connectors.Sink) error { return nil }
+
+// Limits on one request.
+const (
+	MaxBodyBytes = 8 << 20
+	MaxRecords   = 10_000
+	// MaxFuture is how far in the future an observation may be dated (clock skew).
+	MaxFuture = 5 * time.Minute
+)
+
+// Payload is the request body of POST /api/v1/signals.
+type Payload struct {
+	Customers []Customer `json:"customers"`
+	Contacts  []Contact  `json:"contacts"`
+	Signals   []Signal   `json:"signals"`
+}
+
+// Ref names a customer by the pushing tool's id and/or web domain.
+type Ref struct {
+	ExternalID string `json:"external_id"`
+	Domain     string `json:"domain"`
+}
+
+type Customer struct {
+	ExternalID string            `json:"external_id"`
+	Domain     string            `json:"domain"`
+	Name       string            `json:"name"`
+	Owner      string            `json:"owner"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+type Contact struct {
+	Customer Ref    `json:"customer"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Champion bool   `json:"champion"`
+	OptedOut bool   `json:"opted_out"`
+}
+
+type Signal struct {
+	Customer   Ref      `json:"customer"`
+	Name       string   `json:"name"`
+	Value      *float64 `json:"value"`
+	ObservedAt string   `json:"observed_at"`
+}
+
+// Invalid lists every problem in a rejected payload, each prefixed with its JSON path.
+type Invalid struct{ Problems []string }
+
+func (e *Invalid) Error() string {
+	return fmt.Sprintf("invalid payload: %d problems: %s", len(e.Problems), strings.Join(e.Problems, "; "))
+}
+
+var (
+	signalName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	attrName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+// Decode reads and validates a payload and returns it as one page. now bounds observation
+// times. Any problem rejects the whole payload with an *Invalid error listing them all.
+func Decode(r io.Reader, now time.Time) (connectors.Page, error) {
+	dec := json.NewDecoder(io.LimitReader(r, MaxBodyBytes+1))
+	dec.DisallowUnknownFields()
+	var p Payload
+	if err := dec.Decode(&p); err != nil {
+		return connectors.Page{}, &Invalid{Problems: []string{"body: " + jsonProblem(err)}}
+	}
+	if dec.More() {
+		return connectors.Page{}, &Invalid{Problems: []string{"body: more than one JSON document"}}
+	}
+	var bad []string
+	add := func(format string, args ...any) {
+		if len(bad) < 100 {
+			bad = append(bad, fmt.Sprintf(format, args...))
+		}
+	}
+	n := len(p.Customers) + len(p.Contacts) + len(p.Signals)
+	if n == 0 {
+		add("body: no customers, contacts or signals")
+	}
+	if n > MaxRecords {
+		add("body: %d records, at most %d per request", n, MaxRecords)
+	}
+	var page connectors.Page
+	ref := func(path string, r Ref) connectors.Ref {
+		d := connectors.NormalizeDomain(r.Domain)
+		if r.Domain != "" && d == "" {
+			add("%s.domain: %q is not a web domain", path, r.Domain)
+		}
+		if d == "" && strings.TrimSpace(r.ExternalID) == "" {
+			add("%s: needs a domain or an external_id", path)
+		}
+		return connectors.Ref{ExternalID: strings.TrimSpace(r.ExternalID), Domain: d}
+	}
+	for i, c := range p.Customers {
+		path := fmt.Sprintf("customers[%d]", i)
+		r := ref(path, Ref{ExternalID: c.ExternalID, Domain: c.Domain})
+		if c.Owner != "" && !validEmail(c.Owner) {
+			add("%s.owner: %q is not an email address", path, c.Owner)
+		}
+		for k, v := range c.Attributes {
+			if !attrName.MatchString(k) {
+				add("%s.attributes: key %q must be lower_snake_case", path, k)
+			}
+			if len(v) > 1000 {
+				add("%s.attributes.%s: longer than 1000 characters", path, k)
+			}
+		}
+		if len(c.Name) > 300 {
+			add("%s.name: longer than 300 characters", path)
+		}
+		page.Customers = append(page.Customers, connectors.Customer{Ref: r, Name: strings.TrimSpace(c.Name), Owner: c.Owner, Attributes: c.Attributes})
+	}
+	for i, c := range p.Contacts {
+		path := fmt.Sprintf("contacts[%d]", i)
+		r := ref(path+".customer", c.Customer)
+		if !validEmail(c.Email) {
+			add("%s.email: %q is not an email address", path, c.Email)
+		}
+		page.Contacts = append(page.Contacts, connectors.Contact{Customer: r, Email: c.Email, Name: strings.TrimSpace(c.Name),
+			Role: strings.TrimSpace(c.Role), Champion: c.Champion, OptedOut: c.OptedOut})
+	}
+	for i, s := range p.Signals {
+		path := fmt.Sprintf("signals[%d]", i)
+		r := ref(path+".customer", s.Customer)
+		if !signalName.MatchString(s.Name) {
+			add("%s.name: %q must be lower_snake_case, e.g. nps or health_score", path, s.Name)
+		}
+		if s.Value == nil {
+			add("%s.value: required", path)
+		}
+		t, err := time.Parse(time.RFC3339, s.ObservedAt)
+		switch {
+		case s.ObservedAt == "":
+			add("%s.observed_at: required (RFC 3339, e.g. 2026-11-16T09:30:00Z)", path)
+		case err != nil:
+			add("%s.observed_at: %q is not an RFC 3339 time", path, s.ObservedAt)
+		case t.After(now.Add(MaxFuture)):
+			add("%s.observed_at: %s is in the future", path, s.ObservedAt)
+		}
+		if s.Value != nil && err == nil {
+			page.Signals = append(page.Signals, connectors.Signal{Customer: r, Name: s.Name, Value: *s.Value, ObservedAt: t.UTC()})
+		}
+	}
+	if len(bad) > 0 {
+		return connectors.Page{}, &Invalid{Problems: bad}
+	}
+	return page, nil
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && strings.Contains(a.Address, "@") && a.Address == strings.TrimSpace(s)
+}
+
+// jsonProblem words a decoding error for the caller.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s: expected %s, got %s", typ.Field, typ.Type, typ.Value)
+	case errors.Is(err, io.EOF):
+		return "empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated JSON (or larger than the 8 MiB limit)"
+	}
+	return err.Error()
+}
