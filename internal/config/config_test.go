@@ -135,7 +135,7 @@ func TestParseErrors(t *testing.T) {
 			name:    "UnknownKeys",
 			fixture: "unknown_key.yaml",
 			want: []string{
-				`unknown_key.yaml:5: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter)`,
+				`unknown_key.yaml:5: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
 				`unknown_key.yaml:7: unknown key "weigths" in scoring (known: weights, gates, min_confidence, missing_goodness, precedence, freshness)`,
 				`unknown_key.yaml:10: unknown key "sheduler" (known: database, connectors, scoring, shortlist, slack, smtp, email, openai, server)`,
 			},
@@ -246,9 +246,9 @@ func TestParseErrors(t *testing.T) {
 			name: "MergedKeysAreChecked",
 			data: "connectors:\n  - &hs {name: crm, type: hubspot, token: t, tokn: x}\n  - {<<: *hs, name: crm2, schedul: daily}\n",
 			want: []string{
-				`advocate.yaml:2: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter)`,
-				`advocate.yaml:2: unknown key "tokn" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter)`,
-				`advocate.yaml:3: unknown key "schedul" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter)`,
+				`advocate.yaml:2: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
+				`advocate.yaml:2: unknown key "tokn" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
+				`advocate.yaml:3: unknown key "schedul" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
 			},
 		},
 		{
