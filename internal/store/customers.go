@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,46 +99,67 @@ func (s *Store) Customers(ctx context.Context) ([]Customer, error) {
 }
 
 // LatestSignals returns the newest observation per customer, signal and source, ordered by
-// customer. Choosing between sources (precedence) is the caller's business. With customerID
-// set, only that customer's.
+// customer, signal and source. Choosing between sources (precedence) is the caller's business.
+// With customerID set, only that customer's.
 func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]SignalValue, error) {
-	q, args := `SELECT customer_id, name, source, value, observed_at FROM signals`, []any{}
+	q, args := `SELECT customer_id, source, vals FROM signals`, []any{}
 	if customerID != "" {
 		q += ` WHERE customer_id = ?`
 		args = append(args, customerID)
 	}
-	rows, err := s.db.QueryContext(ctx, s.rebind(q+` ORDER BY customer_id, name, source`), args...)
+	rows, err := s.db.QueryContext(ctx, s.rebind(q+` ORDER BY customer_id, source`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read signals: %w", err)
 	}
 	defer rows.Close()
 	var out []SignalValue
+	var raw []byte
 	for rows.Next() {
-		var v SignalValue
-		if err := rows.Scan(&v.CustomerID, &v.Name, &v.Source, &v.Value, &v.ObservedAt); err != nil {
+		var id, source string
+		if err := rows.Scan(&id, &source, &raw); err != nil {
 			return nil, fmt.Errorf("read signals: %w", err)
 		}
-		v.ObservedAt = v.ObservedAt.UTC()
-		out = append(out, v)
+		var vals map[string]latestVal
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return nil, fmt.Errorf("read signals of %s: %w", id, err)
+		}
+		for name, v := range vals {
+			out = append(out, SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b SignalValue) int {
+		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), strings.Compare(a.Name, b.Name), strings.Compare(a.Source, b.Source))
+	})
+	return out, nil
 }
 
 // SignalHistory returns every stored observation of one signal for one customer, oldest first.
 func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]SignalValue, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT customer_id, name, source, value, observed_at FROM signal_history
-		WHERE customer_id = ? AND name = ? ORDER BY observed_at, source`), customerID, name)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT source, observed_at, vals FROM signal_history
+		WHERE customer_id = ? ORDER BY observed_at, source`), customerID)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s for %s: %w", name, customerID, err)
 	}
 	defer rows.Close()
 	var out []SignalValue
 	for rows.Next() {
-		var v SignalValue
-		if err := rows.Scan(&v.CustomerID, &v.Name, &v.Source, &v.Value, &v.ObservedAt); err != nil {
+		v := SignalValue{CustomerID: customerID, Name: name}
+		var raw []byte
+		if err := rows.Scan(&v.Source, &v.ObservedAt, &raw); err != nil {
 			return nil, err
 		}
-		v.ObservedAt = v.ObservedAt.UTC()
+		var vals map[string]float64
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return nil, fmt.Errorf("history of %s: %w", customerID, err)
+		}
+		x, ok := vals[name]
+		if !ok {
+			continue
+		}
+		v.Value, v.ObservedAt = x, v.ObservedAt.UTC()
 		out = append(out, v)
 	}
 	return out, rows.Err()
@@ -183,11 +206,15 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
-// SourceCounts returns, per source, how many customers it identifies and how many latest signal
-// values it holds.
+// SourceCounts returns, per source, how many customers it holds current signal values for and
+// how many values that is.
 func (s *Store) SourceCounts(ctx context.Context) (map[string][2]int64, error) {
+	keys := `(SELECT COUNT(*) FROM json_each(vals))`
+	if s.dialect == Postgres {
+		keys = `(SELECT COUNT(*) FROM jsonb_object_keys(vals))`
+	}
 	out := map[string][2]int64{}
-	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(DISTINCT customer_id), COUNT(*) FROM signals GROUP BY source`)
+	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(*), COALESCE(SUM(`+keys+`), 0) FROM signals GROUP BY source`)
 	if err != nil {
 		return nil, fmt.Errorf("count signals by source: %w", err)
 	}

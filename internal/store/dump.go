@@ -15,8 +15,8 @@ func (s *Store) Dump(ctx context.Context) (string, error) {
 		{"customers", `SELECT id, name, COALESCE(domain, ''), owner, attributes FROM customers ORDER BY id`},
 		{"identities", `SELECT source, external_id, customer_id FROM customer_identities ORDER BY source, external_id`},
 		{"contacts", `SELECT email, customer_id, name, role, champion, opted_out FROM contacts ORDER BY email`},
-		{"signals", `SELECT customer_id, name, source, value, observed_at FROM signals ORDER BY customer_id, name, source`},
-		{"history", `SELECT customer_id, name, source, value, observed_at FROM signal_history ORDER BY customer_id, name, source, observed_at`},
+		{"signals", `SELECT customer_id, source, vals FROM signals ORDER BY customer_id, source`},
+		{"history", `SELECT customer_id, source, observed_at, vals FROM signal_history ORDER BY customer_id, source, observed_at`},
 	}
 	var b strings.Builder
 	for _, q := range queries {

@@ -404,15 +404,24 @@ func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact, ids [
 	return nil
 }
 
-type signalRow struct {
-	customerID string
-	name       string
-	value      float64
-	observedAt time.Time
+// latestVal is one signal's newest value in the signals table.
+type latestVal struct {
+	V float64   `json:"v"`
+	T time.Time `json:"t"`
 }
 
+type obsKey struct {
+	customer string
+	at       time.Time
+}
+
+// signals writes a page's observations. The existing history rows for the page's (customer,
+// observation time) keys and the customers' latest rows are read first and merged in Go, and
+// only rows that change are written: a re-sync of unchanged data writes nothing, and the count
+// of new observations is exact.
 func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []string) error {
-	rows := make([]signalRow, 0, len(recs))
+	hist := map[obsKey]map[string]float64{}
+	latest := map[string]map[string]latestVal{}
 	for i, sg := range recs {
 		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
 			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
@@ -424,98 +433,192 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 			in.res.Unmatched++
 			continue
 		}
-		rows = append(rows, signalRow{id, sg.Name, sg.Value, sg.ObservedAt.UTC()})
+		at := sg.ObservedAt.UTC().Truncate(time.Microsecond) // what both engines store
+		k := obsKey{id, at}
+		if hist[k] == nil {
+			hist[k] = map[string]float64{}
+		}
+		hist[k][sg.Name] = sg.Value
+		if latest[id] == nil {
+			latest[id] = map[string]latestVal{}
+		}
+		if cur, ok := latest[id][sg.Name]; !ok || !at.Before(cur.T) {
+			latest[id][sg.Name] = latestVal{sg.Value, at}
+		}
 	}
-	if len(rows) == 0 {
+	if len(hist) == 0 {
 		return nil
 	}
-	var (
-		n   int64
-		err error
-	)
-	if in.s.dialect == Postgres && len(rows) >= bulkThreshold {
-		n, err = in.signalsCopy(ctx, rows)
-	} else {
-		n, err = in.signalsPrepared(ctx, rows)
+	if err := in.mergeHistory(ctx, hist); err != nil {
+		return fmt.Errorf("write signal history: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("write signals: %w", err)
+	if err := in.mergeLatest(ctx, latest); err != nil {
+		return fmt.Errorf("write latest signals: %w", err)
 	}
-	in.res.Signals += int(n)
 	return nil
 }
 
-const upsertLatest = `
-	ON CONFLICT (customer_id, name, source) DO UPDATE SET value = excluded.value, observed_at = excluded.observed_at
-	WHERE excluded.observed_at > signals.observed_at`
-
-func (in *ingest) signalsPrepared(ctx context.Context, rows []signalRow) (int64, error) {
-	hist, err := in.tx.PrepareContext(ctx, in.s.rebind(`INSERT INTO signal_history (customer_id, name, source, observed_at, value, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
-	if err != nil {
-		return 0, err
-	}
-	defer hist.Close()
-	latest, err := in.tx.PrepareContext(ctx, in.s.rebind(`INSERT INTO signals (customer_id, name, source, value, observed_at) VALUES (?, ?, ?, ?, ?)`+upsertLatest))
-	if err != nil {
-		return 0, err
-	}
-	defer latest.Close()
-	var n int64
-	for _, r := range rows {
-		res, err := hist.ExecContext(ctx, r.customerID, r.name, in.source, r.observedAt, r.value, in.now)
-		if err != nil {
-			return n, err
-		}
-		k, _ := res.RowsAffected()
-		n += k
-		if _, err := latest.ExecContext(ctx, r.customerID, r.name, in.source, r.value, r.observedAt); err != nil {
-			return n, err
-		}
-	}
-	return n, nil
+// customerChunks groups keys' customers for IN (...) / ANY($n) lookups.
+func customerChunks[V any](m map[string]V) [][]string {
+	return slices.Collect(slices.Chunk(slices.Sorted(maps.Keys(m)), 1000))
 }
 
-// signalsCopy streams rows into a temporary table with COPY and merges them with two set-based
-// statements: the Postgres fast path for bulk loads.
-func (in *ingest) signalsCopy(ctx context.Context, rows []signalRow) (int64, error) {
-	// Enough sort memory that DISTINCT ON below does not spill a page to disk.
-	if _, err := in.tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
-		return 0, err
+func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[string]float64) error {
+	// Read what is stored under the page's keys. Lookups go by customer and, where the page has
+	// few distinct times (the usual case: one sync time or a handful of survey dates), by time.
+	customers := map[string]bool{}
+	times := map[time.Time]bool{}
+	for k := range incoming {
+		customers[k.customer] = true
+		times[k.at] = true
 	}
-	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming_signals
-		(customer_id TEXT COLLATE "C", name TEXT COLLATE "C", value DOUBLE PRECISION, observed_at TIMESTAMPTZ) ON COMMIT DELETE ROWS`); err != nil {
-		return 0, err
+	timeList := slices.SortedFunc(maps.Keys(times), func(a, b time.Time) int { return a.Compare(b) })
+	stored := map[obsKey]map[string]float64{}
+	for _, chunk := range customerChunks(customers) {
+		q, args := `SELECT customer_id, observed_at, vals FROM signal_history WHERE source = ? AND customer_id IN (?)`, []any{in.source, chunk}
+		if len(timeList) <= 200 {
+			q += ` AND observed_at IN (?)`
+			args = append(args, timeList)
+		}
+		q, args, err := sqlx.In(q, args...)
+		if err != nil {
+			return err
+		}
+		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k obsKey
+			var raw []byte
+			if err := rows.Scan(&k.customer, &k.at, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			k.at = k.at.UTC()
+			if _, wanted := incoming[k]; !wanted {
+				continue
+			}
+			var vals map[string]float64
+			if err := json.Unmarshal(raw, &vals); err != nil {
+				rows.Close()
+				return fmt.Errorf("history of %s: %w", k.customer, err)
+			}
+			stored[k] = vals
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
 	}
-	stmt, err := in.tx.PrepareContext(ctx, `COPY incoming_signals (customer_id, name, value, observed_at) FROM STDIN`)
+	var writes [][]any
+	for _, k := range slices.SortedFunc(maps.Keys(incoming), func(a, b obsKey) int {
+		return cmpKey(a, b)
+	}) {
+		merged, changed := maps.Clone(stored[k]), false
+		if merged == nil {
+			merged = map[string]float64{}
+		}
+		for name, v := range incoming[k] {
+			if old, ok := merged[name]; !ok || old != v {
+				merged[name], changed = v, true
+				in.res.Signals++
+			}
+		}
+		if changed {
+			writes = append(writes, []any{k.customer, in.source, k.at, string(encodeVals(merged)), in.now})
+		}
+	}
+	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
+		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", writes)
+}
+
+func cmpKey(a, b obsKey) int {
+	if a.customer != b.customer {
+		return strings.Compare(a.customer, b.customer)
+	}
+	return a.at.Compare(b.at)
+}
+
+func (in *ingest) mergeLatest(ctx context.Context, incoming map[string]map[string]latestVal) error {
+	stored := map[string]map[string]latestVal{}
+	for _, chunk := range customerChunks(incoming) {
+		q, args, err := sqlx.In(`SELECT customer_id, vals FROM signals WHERE source = ? AND customer_id IN (?)`, in.source, chunk)
+		if err != nil {
+			return err
+		}
+		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			var vals map[string]latestVal
+			if err := json.Unmarshal(raw, &vals); err != nil {
+				rows.Close()
+				return fmt.Errorf("latest signals of %s: %w", id, err)
+			}
+			stored[id] = vals
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	var writes [][]any
+	for _, id := range slices.Sorted(maps.Keys(incoming)) {
+		merged, changed := maps.Clone(stored[id]), false
+		if merged == nil {
+			merged = map[string]latestVal{}
+		}
+		for name, v := range incoming[id] {
+			// Newer wins; at the same time the incoming value is a correction.
+			if old, ok := merged[name]; !ok || v.T.After(old.T) || (v.T.Equal(old.T) && v.V != old.V) {
+				merged[name], changed = v, true
+			}
+		}
+		if changed {
+			writes = append(writes, []any{id, in.source, string(encodeLatest(merged)), in.now})
+		}
+	}
+	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
+		"vals = excluded.vals, updated_at = excluded.updated_at", writes)
+}
+
+// upsertWide writes merged rows: through COPY into a temporary table and one INSERT … ON
+// CONFLICT on Postgres when there are many, else with multi-row upserts.
+func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	suffix := "ON CONFLICT " + conflict + " DO UPDATE SET " + set
+	if in.s.dialect != Postgres || len(rows) < bulkThreshold {
+		return in.insertRows(ctx, table, cols, suffix, len(rows[0]), rows)
+	}
+	tmp := "incoming_" + table
+	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+		return err
+	}
+	stmt, err := in.tx.PrepareContext(ctx, `COPY `+tmp+` (`+cols+`) FROM STDIN`)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.customerID, r.name, r.value, r.observedAt); err != nil {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
 			stmt.Close()
-			return 0, err
+			return err
 		}
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
 		stmt.Close()
-		return 0, err
+		return err
 	}
 	if err := stmt.Close(); err != nil {
-		return 0, err
+		return err
 	}
-	res, err := in.tx.ExecContext(ctx, `INSERT INTO signal_history (customer_id, name, source, observed_at, value, recorded_at)
-		SELECT customer_id, name, $1, observed_at, value, $2 FROM incoming_signals ORDER BY customer_id, name ON CONFLICT DO NOTHING`, in.source, in.now)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	// DISTINCT ON keeps one row per key: ON CONFLICT DO UPDATE may not touch a row twice.
-	if _, err := in.tx.ExecContext(ctx, `INSERT INTO signals (customer_id, name, source, value, observed_at)
-		SELECT DISTINCT ON (customer_id, name) customer_id, name, $1, value, observed_at
-		FROM incoming_signals ORDER BY customer_id, name, observed_at DESC`+upsertLatest, in.source); err != nil {
-		return n, err
-	}
-	// ON COMMIT DELETE ROWS empties the table at commit; a rollback empties it too.
-	return n, nil
+	_, err = in.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+tmp+` `+suffix)
+	return err
 }

@@ -32,29 +32,33 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_customer ON contacts (customer_id);
 
--- Every observation ever made, append-only; the primary key makes re-syncs idempotent.
+-- Signal values are stored wide: one row per customer, source and observation time holding
+-- every signal observed then, as a JSON object ({"nps": 9, "csat": 80}). A sync of N signals
+-- for a customer writes one row, not N: a tenth of the index entries, which is what bulk loads
+-- and whole-base scoring reads pay for.
+--
+-- History is append-only per observation time; the primary key makes re-syncs idempotent.
 -- The two signal tables carry no foreign key to customers: they take bulk loads (COPY), where a
 -- per-row FK trigger halves throughput, and only the store writes them, after resolving the
--- customer in the same transaction. Byte-order ("C") collation makes their text keys cheap.
+-- customer in the same transaction. Byte-order ("C") collation keeps their text keys cheap.
 CREATE TABLE signal_history (
     customer_id TEXT COLLATE "C" NOT NULL,
-    name        TEXT COLLATE "C" NOT NULL,
     source      TEXT COLLATE "C" NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
-    value       DOUBLE PRECISION NOT NULL,
+    vals        JSONB NOT NULL,          -- {"signal": value, ...}
     recorded_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (customer_id, name, source, observed_at)
+    PRIMARY KEY (customer_id, source, observed_at)
 );
 
--- The newest observation per customer, signal and source; precedence between sources is
--- applied when reading, so changing it in config needs no rewrite.
+-- The newest value of every signal per customer and source: {"signal": {"v": value, "t":
+-- "RFC 3339 observation time"}}. Precedence between sources is applied when reading, so
+-- changing it in config needs no rewrite.
 CREATE TABLE signals (
     customer_id TEXT COLLATE "C" NOT NULL,
-    name        TEXT COLLATE "C" NOT NULL,
     source      TEXT COLLATE "C" NOT NULL,
-    value       DOUBLE PRECISION NOT NULL,
-    observed_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (customer_id, name, source)
+    vals        JSONB NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (customer_id, source)
 );
 
 CREATE TABLE sync_state (

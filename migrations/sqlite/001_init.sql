@@ -32,28 +32,25 @@ CREATE TABLE contacts (
 );
 CREATE INDEX contacts_customer ON contacts (customer_id);
 
--- Every observation ever made, append-only; the primary key makes re-syncs idempotent.
--- No foreign key to customers, as on Postgres (where it halves bulk-load speed): only the store
--- writes these tables, after resolving the customer in the same transaction.
+-- Signal values are stored wide, as on Postgres (see there): one history row per customer,
+-- source and observation time with a JSON object of values; one latest row per customer and
+-- source. No foreign key to customers: only the store writes these tables, after resolving the
+-- customer in the same transaction.
 CREATE TABLE signal_history (
     customer_id TEXT NOT NULL,
-    name        TEXT NOT NULL,
     source      TEXT NOT NULL,
     observed_at DATETIME NOT NULL,
-    value       REAL NOT NULL,
+    vals        TEXT NOT NULL,           -- {"signal": value, ...}
     recorded_at DATETIME NOT NULL,
-    PRIMARY KEY (customer_id, name, source, observed_at)
+    PRIMARY KEY (customer_id, source, observed_at)
 );
 
--- The newest observation per customer, signal and source; precedence between sources is
--- applied when reading, so changing it in config needs no rewrite.
 CREATE TABLE signals (
     customer_id TEXT NOT NULL,
-    name        TEXT NOT NULL,
     source      TEXT NOT NULL,
-    value       REAL NOT NULL,
-    observed_at DATETIME NOT NULL,
-    PRIMARY KEY (customer_id, name, source)
+    vals        TEXT NOT NULL,           -- {"signal": {"v": value, "t": "RFC 3339"}, ...}
+    updated_at  DATETIME NOT NULL,
+    PRIMARY KEY (customer_id, source)
 );
 
 CREATE TABLE sync_state (
