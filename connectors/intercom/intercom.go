@@ -1,0 +1,281 @@
+// Package intercom is the connector for Intercom: companies become customers, and
+// conversations become the support-friction signals per company.
+//
+// Settings (type "intercom"): token (an access token, sent as Bearer); base_url defaults to
+// https://api.intercom.io (EU workspaces: https://api.eu.intercom.io, AU: https://api.au.intercom.io).
+//
+// Options (all optional; any other key is an error):
+//
+//	api_version      the Intercom-Version header (default 2.11, the shapes this package reads)
+//	page_size        conversations per search request, 1–150 (default 150)
+//	rate_per_minute  request pace (default 1000; Intercom allows private apps 10,000 a minute
+//	                 per app, shared with the workspace's other integrations)
+//
+// # Records
+//
+// Customer per company: ExternalID is Intercom's company id (the id contacts link to), Domain
+// comes from website, Name from name; attributes plan (the plan's name), industry, size and
+// intercom_company_id (the company_id your product assigned).
+//
+// # Signals
+//
+// Per company, observed at the time the pass started (Settings.Now):
+//
+//   - tickets_90d: conversations created in the 90 days before that time;
+//   - escalations_90d: of those, the ones marked priority;
+//   - csat: of those with a conversation rating, 100 × the share rated 4 or 5 (Intercom's own
+//     CSAT definition); omitted when none was rated;
+//   - tickets_open: conversations whose state is open or snoozed, whatever their age.
+//
+// A conversation counts for each distinct company of its contacts (a contact's companies as
+// the contact record lists them: up to 10, Intercom's embedded limit). Conversations whose
+// contacts have no company count for nobody. Every company gets the three counts, zero included.
+//
+// # How a pass works, and why
+//
+// Counts over "the last 90 days" need every conversation in the window, not only the changed
+// ones, so every run searches again (POST /conversations/search, cursor in the body) for
+// conversations created in the window OR not closed — the second half catches conversations
+// open for longer than 90 days, which tickets_open must see. Each conversation counts once, in
+// the last state the search returned. Contacts are looked up with GET /contacts/{id}, once
+// per contact per pass.
+//
+// Then the companies are read with the scroll API (GET /companies/scroll), the one listing
+// without a 10,000-company ceiling, and each page is committed with its customers, their
+// signals and a cursor holding the pass's per-company counts. A scroll cannot be resumed: it
+// expires after a minute idle, so a run that failed while scrolling starts the scroll again
+// from the beginning with the same counts and observation time (re-committing pages is
+// idempotent). Intercom allows one open scroll per workspace: when a scroll start is refused
+// because one exists (for instance the failed run's, not yet expired), the connector waits
+// for it to expire and tries again (up to 3 times); when a scroll expires or Intercom asks to
+// restart it mid-way, the scroll restarts from the beginning (up to 3 times).
+//
+// Limits: the cursor holds counts for companies with conversations in the window or open
+// (about 40 bytes each; fine up to ~10k such companies); the conversation phase keeps one
+// small entry per conversation and per contact in memory.
+package intercom
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+func init() { connectors.Register("intercom", New) }
+
+// DefaultBaseURL is Intercom's US data centre.
+const DefaultBaseURL = "https://api.intercom.io"
+
+// Window is how far back the conversation counts reach.
+const Window = 90 * 24 * time.Hour
+
+// Connector reads one Intercom workspace. Build it with New.
+type Connector struct {
+	s        connectors.Settings
+	api      *connectors.Client
+	pageSize int
+}
+
+var optionKeys = []string{"api_version", "page_size", "rate_per_minute"}
+
+// New builds an Intercom connector, checking the token, base_url and options.
+func New(s connectors.Settings) (connectors.Connector, error) {
+	if err := s.Require(map[string]string{"token": s.Token}); err != nil {
+		return nil, err
+	}
+	if s.BaseURL != "" {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("intercom: base_url %q must be an absolute URL such as https://api.eu.intercom.io", s.BaseURL)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Options)) {
+		if !slices.Contains(optionKeys, k) {
+			return nil, fmt.Errorf("intercom: unknown option %q (known: %s)", k, strings.Join(optionKeys, ", "))
+		}
+	}
+	version := cmp.Or(strings.TrimSpace(s.Options["api_version"]), "2.11")
+	pageSize, err := number(s.Options, "page_size", 150, 1, 150)
+	if err != nil {
+		return nil, err
+	}
+	rpm, err := number(s.Options, "rate_per_minute", 1000, 1, 1e6)
+	if err != nil {
+		return nil, err
+	}
+	c := &Connector{s: s, pageSize: int(pageSize)}
+	c.api = connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(rpm, time.Minute, 20))
+	bearer := "Bearer " + strings.TrimSpace(s.Token)
+	c.api.Auth = func(r *http.Request) { r.Header.Set("Authorization", bearer) }
+	c.api.Header = http.Header{"Intercom-Version": {version}}
+	return c, nil
+}
+
+func number(opts map[string]string, key string, def, lo, hi float64) (float64, error) {
+	raw, ok := opts[key]
+	if !ok {
+		return def, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("intercom: option %s = %q: want a number from %g to %g", key, raw, lo, hi)
+	}
+	return v, nil
+}
+
+// company is the part of an Intercom company the connector reads.
+type company struct {
+	ID        string          `json:"id"`
+	CompanyID string          `json:"company_id"`
+	Name      string          `json:"name"`
+	Website   string          `json:"website"`
+	Industry  string          `json:"industry"`
+	Size      float64         `json:"size"`
+	Plan      json.RawMessage `json:"plan"` // {"type":"plan","id","name"}; older data: a string, {} or []
+}
+
+func (co company) planName() string {
+	var p struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal(co.Plan, &p) == nil && p.Name != "" {
+		return p.Name
+	}
+	var s string
+	if json.Unmarshal(co.Plan, &s) == nil {
+		return s
+	}
+	return ""
+}
+
+// customer maps a company to a customer.
+func (co company) customer() connectors.Customer {
+	c := connectors.Customer{Ref: connectors.Ref{ExternalID: co.ID, Domain: connectors.NormalizeDomain(co.Website)},
+		Name: strings.TrimSpace(co.Name)}
+	attrs := map[string]string{}
+	set := func(k, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			attrs[k] = v
+		}
+	}
+	set("plan", co.planName())
+	set("industry", co.Industry)
+	if co.Size > 0 {
+		set("size", strconv.FormatFloat(co.Size, 'f', -1, 64))
+	}
+	set("intercom_company_id", co.CompanyID)
+	if len(attrs) > 0 {
+		c.Attributes = attrs
+	}
+	return c
+}
+
+// conversation is the part of a conversation (search result) the counts need.
+type conversation struct {
+	ID        string   `json:"id"`
+	CreatedAt int64    `json:"created_at"`
+	State     string   `json:"state"`    // open | closed | snoozed
+	Priority  string   `json:"priority"` // priority | not_priority
+	Contacts  contacts `json:"contacts"`
+	Rating    *struct {
+		Rating int `json:"rating"`
+	} `json:"conversation_rating"`
+}
+
+// contacts reads the conversation's contact references: {"type":"contact.list","contacts":[…]}
+// in API 2.x, a bare list in some older payloads.
+type contacts []string
+
+func (cs *contacts) UnmarshalJSON(b []byte) error {
+	type ref struct {
+		ID string `json:"id"`
+	}
+	var list []ref
+	if err := json.Unmarshal(b, &list); err != nil {
+		var wrapped struct {
+			Contacts []ref `json:"contacts"`
+		}
+		if err := json.Unmarshal(b, &wrapped); err != nil {
+			return err
+		}
+		list = wrapped.Contacts
+	}
+	*cs = (*cs)[:0]
+	for _, r := range list {
+		if r.ID != "" {
+			*cs = append(*cs, r.ID)
+		}
+	}
+	return nil
+}
+
+// stats are one company's counts in a pass. Short JSON names keep the cursor small.
+type stats struct {
+	Tickets     int `json:"t,omitempty"`
+	Open        int `json:"o,omitempty"`
+	Escalations int `json:"e,omitempty"`
+	Rated       int `json:"r,omitempty"`
+	Satisfied   int `json:"s,omitempty"`
+}
+
+// aggregate counts conversations per company. companiesOf gives a conversation's companies.
+func aggregate(convs []conversation, companiesOf func(conversation) []string, since time.Time) map[string]*stats {
+	out := map[string]*stats{}
+	latest := map[string]conversation{}
+	for _, c := range convs { // in result order: a later copy is a later state
+		latest[c.ID] = c
+	}
+	for _, c := range latest {
+		inWindow := !time.Unix(c.CreatedAt, 0).Before(since)
+		open := c.State == "open" || c.State == "snoozed"
+		if !inWindow && !open {
+			continue
+		}
+		for _, co := range companiesOf(c) {
+			st := out[co]
+			if st == nil {
+				st = &stats{}
+				out[co] = st
+			}
+			if open {
+				st.Open++
+			}
+			if !inWindow {
+				continue
+			}
+			st.Tickets++
+			if c.Priority == "priority" {
+				st.Escalations++
+			}
+			if c.Rating != nil && c.Rating.Rating >= 1 {
+				st.Rated++
+				if c.Rating.Rating >= 4 {
+					st.Satisfied++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// signals are the observations for one company; st may be nil (no conversations at all).
+func signals(ref connectors.Ref, st *stats, at time.Time) []connectors.Signal {
+	st = cmp.Or(st, &stats{})
+	out := []connectors.Signal{
+		{Customer: ref, Name: "tickets_90d", Value: float64(st.Tickets), ObservedAt: at},
+		{Customer: ref, Name: "tickets_open", Value: float64(st.Open), ObservedAt: at},
+		{Customer: ref, Name: "escalations_90d", Value: float64(st.Escalations), ObservedAt: at},
+	}
+	if st.Rated > 0 {
+		out = append(out, connectors.Signal{Customer: ref, Name: "csat", Value: 100 * float64(st.Satisfied) / float64(st.Rated), ObservedAt: at})
+	}
+	return out
+}
