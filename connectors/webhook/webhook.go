@@ -31,6 +31,10 @@ func New(s connectors.Settings) (connectors.Connector, error) { return Connector
 // Sync does nothing: data arrives by POST.
 func (Connector) Sync(context.Context, string, connectors.Sink) error { return nil }
 
+// PushOnly tells the sync job there is nothing to pull, so no run is recorded (a recorded run
+// would make the source look freshly synced).
+func (Connector) PushOnly() bool { return true }
+
 // Limits on one request.
 const (
 	MaxBodyBytes = 8 << 20

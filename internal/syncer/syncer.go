@@ -18,7 +18,7 @@ import (
 // Result is what one connector's run did.
 type Result struct {
 	Connector string               `json:"connector"`
-	Status    string               `json:"status"` // ok | failed
+	Status    string               `json:"status"` // ok | failed | push-only (nothing to pull)
 	Error     string               `json:"error,omitempty"`
 	Pages     int                  `json:"pages"`
 	Records   int                  `json:"records"`
@@ -105,6 +105,10 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	conn, err := build(cs)
 	if err != nil {
 		return fail(err)
+	}
+	if p, ok := conn.(interface{ PushOnly() bool }); ok && p.PushOnly() {
+		res.Status = "push-only"
+		return res
 	}
 	runID, cursor, err := s.Store.BeginSyncRun(ctx, cs.Name)
 	if err != nil {
