@@ -391,3 +391,28 @@ func TestTryLockIsExclusiveAcrossHandles(t *testing.T) {
 		})
 	}
 }
+
+func TestEnrollIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		commit(t, s, "crm", samplePage())
+		c, _ := s.FindCustomer(ctx, "acme.io")
+		e1, created, err := s.Enroll(ctx, c.ID, "jo@acme.io", "default")
+		if err != nil || !created || e1.Status != "active" {
+			t.Fatalf("enroll = %+v %v %v", e1, created, err)
+		}
+		e2, created, err := s.Enroll(ctx, c.ID, "jo@acme.io", "default")
+		if err != nil || created || e2.ID != e1.ID {
+			t.Errorf("second enroll = %+v created=%v, want the same enrollment", e2, created)
+		}
+		if err := s.SetEnrollmentStatus(ctx, e1.ID, "paused"); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.Enrollments(ctx, "paused"); len(list) != 1 || list[0].ID != e1.ID {
+			t.Errorf("paused = %+v", list)
+		}
+		if err := s.SetEnrollmentStatus(ctx, e1.ID, "exploded"); err == nil {
+			t.Error("unknown status accepted")
+		}
+	})
+}
