@@ -5,6 +5,7 @@ import (
 	_ "github.com/advocate-hq/advocate/connectors/csvfile"    // type csv
 	_ "github.com/advocate-hq/advocate/connectors/custify"    // type custify
 	_ "github.com/advocate-hq/advocate/connectors/delighted"  // type delighted
+	_ "github.com/advocate-hq/advocate/connectors/hubspot"    // type hubspot
 	_ "github.com/advocate-hq/advocate/connectors/intercom"   // type intercom
 	_ "github.com/advocate-hq/advocate/connectors/posthog"    // type posthog
 	_ "github.com/advocate-hq/advocate/connectors/salesforce" // type salesforce

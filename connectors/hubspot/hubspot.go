@@ -1,0 +1,265 @@
+// Package hubspot is the connector for HubSpot CRM (API v3): companies become customers,
+// contacts become the people to recruit, and company properties and won expansion deals become
+// signals.
+//
+// # Settings
+//
+//	connectors:
+//	  - name: crm
+//	    type: hubspot
+//	    token: "${HUBSPOT_TOKEN}"          # a private app token, sent as Bearer
+//	    options: {ltv_property: total_revenue, health_property: health_score_custom}
+//
+// base_url defaults to https://api.hubapi.com. The token needs the scopes
+// crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read and
+// crm.objects.owners.read.
+//
+// Options (all optional; unknown keys are an error):
+//
+//	ltv_property       company property read as the ltv signal (e.g. total_revenue)
+//	mrr_property       company property read as the mrr signal
+//	arr_property       company property read as annual revenue; emitted as mrr = value / 12
+//	                   (set mrr_property or arr_property, not both)
+//	health_property    company property read as the health_score signal (e.g. health_score_custom)
+//	optout_property    contact property that marks an opt-out; default hs_email_optout
+//	champion_property  contact property that marks the champion (true/yes/1); default: none
+//	upsell_dealtype    dealtype value that marks an expansion deal; default existingbusiness
+//	attr.<name>        company property copied into attribute <name> (e.g. attr.plan: plan_tier)
+//	full_sync_every    how often a full pass replaces the incremental one; default 24h
+//	                   ("0s": every run is a full pass)
+//	requests_per_10s   request budget for the list endpoints; default 100 (Free/Starter; 190 on
+//	                   Professional/Enterprise private apps)
+//	search_per_second  request budget for the search endpoints; default 4
+//	search_window      results HubSpot serves for one search query; default 10000
+//
+// # Records
+//
+// Company → Customer{ExternalID: company id, Domain: domain, Name: name, Owner: the email of the
+// owner in hubspot_owner_id (from GET /crm/v3/owners, active owners only), Attributes:
+// industry, lifecycle_stage (lifecyclestage), employees (numberofemployees) and the attr.*
+// mappings}.
+//
+// Contact → Contact{Customer: the primary associated company (associatedcompanyid, else the
+// primary company association), Email, Name: firstname lastname, Role: jobtitle, OptedOut:
+// optout_property, Champion: champion_property}. Contacts without an email or a company are
+// skipped: a CRM holds many prospects, and creating customers from their email domains would
+// fill the store with companies that are not customers.
+//
+// # Signals
+//
+//   - ltv, mrr, health_score: from the mapped company properties (numbers that HubSpot sends
+//     as strings; empty values are skipped, unreadable ones reported as problems), observed at
+//     the company's hs_lastmodifieddate.
+//   - upsells_12m: per company, the closed-won deals (hs_is_closed_won, or stage closedwon)
+//     whose dealtype is upsell_dealtype and whose closedate lies within the 12 months before the
+//     pass started; companies without such deals get 0. Observed at the start of the pass.
+//
+// upsells_12m needs every deal, so it is computed on full passes only: the full pass reads all
+// deals first (keeping a per-company count in the cursor, one entry per company with an
+// expansion deal — fine up to tens of thousands), then emits the count with each company.
+// Incremental passes do not read deals, so upsells_12m is at most full_sync_every old. It is
+// observed at the pass's start, not its end, so that a pass resumed after a failure records the
+// same observation as a clean one. Deal amounts are read but not emitted: ltv and mrr come from
+// the mapped company properties (HubSpot's calculated total_revenue already sums closed-won
+// amounts, in the portal's currency).
+//
+// # Passes
+//
+// An empty cursor starts a full pass, which uses the list endpoints (GET
+// /crm/v3/objects/{type}, 100 per page, associations=companies for contacts and deals): they
+// are not subject to the search endpoint's 10,000-result window nor its lower rate. Phases:
+// deals, companies, contacts. The high-water mark of each type is the earlier of the phase's
+// start and the newest last-modified time seen.
+//
+// Later runs are incremental passes (companies, then contacts) using POST
+// /crm/v3/objects/{type}/search with last-modified ≥ (high-water mark − connectors.Overlap) in
+// epoch ms, sorted ascending, 200 per page. Companies filter on hs_lastmodifieddate and
+// contacts on lastmodifieddate (filtering contacts on hs_lastmodifieddate silently finds
+// nothing). A search query serves at most search_window results and answers 400 past them:
+// before that point (or on such a 400) the connector starts a new query from the newest
+// timestamp seen. If more than search_window records share one timestamp the run fails with an
+// error rather than loop (the high-water mark stays put; resetting the cursor runs a full pass).
+//
+// Records are committed about every 1,000 (and at the end of each phase) with the cursor that
+// resumes after them: the phase, the paging token, the search window's lower bound, the
+// high-water marks and, in a full pass, the expansion-deal counts. A failed run resumes from the
+// last commit and re-reads at most one batch; the store's upserts make that harmless.
+//
+// Records deleted in HubSpot are not removed: the store keeps what it last saw.
+package hubspot
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+func init() { connectors.Register("hubspot", New) }
+
+// DefaultBaseURL is HubSpot's API host.
+const DefaultBaseURL = "https://api.hubapi.com"
+
+// Defaults for the options.
+const (
+	DefaultOptOutProperty = "hs_email_optout"
+	DefaultUpsellDealType = "existingbusiness"
+	DefaultFullSyncEvery  = 24 * time.Hour
+	DefaultRequestsPer10s = 100
+	DefaultSearchPerSec   = 4
+	DefaultSearchWindow   = 10000
+)
+
+// Page sizes HubSpot allows at most.
+const (
+	listLimit   = 100
+	searchLimit = 200
+)
+
+// Connector syncs one HubSpot portal. Build it with New.
+type Connector struct {
+	s       connectors.Settings
+	api     *connectors.Client // list endpoints and owners
+	search  *connectors.Client // search endpoints (own, lower rate)
+	options options
+}
+
+type options struct {
+	ltv, mrr, arr, health string
+	optOut, champion      string
+	upsellType            string
+	attrs                 map[string]string // attribute -> company property
+	fullEvery             time.Duration
+	window                int
+}
+
+var propName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]*$`)
+
+// New builds a HubSpot connector, rejecting settings it would not use.
+func New(s connectors.Settings) (connectors.Connector, error) {
+	if err := s.Require(map[string]string{"token": s.Token}); err != nil {
+		return nil, err
+	}
+	o := options{optOut: DefaultOptOutProperty, upsellType: DefaultUpsellDealType, attrs: map[string]string{},
+		fullEvery: DefaultFullSyncEvery, window: DefaultSearchWindow}
+	reqPer10s, searchPerSec := float64(DefaultRequestsPer10s), float64(DefaultSearchPerSec)
+	for _, k := range slices.Sorted(maps.Keys(s.Options)) {
+		v := strings.TrimSpace(s.Options[k])
+		prop := func(dst *string) error {
+			if !propName.MatchString(v) {
+				return fmt.Errorf("hubspot: options.%s: %q is not a HubSpot property name (internal name, e.g. total_revenue)", k, v)
+			}
+			*dst = v
+			return nil
+		}
+		var err error
+		switch k {
+		case "ltv_property":
+			err = prop(&o.ltv)
+		case "mrr_property":
+			err = prop(&o.mrr)
+		case "arr_property":
+			err = prop(&o.arr)
+		case "health_property":
+			err = prop(&o.health)
+		case "optout_property":
+			err = prop(&o.optOut)
+		case "champion_property":
+			err = prop(&o.champion)
+		case "upsell_dealtype":
+			if v == "" {
+				err = fmt.Errorf("hubspot: options.upsell_dealtype is empty (default %s)", DefaultUpsellDealType)
+			}
+			o.upsellType = v
+		case "full_sync_every":
+			o.fullEvery, err = time.ParseDuration(v)
+			if err != nil || o.fullEvery < 0 {
+				err = fmt.Errorf("hubspot: options.full_sync_every: %q is not a duration such as 24h", v)
+			}
+		case "requests_per_10s":
+			reqPer10s, err = positive(k, v)
+		case "search_per_second":
+			searchPerSec, err = positive(k, v)
+		case "search_window":
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 1 {
+				err = fmt.Errorf("hubspot: options.search_window: %q is not a positive whole number", v)
+			}
+			o.window = n
+		default:
+			name, ok := strings.CutPrefix(k, "attr.")
+			if !ok || name == "" {
+				return nil, fmt.Errorf("hubspot: unknown option %q (known: ltv_property, mrr_property, arr_property, health_property, "+
+					"optout_property, champion_property, upsell_dealtype, attr.<name>, full_sync_every, requests_per_10s, "+
+					"search_per_second, search_window)", k)
+			}
+			var p string
+			err = prop(&p)
+			o.attrs[name] = p
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if o.mrr != "" && o.arr != "" {
+		return nil, fmt.Errorf("hubspot: options: set mrr_property or arr_property, not both")
+	}
+	token := s.Token
+	auth := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	c := &Connector{s: s, options: o,
+		api:    connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(reqPer10s, 10*time.Second, 10)),
+		search: connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(searchPerSec, time.Second, 1)),
+	}
+	c.api.Auth, c.search.Auth = auth, auth
+	return c, nil
+}
+
+func positive(key, v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("hubspot: options.%s: %q is not a positive number", key, v)
+	}
+	return f, nil
+}
+
+// companyProps lists the company properties a sync requests.
+func (c *Connector) companyProps() []string {
+	ps := []string{"name", "domain", "industry", "lifecyclestage", "numberofemployees", "hubspot_owner_id", "hs_lastmodifieddate"}
+	for _, p := range []string{c.options.ltv, c.options.mrr, c.options.arr, c.options.health} {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.options.attrs)) {
+		ps = append(ps, c.options.attrs[name])
+	}
+	return dedupe(ps)
+}
+
+func (c *Connector) contactProps() []string {
+	ps := []string{"email", "firstname", "lastname", "jobtitle", "associatedcompanyid", "lastmodifieddate", c.options.optOut}
+	if c.options.champion != "" {
+		ps = append(ps, c.options.champion)
+	}
+	return dedupe(ps)
+}
+
+var dealProps = []string{"dealtype", "dealstage", "hs_is_closed_won", "closedate", "amount", "pipeline"}
+
+func dedupe(ps []string) []string {
+	seen := map[string]bool{}
+	out := ps[:0]
+	for _, p := range ps {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
