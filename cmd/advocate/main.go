@@ -81,6 +81,7 @@ func init() {
 		{"skip", "CUSTOMER [--by EMAIL]", "skip a candidate for the cooldown period", decide("skip")},
 		{"snooze", "CUSTOMER [--by EMAIL] [--days N]", "snooze a candidate", decide("snooze")},
 		{"status", "[--json]", "each connector's last success, last error, staleness", cmdStatus},
+		{"drip", "[--dry-run] | preview CUSTOMER [STEP]", "send the onboarding emails that are due now", cmdDrip},
 		{"serve", "[--listen ADDR]", "daemon: scheduled syncs + HTTP API (health, push)", cmdServe},
 	}
 }

@@ -63,6 +63,8 @@ type Config struct {
 	Email      Email                 `yaml:"email"`
 	OpenAI     OpenAI                `yaml:"openai"`
 	Server     Server                `yaml:"server"`
+	Alerts     Alerts                `yaml:"alerts"` // alerts.go
+	Drip       Drip                  `yaml:"drip"`   // drip.go
 }
 
 // Database says where the store lives.

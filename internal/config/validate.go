@@ -96,6 +96,8 @@ func (p *parser) validate(c *Config) {
 		p.report("server.listen", "server.listen: want host:port such as \":8080\", got %s", p.show("server.listen", c.Server.Listen))
 	}
 	p.checkURL("server.public_url", c.Server.PublicURL)
+	p.validateAlerts(c)
+	p.validateDrip(c)
 }
 
 func (p *parser) validateDatabase(d Database) {
