@@ -1,11 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -16,6 +21,7 @@ type ScoreRun struct {
 	ID        int64     `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 	ModelHash string    `json:"model_hash"`
+	Signals   []string  `json:"signals"` // the weighted signals, in the order contributions are stored
 	Customers int       `json:"customers"`
 	Eligible  int       `json:"eligible"`
 }
@@ -44,18 +50,34 @@ type Score struct {
 	CreatedAt     time.Time      `json:"created_at"` // of the run
 }
 
-// SaveScoreRun stores a run and all its scores in one transaction and returns the run's id.
+// SaveScoreRun stores a run and all its scores in one transaction and returns the run. Scores
+// go through COPY on Postgres. Contributions are stored compactly — [value or null, points,
+// weight] per signal in the run's signal order — because a run of a million customers would
+// otherwise write gigabytes of repeated field names.
 func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Score) (ScoreRun, error) {
 	run := ScoreRun{ModelHash: modelHash, Customers: len(scores)}
+	seen := map[string]bool{}
 	for _, sc := range scores {
 		if sc.Eligible {
 			run.Eligible++
 		}
+		for _, c := range sc.Contributions {
+			if !seen[c.Signal] {
+				seen[c.Signal] = true
+				run.Signals = append(run.Signals, c.Signal)
+			}
+		}
 	}
+	slices.Sort(run.Signals)
+	col := make(map[string]int, len(run.Signals))
+	for i, name := range run.Signals {
+		col[name] = i
+	}
+	signalsJSON, _ := json.Marshal(nonNil(run.Signals))
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		run.CreatedAt = now
-		if err := tx.GetContext(ctx, &run.ID, s.rebind(`INSERT INTO score_runs (created_at, model_hash, customers, eligible) VALUES (?, ?, ?, ?) RETURNING id`),
-			now, modelHash, run.Customers, run.Eligible); err != nil {
+		if err := tx.GetContext(ctx, &run.ID, s.rebind(`INSERT INTO score_runs (created_at, model_hash, signals, customers, eligible) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
 			return err
 		}
 		var stmt *sql.Stmt
@@ -69,11 +91,11 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 			return err
 		}
 		defer stmt.Close()
+		buf := make([]byte, 0, 512)
 		for _, sc := range scores {
-			gates, _ := json.Marshal(nonNil(sc.FailedGates))
-			contrib, _ := json.Marshal(nonNilC(sc.Contributions))
-			reasons, _ := json.Marshal(nonNil(sc.Reasons))
-			if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible, string(gates), string(contrib), string(reasons)); err != nil {
+			buf = encodeContributions(buf[:0], sc.Contributions, col)
+			if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
+				encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
 				return fmt.Errorf("score of %s: %w", sc.CustomerID, err)
 			}
 		}
@@ -88,6 +110,90 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 		return ScoreRun{}, fmt.Errorf("save score run: %w", err)
 	}
 	return run, nil
+}
+
+// encodeContributions writes [[value|null, points, weight], …] aligned with col; a signal the
+// result did not detail is [null,0,0]. An empty list (no detail at all) is [].
+func encodeContributions(b []byte, cs []Contribution, col map[string]int) []byte {
+	if len(cs) == 0 {
+		return append(b, "[]"...)
+	}
+	row := make([]*Contribution, len(col))
+	for i := range cs {
+		row[col[cs[i].Signal]] = &cs[i]
+	}
+	b = append(b, '[')
+	for i, c := range row {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if c == nil {
+			b = append(b, "[null,0,0]"...)
+			continue
+		}
+		b = append(b, '[')
+		if c.Present {
+			b = strconv.AppendFloat(b, c.Value, 'g', -1, 64)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, c.Points, 'g', 8, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, c.Weight, 'g', -1, 64)
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+func encodeStrings(ss []string) string {
+	if len(ss) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ss)
+	return string(b)
+}
+
+// decodeContributions reads the compact form back, sorted by |points| (largest first), then
+// signal, as scoring produced them.
+func decodeContributions(raw []byte, signals []string) ([]Contribution, error) {
+	var rows [][3]*float64
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if len(rows) != len(signals) {
+		return nil, fmt.Errorf("%d contributions for %d signals", len(rows), len(signals))
+	}
+	out := make([]Contribution, 0, len(rows))
+	for i, r := range rows {
+		c := Contribution{Signal: signals[i]}
+		if r[1] != nil {
+			c.Points = *r[1]
+		}
+		if r[2] != nil {
+			c.Weight = *r[2]
+		}
+		if c.Weight == 0 && r[0] == nil && c.Points == 0 {
+			continue // not detailed
+		}
+		if r[0] != nil {
+			c.Value, c.Present = *r[0], true
+		}
+		if c.Weight != 0 {
+			c.Goodness = c.Points / math.Abs(c.Weight)
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(a, b Contribution) int {
+		if d := cmp.Compare(math.Abs(b.Points), math.Abs(a.Points)); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Signal, b.Signal)
+	})
+	return out, nil
 }
 
 func nonNil(s []string) []string {
@@ -107,8 +213,9 @@ func nonNilC(s []Contribution) []Contribution {
 // LatestScoreRun returns the newest run, or ErrNotFound when nothing was scored yet.
 func (s *Store) LatestScoreRun(ctx context.Context) (ScoreRun, error) {
 	var r ScoreRun
-	err := s.db.QueryRowContext(ctx, `SELECT id, created_at, model_hash, customers, eligible FROM score_runs ORDER BY id DESC LIMIT 1`).
-		Scan(&r.ID, &r.CreatedAt, &r.ModelHash, &r.Customers, &r.Eligible)
+	var signals []byte
+	err := s.db.QueryRowContext(ctx, `SELECT id, created_at, model_hash, signals, customers, eligible FROM score_runs ORDER BY id DESC LIMIT 1`).
+		Scan(&r.ID, &r.CreatedAt, &r.ModelHash, &signals, &r.Customers, &r.Eligible)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no score run yet (run `advocate score`): %w", ErrNotFound)
 	}
@@ -116,19 +223,27 @@ func (s *Store) LatestScoreRun(ctx context.Context) (ScoreRun, error) {
 		return r, fmt.Errorf("read latest score run: %w", err)
 	}
 	r.CreatedAt = r.CreatedAt.UTC()
+	if err := json.Unmarshal(signals, &r.Signals); err != nil {
+		return r, fmt.Errorf("read latest score run: %w", err)
+	}
 	return r, nil
 }
 
-const scoreCols = `s.run_id, s.customer_id, s.rank, s.score, s.confidence, s.eligible, s.failed_gates, s.contributions, s.reasons, r.created_at`
+const scoreCols = `s.run_id, s.customer_id, s.rank, s.score, s.confidence, s.eligible, s.failed_gates, s.contributions, s.reasons, r.created_at, r.signals`
 
 func scanScore(r rowScanner) (Score, error) {
 	var sc Score
-	var gates, contrib, reasons []byte
-	if err := r.Scan(&sc.RunID, &sc.CustomerID, &sc.Rank, &sc.Score, &sc.Confidence, &sc.Eligible, &gates, &contrib, &reasons, &sc.CreatedAt); err != nil {
+	var gates, contrib, reasons, signals []byte
+	if err := r.Scan(&sc.RunID, &sc.CustomerID, &sc.Rank, &sc.Score, &sc.Confidence, &sc.Eligible, &gates, &contrib, &reasons, &sc.CreatedAt, &signals); err != nil {
 		return sc, err
 	}
 	sc.CreatedAt = sc.CreatedAt.UTC()
-	if err := errors.Join(json.Unmarshal(gates, &sc.FailedGates), json.Unmarshal(contrib, &sc.Contributions), json.Unmarshal(reasons, &sc.Reasons)); err != nil {
+	var names []string
+	err := errors.Join(json.Unmarshal(gates, &sc.FailedGates), json.Unmarshal(reasons, &sc.Reasons), json.Unmarshal(signals, &names))
+	if err == nil {
+		sc.Contributions, err = decodeContributions(contrib, names)
+	}
+	if err != nil {
 		return sc, fmt.Errorf("score of %s: %w", sc.CustomerID, err)
 	}
 	return sc, nil

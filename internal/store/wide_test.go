@@ -31,3 +31,36 @@ func TestWideEncodersRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestLatestDecoderFastPathMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC)
+	for _, raw := range []string{
+		string(encodeLatest(map[string]latestVal{"nps": {9, at}, "csat": {87.5, at.Add(time.Second)}})),
+		// Postgres jsonb text: spaces, "t" before "v".
+		`{"nps": {"t": "2026-11-16T06:00:00Z", "v": 9}, "csat": {"t": "2026-11-16T06:00:01Z", "v": 87.5}}`,
+		`{}`,
+		// Escapes take the slow path, same answer.
+		`{"n\u0070s": {"v": 9, "t": "2026-11-16T06:00:00Z"}}`,
+	} {
+		var d latestDecoder
+		got, err := d.decode([]byte(raw), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		var want map[string]latestVal
+		json.Unmarshal([]byte(raw), &want)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d values, want %d", raw, len(got), len(want))
+		}
+		for _, v := range got {
+			w := want[v.Name]
+			if v.Value != w.V || !v.ObservedAt.Equal(w.T) {
+				t.Errorf("%s: %s = %v at %v, want %v at %v", raw, v.Name, v.Value, v.ObservedAt, w.V, w.T)
+			}
+		}
+	}
+	var d latestDecoder
+	if _, err := d.decode([]byte(`{"nps": [1,2]}`), nil); err == nil {
+		t.Error("a malformed row decoded without error")
+	}
+}

@@ -79,6 +79,7 @@ CREATE TABLE score_runs (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at DATETIME NOT NULL,
     model_hash TEXT NOT NULL,
+    signals    TEXT NOT NULL DEFAULT '[]', -- JSON array: the order of each score's contributions
     customers  INTEGER NOT NULL,
     eligible   INTEGER NOT NULL
 );
@@ -91,7 +92,7 @@ CREATE TABLE scores (
     confidence    REAL NOT NULL,
     eligible      BOOLEAN NOT NULL,
     failed_gates  TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
-    contributions TEXT NOT NULL DEFAULT '[]',  -- JSON array of {signal,value,present,points,...}
+    contributions TEXT NOT NULL DEFAULT '[]',  -- JSON [[value or null, points, weight], ...] in score_runs.signals order
     reasons       TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
     PRIMARY KEY (run_id, customer_id)
 );
