@@ -363,9 +363,22 @@ func printExplanation(w io.Writer, ex ranker.Explanation) {
 		fmt.Fprintf(tw, "%s\t%s\t%+g\t%.1f\t%s\t\n", f.Signal, val, f.Weight, f.Points, src)
 	}
 	tw.Flush()
+	if ch := ex.Changes; ch != nil {
+		fmt.Fprintf(w, "\nSince %s: score %.1f → %.1f (%+.1f), rank %d → %d\n", ch.Since.Format("2006-01-02"), ch.ScoreBefore, ex.Score,
+			ex.Score-ch.ScoreBefore, ch.RankBefore, ex.Rank)
+		for i, f := range ch.Factors {
+			if i == 5 {
+				break
+			}
+			fmt.Fprintf(w, "  %-20s %s → %s  (%+.1f points)\n", f.Signal, optValue(f.Before), optValue(f.After), f.PointsAfter-f.PointsBefore)
+		}
+	}
 	if len(ex.History) > 1 {
 		fmt.Fprintln(w, "\nTrend (newest first):")
-		for _, h := range ex.History {
+		for i, h := range ex.History {
+			if i == 8 {
+				break
+			}
 			fmt.Fprintf(w, "  %s  %.1f  (rank %d)\n", h.ScoredAt.Format("2006-01-02 15:04"), h.Score, h.Rank)
 		}
 	}
@@ -539,4 +552,11 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top})
 	return err
+}
+
+func optValue(v *float64) string {
+	if v == nil {
+		return "missing"
+	}
+	return ranker.FormatValue(*v)
 }

@@ -30,8 +30,14 @@ type result struct {
 // advocate runs one command line in-process, the way main would.
 func advocate(t *testing.T, args ...string) result {
 	t.Helper()
+	return advocateAt(t, fixedNow, args...)
+}
+
+// advocateAt runs a command line with the clock at now.
+func advocateAt(t *testing.T, now time.Time, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{stdout: &out, stderr: &errOut, now: func() time.Time { return fixedNow }}
+	a := &app{stdout: &out, stderr: &errOut, now: func() time.Time { return now }}
 	code := 0
 	if err := a.dispatch(context.Background(), args); err != nil {
 		code = runErr(&errOut, err)
@@ -318,5 +324,46 @@ func TestDemo(t *testing.T) {
 	}
 	if !parts["text/plain"] || !parts["text/html"] {
 		t.Errorf("invite parts = %v, want text/plain and text/html", parts)
+	}
+}
+
+func TestExplainShowsWhatChangedSinceLastWeek(t *testing.T) {
+	cfg := workdir(t)
+	mustOK(t, advocate(t, "--config", cfg, "sync"))
+	mustOK(t, advocate(t, "--config", cfg, "score"))
+	// A week later Northwind's health score dropped from 92 to 55.
+	path := filepath.Join(filepath.Dir(cfg), "customers.csv")
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "maya@vendor.io,enterprise,2023-02-01,,92,", "maya@vendor.io,enterprise,2023-02-01,,55,", 1)), 0o644)
+	later := fixedNow.AddDate(0, 0, 7)
+	mustOK(t, advocateAt(t, later, "--config", cfg, "sync"))
+	mustOK(t, advocateAt(t, later, "--config", cfg, "score"))
+
+	var ex struct {
+		Score   float64
+		Changes *struct {
+			ScoreBefore float64 `json:"score_before"`
+			Factors     []struct {
+				Signal        string
+				Before, After *float64
+				PointsBefore  float64 `json:"points_before"`
+				PointsAfter   float64 `json:"points_after"`
+			}
+		}
+	}
+	decode(t, mustOK(t, advocateAt(t, later, "--config", cfg, "explain", "northwind.io", "--json")).stdout, &ex)
+	if ex.Changes == nil || len(ex.Changes.Factors) == 0 {
+		t.Fatalf("explain has no changes since last week: %+v", ex)
+	}
+	f := ex.Changes.Factors[0]
+	if f.Signal != "health_score" || f.Before == nil || *f.Before != 92 || f.After == nil || *f.After != 55 || f.PointsAfter >= f.PointsBefore {
+		t.Errorf("largest change = %+v, want health_score 92 -> 55 losing points", f)
+	}
+	if ex.Score >= ex.Changes.ScoreBefore {
+		t.Errorf("score %v not below last week's %v", ex.Score, ex.Changes.ScoreBefore)
+	}
+	human := mustOK(t, advocateAt(t, later, "--config", cfg, "explain", "northwind.io"))
+	if !strings.Contains(human.stdout, "Since 2026-11-16") || !strings.Contains(human.stdout, "health_score") {
+		t.Errorf("human explain lacks the change section:\n%s", human.stdout)
 	}
 }

@@ -1,6 +1,7 @@
 package ranker
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -150,6 +152,67 @@ type Explanation struct {
 	Reasons       []string             `json:"reasons"`
 	ScoredAt      time.Time            `json:"scored_at"`
 	History       []HistoryPoint       `json:"history"` // newest first
+	// Changes compares this score with the one from about a week earlier (the newest run at
+	// least six days older), factor by factor, largest point change first.
+	Changes *ChangeSet `json:"changes,omitempty"`
+}
+
+// ChangeSet is what moved a customer's score since an earlier run.
+type ChangeSet struct {
+	Since       time.Time `json:"since"`
+	ScoreBefore float64   `json:"score_before"`
+	RankBefore  int       `json:"rank_before"`
+	Factors     []Change  `json:"factors"`
+}
+
+// Change is one factor that moved.
+type Change struct {
+	Signal       string   `json:"signal"`
+	Before       *float64 `json:"before"` // nil: missing then
+	After        *float64 `json:"after"`  // nil: missing now
+	PointsBefore float64  `json:"points_before"`
+	PointsAfter  float64  `json:"points_after"`
+}
+
+// changesSince diffs two scores' contributions.
+func changesSince(now, then store.Score) *ChangeSet {
+	cs := &ChangeSet{Since: then.CreatedAt, ScoreBefore: then.Score, RankBefore: then.Rank}
+	before := map[string]store.Contribution{}
+	for _, c := range then.Contributions {
+		before[c.Signal] = c
+	}
+	val := func(c store.Contribution, ok bool) *float64 {
+		if !ok || !c.Present {
+			return nil
+		}
+		v := c.Value
+		return &v
+	}
+	seen := map[string]bool{}
+	for _, c := range now.Contributions {
+		seen[c.Signal] = true
+		b, ok := before[c.Signal]
+		ch := Change{Signal: c.Signal, Before: val(b, ok), After: val(c, true), PointsBefore: b.Points, PointsAfter: c.Points}
+		if !sameValue(ch.Before, ch.After) || math.Abs(ch.PointsAfter-ch.PointsBefore) >= 0.05 {
+			cs.Factors = append(cs.Factors, ch)
+		}
+	}
+	for _, b := range then.Contributions {
+		if !seen[b.Signal] {
+			cs.Factors = append(cs.Factors, Change{Signal: b.Signal, Before: val(b, true), PointsBefore: b.Points})
+		}
+	}
+	slices.SortStableFunc(cs.Factors, func(a, b Change) int {
+		return cmp.Compare(math.Abs(b.PointsAfter-b.PointsBefore), math.Abs(a.PointsAfter-a.PointsBefore))
+	})
+	return cs
+}
+
+func sameValue(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // HistoryPoint is the customer's score in an earlier run.
@@ -170,7 +233,7 @@ func Explain(ctx context.Context, st *store.Store, prec Precedence, customer str
 	if err != nil {
 		return Explanation{}, err
 	}
-	hist, err := st.ScoreHistory(ctx, c.ID, 8)
+	hist, err := st.ScoreHistory(ctx, c.ID, 60)
 	if err != nil {
 		return Explanation{}, err
 	}
@@ -190,6 +253,9 @@ func Explain(ctx context.Context, st *store.Store, prec Precedence, customer str
 	}
 	for _, h := range hist {
 		ex.History = append(ex.History, HistoryPoint{RunID: h.RunID, ScoredAt: h.CreatedAt, Score: h.Score, Rank: h.Rank})
+		if ex.Changes == nil && latest.CreatedAt.Sub(h.CreatedAt) >= 6*24*time.Hour {
+			ex.Changes = changesSince(latest, h)
+		}
 	}
 	return ex, nil
 }
