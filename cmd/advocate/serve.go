@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/scheduler"
 	"github.com/advocate-hq/advocate/internal/server"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -36,24 +40,54 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: timezone: %w", err)
 	}
+	// The scoring model (and the rest of the config jobs read per run) reloads on SIGHUP or when
+	// the file changes; an invalid edit keeps the running model and is logged with file:line.
+	live, err := ranker.NewLive(a.resolvedConfigPath(), a.log)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go live.Watch(ctx, hup, 5*time.Second)
+
 	sched := scheduler.New(loc, st, a.log)
 	sync := &syncer.Syncer{Store: st, Log: a.log}
 	scheduled := 0
+	add := func(j scheduler.Job) error {
+		if err := sched.Add(j); err != nil {
+			return err
+		}
+		scheduled++
+		return nil
+	}
+	// Scoring runs after every successful sync (and hourly as a safety net); the cluster lock
+	// makes concurrent triggers collapse into one run.
+	if err := add(scheduler.Job{Name: "score", Spec: "@hourly", Run: func(ctx context.Context) error {
+		cfg, model := live.Current()
+		run, _, err := ranker.Score(ctx, st, model, ranker.PrecedenceOf(cfg), a.now())
+		if err == nil {
+			a.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
 	for _, c := range cfg.Connectors {
 		if c.Schedule == "" {
 			continue
 		}
 		c := c
 		c.Runtime.Log = a.log
-		if err := sched.Add(scheduler.Job{Name: "sync:" + c.Name, Spec: c.Schedule, Run: func(ctx context.Context) error {
+		if err := add(scheduler.Job{Name: "sync:" + c.Name, Spec: c.Schedule, Run: func(ctx context.Context) error {
 			if r := sync.One(ctx, c); r.Failed() {
 				return errors.New(r.Error)
 			}
+			go sched.RunNow("score")
 			return nil
 		}}); err != nil {
 			return err
 		}
-		scheduled++
 	}
 
 	srv := &server.Server{Store: st, Log: a.log, APIToken: cfg.Server.APIToken, PushTokens: map[string]string{}}
