@@ -48,7 +48,8 @@ func DemoConnectors(dir string) []connectors.Settings {
 			Attributes: same("industry", "plan", "segment", "acquisition_channel", "customer_since", "is_partner"),
 		},
 		{Name: "people", Type: "csv", Kind: "contacts", Path: "contacts.csv", Dir: dir},
-		{Name: "nps", Type: "csv", Kind: "signals", Path: "nps.csv", Dir: dir},
+		// Survey answers stay meaningful for about a year.
+		{Name: "nps", Type: "csv", Kind: "signals", Path: "nps.csv", Dir: dir, Freshness: "400d"},
 	}
 }
 

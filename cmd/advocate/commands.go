@@ -15,6 +15,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/demo"
 	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -265,9 +266,6 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *post {
-		return errors.New("shortlist --post: posting to Slack is not available in this build yet; run without --post to print it")
-	}
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -277,7 +275,7 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	p := shortlist.Policy{Size: cfg.Shortlist.Size, SkipCooldown: time.Duration(cfg.Shortlist.CooldownWeeks) * 7 * 24 * time.Hour}
+	p := review.Policy(cfg)
 	if *top > 0 {
 		p.Size = *top
 	}
@@ -285,6 +283,9 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 	w := *week
 	if w == "" {
 		w = shortlist.Week(now)
+	}
+	if *post {
+		return postShortlist(ctx, a, cfg, st, p, w, *asJSON)
 	}
 	sl, posted, err := shortlist.Make(ctx, st, p, now, w)
 	if err != nil {
@@ -455,6 +456,9 @@ func decide(kind string) func(context.Context, *app, []string) error {
 			fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
 		}
 		fmt.Fprintln(a.stdout)
+		if kind == "approve" {
+			return enrollApproved(ctx, a, st, d.Week, c.ID)
+		}
 		return nil
 	}
 }

@@ -202,7 +202,12 @@ func TestEndToEnd(t *testing.T) {
 		}
 
 		// A decision takes a customer off next week's list.
-		mustOK(t, cmd("approve", "northwind.io", "--by", "maya@vendor.io"))
+		if out := mustOK(t, cmd("approve", "northwind.io", "--by", "maya@vendor.io")); !strings.Contains(out.stdout, "enrolled ") {
+			t.Errorf("approve did not enroll: %s", out.stdout)
+		}
+		if out := mustOK(t, cmd("approve", "northwind.io", "--by", "maya@vendor.io")); !strings.Contains(out.stdout, "already enrolled") {
+			t.Errorf("approving twice enrolled twice: %s", out.stdout)
+		}
 		decode(t, mustOK(t, cmd("shortlist", "--json", "--week", "2026-W48")).stdout, &sl)
 		for _, e := range sl.Entries {
 			if e.Customer.Domain == "northwind.io" {

@@ -31,7 +31,7 @@ import (
 
 // Defaults, one per setting that has one. Default() is built from these.
 const (
-	DefaultFreshness         = "720h"                         // 30 days
+	DefaultFreshness         = "4320h"                        // 180 days: NPS surveys run quarterly or yearly; tighten per connector
 	DefaultMinConfidence     = 0.3                            // as scoring.DefaultConfig
 	DefaultMissingGoodness   = scoring.DefaultMissingGoodness // below the median
 	DefaultShortlistSchedule = "0 9 * * MON"
@@ -94,7 +94,7 @@ type Scoring struct {
 	Precedence map[string][]string `yaml:"precedence"`
 	// Freshness is how long a signal value stays current, as a Go duration or in days ("30d").
 	// Connectors may override it. Parse rewrites both in Go syntax ("30d" -> "720h0m0s") so
-	// time.ParseDuration reads them. Default DefaultFreshness (30 days).
+	// time.ParseDuration reads them. Default DefaultFreshness (180 days).
 	Freshness string `yaml:"freshness"`
 }
 
@@ -114,7 +114,17 @@ type Shortlist struct {
 	CooldownWeeks int `yaml:"cooldown_weeks"`
 	// SnoozeDays is how long Snooze hides a customer. Default DefaultSnoozeDays.
 	SnoozeDays int `yaml:"snooze_days"`
+	// AskFatigueDays keeps a customer off the shortlist for this many days after any campaign
+	// asked them (an enrollment in any sequence, or an approval); 0 turns the check off.
+	// Default DefaultAskFatigueDays.
+	AskFatigueDays int `yaml:"ask_fatigue_days"`
+	// DM sends each CSM their own candidates as a direct message instead of posting the whole
+	// list to Channel (which still receives candidates whose CSM is unknown to Slack).
+	DM bool `yaml:"dm"`
 }
+
+// DefaultAskFatigueDays is how long after being asked a customer is not asked again.
+const DefaultAskFatigueDays = 90
 
 // Slack configures the Slack app. Without BotToken shortlists are printed instead of posted.
 type Slack struct {
@@ -181,8 +191,11 @@ func Default() *Config {
 			Size:          DefaultShortlistSize,
 			CooldownWeeks: DefaultCooldownWeeks,
 			SnoozeDays:    DefaultSnoozeDays,
+			// Zero is a real choice here (no fatigue check), so the default is set before parsing.
+			AskFatigueDays: DefaultAskFatigueDays,
 		},
-		SMTP: SMTP{Port: DefaultSMTPPort},
+		Alerts: defaultAlerts(),
+		SMTP:   SMTP{Port: DefaultSMTPPort},
 	}
 	c.fillEmpty()
 	return c

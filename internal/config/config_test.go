@@ -98,7 +98,7 @@ func TestParseFullConfig(t *testing.T) {
 	if !reflect.DeepEqual(c.Scoring, wantScoring) {
 		t.Errorf("scoring = %+v\nwant     %+v", c.Scoring, wantScoring)
 	}
-	wantShortlist := Shortlist{Schedule: "0 9 * * MON", Size: 20, Channel: "#cs-advocates", Timezone: "Europe/Berlin", CooldownWeeks: 0, SnoozeDays: 14}
+	wantShortlist := Shortlist{Schedule: "0 9 * * MON", Size: 20, Channel: "#cs-advocates", Timezone: "Europe/Berlin", CooldownWeeks: 0, SnoozeDays: 14, AskFatigueDays: DefaultAskFatigueDays}
 	if c.Shortlist != wantShortlist {
 		t.Errorf("shortlist = %+v, want %+v", c.Shortlist, wantShortlist)
 	}
@@ -324,8 +324,9 @@ func TestEnvExpansion(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	want := Config{
-		Scoring:   Scoring{Weights: DefaultWeights(), Gates: DefaultGates(), MinConfidence: 0.3, MissingGoodness: 0.25, Freshness: "720h"},
-		Shortlist: Shortlist{Schedule: "0 9 * * MON", Size: 20, Timezone: "UTC", CooldownWeeks: 8, SnoozeDays: 30},
+		Scoring:   Scoring{Weights: DefaultWeights(), Gates: DefaultGates(), MinConfidence: 0.3, MissingGoodness: 0.25, Freshness: "4320h"},
+		Shortlist: Shortlist{Schedule: "0 9 * * MON", Size: 20, Timezone: "UTC", CooldownWeeks: 8, SnoozeDays: 30, AskFatigueDays: 90},
+		Alerts:    Alerts{ConnectorFailures: 3, HealthBelow: 50, Schedule: "@every 5m"},
 		Slack:     Slack{APIURL: "https://slack.com/api/"},
 		SMTP:      SMTP{Port: 587, TLS: "starttls"},
 		OpenAI:    OpenAI{BaseURL: "https://api.openai.com/v1", Model: "gpt-4o-mini"},
@@ -338,7 +339,7 @@ func TestDefaults(t *testing.T) {
 	t.Run("EmptyFile", func(t *testing.T) {
 		c := mustParse(t, "empty.yaml", nil)
 		w := want
-		w.Path, w.Scoring.Freshness = "empty.yaml", "720h0m0s"
+		w.Path, w.Scoring.Freshness = "empty.yaml", "4320h0m0s"
 		if !reflect.DeepEqual(*c, w) {
 			t.Errorf("Parse(empty) = %+v\nwant           %+v", *c, w)
 		}

@@ -217,6 +217,9 @@ func (p *parser) validateShortlist(s Shortlist) {
 	if s.CooldownWeeks < 0 {
 		p.report("shortlist.cooldown_weeks", "shortlist.cooldown_weeks: must not be negative, got %d", s.CooldownWeeks)
 	}
+	if s.AskFatigueDays < 0 {
+		p.report("shortlist.ask_fatigue_days", "shortlist.ask_fatigue_days: must not be negative (0 turns the check off), got %d", s.AskFatigueDays)
+	}
 	if s.SnoozeDays < 1 {
 		p.report("shortlist.snooze_days", "shortlist.snooze_days: must be at least 1, got %d", s.SnoozeDays)
 	}

@@ -45,11 +45,17 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 		}
 		decisions[id] = dd
 	}
+	asked, err := st.LastAsked(ctx)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	confidence := make(map[string]float64, len(scores))
 	cands := make([]Candidate, 0, len(scores))
 	for _, sc := range scores {
 		c := byID[sc.CustomerID]
+		confidence[c.ID] = sc.Confidence
 		cand := Candidate{Customer: Customer{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner},
-			Score: sc.Score, Eligible: sc.Eligible, Reasons: sc.Reasons}
+			Score: sc.Score, Eligible: sc.Eligible, Reasons: sc.Reasons, LastAsked: asked[c.ID]}
 		for _, ct := range contacts[c.ID] {
 			cand.Contacts = append(cand.Contacts, Contact{Name: ct.Name, Email: ct.Email, Role: ct.Role, Champion: ct.Champion, OptedOut: ct.OptedOut})
 		}
@@ -57,6 +63,9 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 	}
 	sl = Build(now, p, cands, decisions)
 	sl.Week = week
+	if err := annotate(ctx, st, p, now, run, confidence, sl.Entries); err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
 
 	entries := make([]store.ShortlistEntry, len(sl.Entries))
 	for i, e := range sl.Entries {
@@ -70,6 +79,49 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 		return sl, false, err
 	}
 	return sl, false, nil
+}
+
+// lastWeek is how far back "last week's score" is looked up: a little under seven days, so a
+// weekly scoring run that started a few minutes later than the week before still counts.
+const lastWeek = 7*24*time.Hour - 12*time.Hour
+
+// annotate adds what only the listed entries need, so a large customer base costs nothing
+// extra: the score change since last week and the caution line.
+func annotate(ctx context.Context, st *store.Store, p Policy, now time.Time, run store.ScoreRun, confidence map[string]float64, entries []Entry) error {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.Customer.ID
+	}
+	prev, err := st.ScoresBefore(ctx, run.CreatedAt.Add(-lastWeek), ids)
+	if err != nil {
+		return err
+	}
+	for i := range entries {
+		e := &entries[i]
+		if ps, ok := prev[e.Customer.ID]; ok {
+			d := ScoreChange(e.Score, ps)
+			e.Change = &d
+		}
+		vals, err := st.LatestSignals(ctx, e.Customer.ID)
+		if err != nil {
+			return err
+		}
+		ev := Evidence{Signals: map[string]float64{}, Confidence: confidence[e.Customer.ID]}
+		seen := map[string]time.Time{}
+		for _, v := range vals {
+			// Several sources may report one signal: the newest observation speaks for it here.
+			if t, ok := seen[v.Name]; !ok || v.ObservedAt.After(t) {
+				seen[v.Name], ev.Signals[v.Name] = v.ObservedAt, v.Value
+			}
+			if v.ObservedAt.After(ev.Newest) {
+				ev.Newest = v.ObservedAt
+			}
+		}
+		if c := Caution(now, p.StaleAfter, ev); c != "" {
+			e.Caution = c
+		}
+	}
+	return nil
 }
 
 // Stored reads a week's stored shortlist back in the shape Build returns.

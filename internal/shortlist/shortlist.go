@@ -48,6 +48,9 @@ type Candidate struct {
 	Eligible bool
 	Reasons  []string
 	Caution  string
+	// LastAsked is when the customer was last asked to advocate by any campaign (an enrollment
+	// or an approval); zero when never. Policy.AskFatigue holds them back for a while after.
+	LastAsked time.Time
 }
 
 // DecisionKind is what a CSM pressed.
@@ -90,6 +93,12 @@ func (d Decision) holdsUntil(p Policy) (until time.Time, forever bool) {
 type Policy struct {
 	Size         int           // entries per week; <= 0 means DefaultSize
 	SkipCooldown time.Duration // how long "skip" holds a customer back; <= 0 means DefaultSkipCooldown
+	// AskFatigue keeps a customer off the list for this long after any campaign asked them
+	// (Candidate.LastAsked); 0 turns the check off. Config default: 90 days.
+	AskFatigue time.Duration
+	// StaleAfter is how old a candidate's newest signal may be before its caution line says the
+	// data is stale; <= 0 means DefaultStaleAfter.
+	StaleAfter time.Duration
 }
 
 // WithDefaults returns p with zero values replaced by the defaults.
@@ -111,6 +120,8 @@ type Entry struct {
 	Score    float64  `json:"score"`
 	Reasons  []string `json:"reasons"`
 	Caution  string   `json:"caution,omitempty"`
+	// Change is the score change since last week; nil when there is no score that old.
+	Change *float64 `json:"score_change,omitempty"`
 }
 
 // Shortlist is one week's list plus the counts that explain how it was cut, so a CSM can tell
@@ -122,6 +133,7 @@ type Shortlist struct {
 	Considered int `json:"considered"` // candidates handed in
 	Eligible   int `json:"eligible"`   // of those, passed every scoring gate
 	Decided    int `json:"decided"`    // eligible but held back by an earlier approve/skip/snooze
+	Asked      int `json:"asked"`      // eligible, undecided, but asked by a campaign within the ask-fatigue window
 	Excluded   int `json:"excluded"`   // eligible, undecided, but no contact we may email
 	More       int `json:"more"`       // eligible and reachable, but below the size cut
 }
@@ -137,7 +149,8 @@ func Week(t time.Time) string {
 // sorts them); Build keeps that order. decisions is keyed by customer ID.
 //
 // A customer is listed when it is eligible, no earlier decision holds it back (approve: never
-// again; skip: until At+SkipCooldown; snooze: until Until), and it has a contact we may email.
+// again; skip: until At+SkipCooldown; snooze: until Until), no campaign asked it within
+// AskFatigue, and it has a contact we may email.
 // Every candidate is counted, including those below the size cut, so the counts describe the
 // whole population rather than where the loop happened to stop.
 func Build(now time.Time, p Policy, cands []Candidate, decisions map[string]Decision) Shortlist {
@@ -155,6 +168,10 @@ func Build(now time.Time, p Policy, cands []Candidate, decisions map[string]Deci
 				continue
 			}
 		}
+		if p.AskFatigue > 0 && !c.LastAsked.IsZero() && now.Sub(c.LastAsked) < p.AskFatigue {
+			s.Asked++
+			continue
+		}
 		contact, ok := PickContact(c.Contacts)
 		if !ok {
 			s.Excluded++
@@ -164,14 +181,15 @@ func Build(now time.Time, p Policy, cands []Candidate, decisions map[string]Deci
 			s.More++
 			continue
 		}
-		s.Entries = append(s.Entries, Entry{
+		e := Entry{
 			Rank:     len(s.Entries) + 1,
 			Customer: c.Customer,
 			Contact:  contact,
 			Score:    c.Score,
 			Reasons:  nonNil(c.Reasons),
 			Caution:  c.Caution,
-		})
+		}
+		s.Entries = append(s.Entries, e)
 	}
 	return s
 }

@@ -304,3 +304,37 @@ func TestShortlistJSONContract(t *testing.T) {
 		t.Errorf("unexpected JSON: %s", b)
 	}
 }
+
+func TestAskFatigueAndCaution(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	contact := []Contact{{Name: "Jo", Email: "jo@a.io", Champion: true}}
+	cands := []Candidate{
+		{Customer: Customer{ID: "asked"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -30)},
+		{Customer: Customer{ID: "long-ago"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -120)},
+		{Customer: Customer{ID: "never"}, Contacts: contact, Eligible: true},
+	}
+	s := Build(now, Policy{AskFatigue: 90 * 24 * time.Hour}, cands, nil)
+	if len(s.Entries) != 2 || s.Asked != 1 || s.Entries[0].Customer.ID != "long-ago" {
+		t.Errorf("with a 90-day window: %+v", s)
+	}
+	if s := Build(now, Policy{}, cands, nil); len(s.Entries) != 3 {
+		t.Errorf("fatigue off: %d entries, want 3", len(s.Entries))
+	}
+
+	tests := []struct {
+		name string
+		ev   Evidence
+		want string
+	}{
+		{"Fine", Evidence{Newest: now.Add(-time.Hour), Signals: map[string]float64{"nps": 10}, Confidence: 0.9}, ""},
+		{"Stale", Evidence{Newest: now.AddDate(0, 0, -20), Confidence: 0.9}, "data is stale: newest signal is 20 days old"},
+		{"Warnings", Evidence{Newest: now, Confidence: 0.9, Signals: map[string]float64{"escalations_90d": 1, "usage_trend": 0.5}},
+			"1 escalation in the last 90 days; usage down 50% on the previous 30 days"},
+		{"LittleData", Evidence{Newest: now, Confidence: 0.3}, "scored on little data (confidence 30%)"},
+	}
+	for _, tt := range tests {
+		if got := Caution(now, 0, tt.ev); got != tt.want {
+			t.Errorf("%s: Caution = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -88,7 +89,7 @@ type (
 		Part, Parts int
 	}
 	countsData struct {
-		Count, Considered, Eligible, Decided, Excluded, More int
+		Count, Considered, Eligible, Decided, Asked, Excluded, More int
 	}
 	ownerData struct {
 		Mention   string
@@ -101,6 +102,7 @@ type (
 		ContactName, ContactRole, ContactEmail string
 		Champion                               bool
 		Score                                  string
+		Change                                 string // "+2.1", "-0.4", "±0.0"; "" when unknown
 		Reasons                                []string
 		Caution                                string
 	}
@@ -110,13 +112,48 @@ type (
 	}
 )
 
-// ownerMention is how a CSM is named in the message. For now the email as text; resolving it
-// to a Slack user ID ("<@U123>") belongs to the Slack adapter.
-func ownerMention(email string) string {
+// RenderOptions adjust the messages to the Slack workspace they are posted to.
+type RenderOptions struct {
+	// Mention names a CSM (by email) in mrkdwn, e.g. "<@U123>" once the Slack adapter looked
+	// them up. It must escape what it returns; nil or "" means the escaped email as text.
+	Mention func(email string) string
+	// SnoozeDays labels the snooze button ("Snooze 30 days"); <= 0 means SnoozeDuration.
+	SnoozeDays int
+}
+
+func (o RenderOptions) snoozeDays() int {
+	if o.SnoozeDays > 0 {
+		return o.SnoozeDays
+	}
+	return int(SnoozeDuration / (24 * time.Hour))
+}
+
+// ownerMention is how a CSM is named in the message: a Slack mention when opts can resolve
+// one, else the email as text.
+func ownerMention(email string, o RenderOptions) string {
 	if strings.TrimSpace(email) == "" {
 		return "Unassigned"
 	}
+	if o.Mention != nil {
+		if m := o.Mention(email); m != "" {
+			return m
+		}
+	}
 	return EscapeMrkdwn(email)
+}
+
+// formatChange shows a score change with its sign, or "" when there is none to show.
+func formatChange(c *float64) string {
+	if c == nil {
+		return ""
+	}
+	switch {
+	case *c == 0:
+		return "±0.0"
+	case *c > 0:
+		return "+" + strconv.FormatFloat(*c, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(*c, 'f', 1, 64)
 }
 
 func candidateText(e Entry) (string, error) {
@@ -141,6 +178,7 @@ func candidateText(e Entry) (string, error) {
 		ContactEmail: EscapeMrkdwn(e.Contact.Email),
 		Champion:     e.Contact.Champion,
 		Score:        strconv.FormatFloat(e.Score, 'f', 1, 64),
+		Change:       formatChange(e.Change),
 		Reasons:      escaped,
 		Caution:      EscapeMrkdwn(e.Caution),
 	})
@@ -164,7 +202,7 @@ func plain(text string, limit int) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, truncatePlain(text, limit), true, false)
 }
 
-func actionsBlock(week string, e Entry) (*slack.ActionBlock, error) {
+func actionsBlock(week string, e Entry, o RenderOptions) (*slack.ActionBlock, error) {
 	value := ActionValue(week, e.Customer.ID)
 	if e.Customer.ID == "" {
 		return nil, fmt.Errorf("shortlist: entry %d (%q) has no customer id; its buttons could not say who was meant", e.Rank, e.Customer.Name)
@@ -178,7 +216,7 @@ func actionsBlock(week string, e Entry) (*slack.ActionBlock, error) {
 	return slack.NewActionBlock("advocate_actions_"+strconv.Itoa(e.Rank),
 		button(ActionApprove, "Approve", slack.StylePrimary),
 		button(ActionSkip, "Skip", slack.StyleDefault),
-		button(ActionSnooze, "Snooze 30 days", slack.StyleDefault),
+		button(ActionSnooze, "Snooze "+strconv.Itoa(o.snoozeDays())+" days", slack.StyleDefault),
 		button(ActionPreview, "Preview invite", slack.StyleDefault),
 	), nil
 }
@@ -187,7 +225,7 @@ func actionsBlock(week string, e Entry) (*slack.ActionBlock, error) {
 // (fallback) text. Past about 20 candidates (fewer with many CSMs) it exceeds Slack's 50-block limit:
 // post with SlackMessages, which splits; SlackBlocks suits previews and short lists.
 func SlackBlocks(s Shortlist) ([]slack.Block, string, error) {
-	msgs, err := pack(s, math.MaxInt)
+	msgs, err := pack(s, math.MaxInt, RenderOptions{})
 	if err != nil {
 		return nil, "", err
 	}
@@ -209,7 +247,12 @@ func SlackFallback(s Shortlist) (string, error) {
 // blocks each, in rank order. A candidate's section and its buttons always travel together, and
 // a message that continues a CSM's group repeats the CSM heading so every message reads alone.
 func SlackMessages(s Shortlist) ([][]slack.Block, error) {
-	return pack(s, MaxBlocksPerMessage)
+	return pack(s, MaxBlocksPerMessage, RenderOptions{})
+}
+
+// SlackMessagesWith is SlackMessages with CSM mentions and the configured snooze length.
+func SlackMessagesWith(s Shortlist, o RenderOptions) ([][]slack.Block, error) {
+	return pack(s, MaxBlocksPerMessage, o)
 }
 
 // SlackJSON is the first message as Slack's chat.postMessage takes it:
@@ -234,10 +277,10 @@ func SlackJSON(s Shortlist) ([]byte, error) {
 }
 
 // pack lays the shortlist out into messages of at most limit blocks.
-func pack(s Shortlist, limit int) ([][]slack.Block, error) {
+func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 	counts, err := render("context", countsData{
 		Count: len(s.Entries), Considered: s.Considered, Eligible: s.Eligible,
-		Decided: s.Decided, Excluded: s.Excluded, More: s.More,
+		Decided: s.Decided, Asked: s.Asked, Excluded: s.Excluded, More: s.More,
 	})
 	if err != nil {
 		return nil, err
@@ -277,7 +320,7 @@ func pack(s Shortlist, limit int) ([][]slack.Block, error) {
 				needHeading = true
 			}
 			if needHeading {
-				heading, err := render("owner", ownerData{Mention: ownerMention(g.Owner), Count: len(g.Entries), Continued: ei > 0})
+				heading, err := render("owner", ownerData{Mention: ownerMention(g.Owner, o), Count: len(g.Entries), Continued: ei > 0})
 				if err != nil {
 					return nil, err
 				}
@@ -289,7 +332,7 @@ func pack(s Shortlist, limit int) ([][]slack.Block, error) {
 			if err != nil {
 				return nil, err
 			}
-			actions, err := actionsBlock(s.Week, e)
+			actions, err := actionsBlock(s.Week, e, o)
 			if err != nil {
 				return nil, err
 			}

@@ -52,6 +52,10 @@ func (s *Store) SaveShortlist(ctx context.Context, week string, scoreRunID int64
 			return err
 		case posted.Valid:
 			return ErrShortlistPosted
+		case s.hasMessages(ctx, tx, sl.ID):
+			// Posting began (the messages are planned, some maybe sent): the list is frozen so
+			// a resumed post sends the same candidates the first messages showed.
+			return ErrShortlistPosted
 		default:
 			if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM shortlist_entries WHERE shortlist_id = ?`), sl.ID); err != nil {
 				return err
@@ -74,6 +78,16 @@ func (s *Store) SaveShortlist(ctx context.Context, week string, scoreRunID int64
 		return Shortlist{}, fmt.Errorf("save shortlist for %s: %w", week, err)
 	}
 	return sl, nil
+}
+
+// hasMessages reports whether a shortlist's Slack messages were planned. An error reads as
+// true: refusing to rebuild is the safe side.
+func (s *Store) hasMessages(ctx context.Context, tx *sqlx.Tx, id int64) bool {
+	var n int
+	if err := tx.GetContext(ctx, &n, s.rebind(`SELECT COUNT(*) FROM shortlist_messages WHERE shortlist_id = ?`), id); err != nil {
+		return true
+	}
+	return n > 0
 }
 
 // GetShortlist reads the shortlist of a week, or ErrNotFound.

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/review"
+	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/store"
+)
+
+// postShortlist is `shortlist --post`: build the week's list and send what of it Slack has
+// not received yet. Running it twice in a week sends nothing the second time.
+func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.Store, p shortlist.Policy, week string, asJSON bool) error {
+	if cfg.Slack.BotToken == "" {
+		return errors.New("shortlist --post: slack.bot_token is not set in " + a.resolvedConfigPath())
+	}
+	o, err := review.OptionsFromConfig(cfg, st, a.log, nil, a.now)
+	if err != nil {
+		return err
+	}
+	o.Policy = p
+	svc, err := review.New(o)
+	if err != nil {
+		return err
+	}
+	defer svc.Close(context.WithoutCancel(ctx))
+	res, err := svc.Post(ctx, week)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.stdout, res)
+	}
+	switch {
+	case res.Sent > 0 && res.AlreadySent > 0:
+		fmt.Fprintf(a.stdout, "posted the rest of the %s shortlist: %d of %d messages (%d were sent before)\n", week, res.Sent, res.Messages, res.AlreadySent)
+	case res.Sent > 0:
+		fmt.Fprintf(a.stdout, "posted the %s shortlist: %d candidates in %d messages\n", week, res.Candidates, res.Sent)
+	default:
+		fmt.Fprintf(a.stdout, "the %s shortlist was already posted; nothing sent\n", week)
+	}
+	return nil
+}
+
+// enrollApproved starts the onboarding drip for an approved customer, as the Slack button does.
+func enrollApproved(ctx context.Context, a *app, st *store.Store, week, customerID string) error {
+	email, err := review.ContactFor(ctx, st, week, customerID)
+	if err != nil {
+		return fmt.Errorf("approved, but not enrolled: %w", err)
+	}
+	e, created, err := st.Enroll(ctx, customerID, email, review.DefaultSequence)
+	if err != nil {
+		return fmt.Errorf("approved, but not enrolled: %w", err)
+	}
+	if created {
+		fmt.Fprintf(a.stdout, "enrolled %s in the %q onboarding sequence\n", e.ContactEmail, e.Sequence)
+	} else {
+		fmt.Fprintf(a.stdout, "%s was already enrolled in %q (%s)\n", e.ContactEmail, e.Sequence, e.Status)
+	}
+	return nil
+}
