@@ -2,10 +2,243 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/drip"
+	"github.com/advocate-hq/advocate/internal/store"
 )
 
-// cmdDrip sends the drip emails that are due now (and previews them).
+// cmdDrip sends the onboarding emails that are due now; its subcommands preview one, stop a
+// customer's sequence, and show where every enrollment stands.
+//
+//	advocate drip [--dry-run] [--json]
+//	advocate drip preview CUSTOMER [STEP] [--html] [--json]
+//	advocate drip stop CUSTOMER [--joined] [--reason TEXT]
+//	advocate drip status [--json]
 func cmdDrip(ctx context.Context, a *app, args []string) error {
-	return errors.New("drip: the onboarding drip is not available in this build yet")
+	if len(args) > 0 {
+		switch args[0] {
+		case "preview":
+			return cmdDripPreview(ctx, a, args[1:])
+		case "stop":
+			return cmdDripStop(ctx, a, args[1:])
+		case "status":
+			return cmdDripStatus(ctx, a, args[1:])
+		}
+	}
+	fs := a.flags("drip")
+	dry := fs.Bool("dry-run", false, "show what is due without enqueueing or sending anything")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("drip: unknown argument %q (drip [--dry-run] | preview CUSTOMER [STEP] | stop CUSTOMER | status)", pos[0])
+	}
+	d, st, err := a.openDrip(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *dry {
+		ps, err := d.Plan(ctx, true)
+		if err != nil {
+			return err
+		}
+		due, err := st.OutboxEmails(ctx, store.OutboxFilter{Status: "pending"})
+		if err != nil {
+			return err
+		}
+		now := a.now()
+		var waiting []store.OutboxEmail
+		for _, m := range due {
+			if !m.NextAttemptAt.After(now) {
+				waiting = append(waiting, m)
+			}
+		}
+		if *asJSON {
+			return writeJSON(a.stdout, map[string]any{"dry_run": true, "would_enqueue": nonNilP(ps.Planned), "would_end": ps.Ended, "due_in_outbox": len(waiting)})
+		}
+		fmt.Fprintf(a.stdout, "dry run: %d step(s) due to be written, %d enrollment(s) would end, %d email(s) already due in the outbox\n",
+			len(ps.Planned), ps.Ended, len(waiting))
+		printPlanned(a, ps.Planned)
+		return nil
+	}
+	ps, err := d.Plan(ctx, false)
+	if err != nil {
+		a.log.Warn("drip: some enrollments could not be planned", "err", err)
+	}
+	if !d.CanSend() {
+		return fmt.Errorf("drip: %d email(s) planned, but smtp.host is not set in the config, so nothing was sent", ps.Enqueued)
+	}
+	sent, sendErr := d.Send(ctx)
+	if *asJSON {
+		if err := writeJSON(a.stdout, map[string]any{"enqueued": ps.Enqueued, "ended": ps.Ended, "sent": sent.Sent, "retrying": sent.Retried,
+			"failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "drip: %d step(s) planned, %d enrollment(s) ended; sent %d, retrying %d, failed %d, not sent (consent or ended) %d\n",
+			ps.Enqueued, ps.Ended, sent.Sent, sent.Retried, sent.Failed, sent.Cancelled)
+		printPlanned(a, ps.Planned)
+	}
+	if sendErr != nil {
+		return sendErr
+	}
+	return err
+}
+
+func nonNilP(p []drip.Planned) []drip.Planned {
+	if p == nil {
+		return []drip.Planned{}
+	}
+	return p
+}
+
+func printPlanned(a *app, planned []drip.Planned) {
+	if len(planned) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CUSTOMER\tTO\tSEQUENCE\tSTEP\tDUE\tSUBJECT")
+	for _, p := range planned {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Customer, p.To, p.Sequence, p.Step, p.DueAt.Format(time.RFC3339), p.Subject)
+	}
+	tw.Flush()
+}
+
+func cmdDripPreview(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("drip preview")
+	html := fs.Bool("html", false, "print the HTML part instead of the text")
+	asJSON := fs.Bool("json", false, "print subject, text and HTML as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 1 || len(pos) > 2 {
+		return usageErr("drip preview needs CUSTOMER and optionally STEP (a step name such as case_study, or its number)")
+	}
+	step := ""
+	if len(pos) == 2 {
+		step = pos[1]
+	}
+	d, st, err := a.openDrip(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := d.Preview(ctx, pos[0], step)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, p)
+	}
+	if *html {
+		fmt.Fprint(a.stdout, p.HTML)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "Sequence: %s, step %s (day %d)\nFrom: %s\n", p.Sequence, p.Step, p.Day, p.From)
+	if p.ReplyTo != "" {
+		fmt.Fprintf(a.stdout, "Reply-To: %s\n", p.ReplyTo)
+	}
+	fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", p.To, p.Subject, p.Text)
+	return nil
+}
+
+func cmdDripStop(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("drip stop")
+	joined := fs.Bool("joined", false, "the advocate joined the program (completes the enrollment and tells the CSM)")
+	reason := fs.String("reason", "", "why, for the record")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("drip stop needs exactly one CUSTOMER (an id or a domain)")
+	}
+	d, st, err := a.openDrip(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	why := *reason
+	if why == "" && !*joined {
+		why = "stopped from the CLI"
+	}
+	n, err := d.Stop(ctx, pos[0], *joined, why)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", pos[0])
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, pos[0])
+	return nil
+}
+
+func cmdDripStatus(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("drip status")
+	asJSON := fs.Bool("json", false, "print as JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	es, err := st.Enrollments(ctx, "")
+	if err != nil {
+		return err
+	}
+	counts, err := st.OutboxCounts(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if es == nil {
+			es = []store.Enrollment{}
+		}
+		return writeJSON(a.stdout, map[string]any{"enrollments": es, "outbox": counts})
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCUSTOMER\tCONTACT\tSEQUENCE\tSTATUS\tREASON\tSINCE")
+	for _, e := range es {
+		seq := e.DripSequence
+		if seq == "" {
+			seq = e.Sequence
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.CustomerID, e.ContactEmail, seq, e.Status, e.StopReason, e.CreatedAt.Format("2006-01-02"))
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "outbox: %d pending, %d sending, %d sent, %d failed, %d not sent\n",
+		counts["pending"], counts["sending"], counts["sent"], counts["failed"], counts["cancelled"])
+	return nil
+}
+
+// openDrip loads the config, opens the store and builds the drip on them.
+func (a *app) openDrip(ctx context.Context) (*drip.Drip, *store.Store, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := drip.New(ctx, drip.Options{Store: st, Config: cfg, Now: a.now, Log: a.log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return d, st, nil
 }

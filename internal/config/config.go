@@ -272,6 +272,7 @@ func (c *Config) Redacted() *Config {
 	hide(&r.Slack.AppToken)
 	hide(&r.SMTP.Password)
 	hide(&r.OpenAI.APIKey)
+	r.Drip = c.Drip.Redacted()
 	hide(&r.Server.APIToken)
 	return &r
 }

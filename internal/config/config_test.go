@@ -488,3 +488,12 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactedHidesDripSecret(t *testing.T) {
+	c := Default()
+	c.Drip.UnsubscribeSecret = "s3cret-value"
+	r := c.Redacted()
+	if r.Drip.UnsubscribeSecret != Redaction || c.Drip.UnsubscribeSecret != "s3cret-value" {
+		t.Errorf("redacted %q, original %q", r.Drip.UnsubscribeSecret, c.Drip.UnsubscribeSecret)
+	}
+}

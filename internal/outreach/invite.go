@@ -7,6 +7,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"io/fs"
 	netmail "net/mail"
 	"net/url"
 	"regexp"
@@ -35,6 +36,12 @@ type InviteData struct {
 	CSMName, CSMEmail string
 	Highlights        []string // why we thought of them, e.g. the top scoring reasons
 	Personal          string   // optional reviewed LLM paragraph(s); empty = the template's text
+	ReplyTo           string   // optional Reply-To (the CSM, for steps sent in their name)
+
+	// Attributes and Signals are the customer's other facts (plan, industry, nps, active_users
+	// ...), for templates that want them: {{index .Attributes "plan"}}.
+	Attributes map[string]string
+	Signals    map[string]float64
 
 	// MessageID is the stable Message-ID (without or with angle brackets), normally derived
 	// from the outbox row, so a resend after a crash is recognisable as the same message.
@@ -83,20 +90,50 @@ type inviteTemplates struct {
 	html    *htmltemplate.Template
 }
 
-var loadInviteTemplates = sync.OnceValues(func() (inviteTemplates, error) {
+// stepTemplates caches parsed templates by name ("invite", "first_step", ...). Templates are
+// embedded, so a name either always parses or never does.
+var stepTemplates = struct {
+	sync.Mutex
+	m map[string]inviteTemplates
+}{m: map[string]inviteTemplates{}}
+
+// TemplateNames lists the email templates that have a subject, text and HTML part.
+func TemplateNames() []string {
+	entries, _ := fs.Glob(templates.FS, "email/*.subject.tmpl")
+	var out []string
+	for _, e := range entries {
+		name := strings.TrimSuffix(strings.TrimPrefix(e, "email/"), ".subject.tmpl")
+		if _, err := loadTemplates(name); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func loadTemplates(name string) (inviteTemplates, error) {
+	stepTemplates.Lock()
+	defer stepTemplates.Unlock()
+	if t, ok := stepTemplates.m[name]; ok {
+		return t, nil
+	}
+	if name == "" || strings.ContainsAny(name, "/.\\") {
+		return inviteTemplates{}, fmt.Errorf("outreach: bad template name %q", name)
+	}
 	var t inviteTemplates
 	var err error
-	if t.subject, err = texttemplate.ParseFS(templates.FS, "email/invite.subject.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse invite subject template: %w", err)
+	// No FuncMap: templates see their data and nothing else (no env, no files).
+	if t.subject, err = texttemplate.ParseFS(templates.FS, "email/"+name+".subject.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse %s subject template: %w", name, err)
 	}
-	if t.text, err = texttemplate.ParseFS(templates.FS, "email/invite.txt.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse invite text template: %w", err)
+	if t.text, err = texttemplate.ParseFS(templates.FS, "email/"+name+".txt.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse %s text template: %w", name, err)
 	}
-	if t.html, err = htmltemplate.ParseFS(templates.FS, "email/invite.html.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse invite HTML template: %w", err)
+	if t.html, err = htmltemplate.ParseFS(templates.FS, "email/"+name+".html.tmpl"); err != nil {
+		return t, fmt.Errorf("outreach: parse %s HTML template: %w", name, err)
 	}
+	stepTemplates.m[name] = t
 	return t, nil
-})
+}
 
 // ErrInvalidInvite is wrapped by every validation error from RenderInvite.
 var ErrInvalidInvite = errors.New("invalid invitation")
@@ -182,24 +219,36 @@ func RenderInviteContent(d InviteData) (InviteContent, error) {
 	return renderContent(d)
 }
 
-func renderContent(d InviteData) (InviteContent, error) {
-	t, err := loadInviteTemplates()
+// RenderStepContent renders subject, text and HTML of the drip step template name
+// (templates/email/<name>.*.tmpl) for d; "invite" is the invitation.
+func RenderStepContent(name string, d InviteData) (InviteContent, error) {
+	d, err := d.normalize()
+	if err != nil {
+		return InviteContent{}, err
+	}
+	return renderNamed(name, d)
+}
+
+func renderContent(d InviteData) (InviteContent, error) { return renderNamed("invite", d) }
+
+func renderNamed(name string, d InviteData) (InviteContent, error) {
+	t, err := loadTemplates(name)
 	if err != nil {
 		return InviteContent{}, err
 	}
 	var subject, text, html strings.Builder
 	if err := t.subject.Execute(&subject, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render invite subject: %w", err)
+		return InviteContent{}, fmt.Errorf("outreach: render %s subject: %w", name, err)
 	}
 	if err := t.text.Execute(&text, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render invite text: %w", err)
+		return InviteContent{}, fmt.Errorf("outreach: render %s text: %w", name, err)
 	}
 	if err := t.html.Execute(&html, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render invite HTML: %w", err)
+		return InviteContent{}, fmt.Errorf("outreach: render %s HTML: %w", name, err)
 	}
 	c := InviteContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String()}
 	if c.Subject == "" {
-		return InviteContent{}, errors.New("outreach: invite subject template rendered an empty subject")
+		return InviteContent{}, fmt.Errorf("outreach: %s subject template rendered an empty subject", name)
 	}
 	return c, nil
 }
@@ -220,23 +269,52 @@ func RenderInvite(d InviteData) (*mail.Msg, error) {
 		return nil, err
 	}
 
+	return Compose(Envelope{From: d.From, ReplyTo: d.ReplyTo, ToName: d.ContactName, To: d.ContactEmail,
+		MessageID: d.MessageID, Date: d.Date, UnsubscribeURL: d.UnsubscribeURL}, c)
+}
+
+// Envelope is what a message needs besides its content: who, when, which id, how to leave.
+type Envelope struct {
+	From, ReplyTo  string
+	ToName, To     string
+	MessageID      string // without angle brackets
+	Date           time.Time
+	UnsubscribeURL string
+}
+
+// Compose builds a rendered email as MIME: text/plain with a text/html alternative, the stable
+// Message-ID, a Date, and RFC 8058 unsubscribe headers. The outbox calls it at send time with
+// the content it stored when the step became due.
+//
+// An https UnsubscribeURL gets both List-Unsubscribe and List-Unsubscribe-Post (one-click);
+// an http one (a local demo server) gets List-Unsubscribe only, because RFC 8058 allows
+// one-click over HTTPS alone and mailbox providers ignore it otherwise.
+func Compose(e Envelope, c InviteContent) (*mail.Msg, error) {
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := m.From(d.From); err != nil {
-		return nil, fmt.Errorf("outreach: invite From %q: %w", d.From, err)
+	if err := m.From(e.From); err != nil {
+		return nil, fmt.Errorf("outreach: From %q: %w", e.From, err)
 	}
-	if err := m.AddToFormat(d.ContactName, d.ContactEmail); err != nil {
-		return nil, fmt.Errorf("outreach: invite To %q: %w", d.ContactEmail, err)
+	if e.ReplyTo != "" {
+		if err := m.ReplyTo(e.ReplyTo); err != nil {
+			return nil, fmt.Errorf("outreach: Reply-To %q: %w", e.ReplyTo, err)
+		}
+	}
+	if err := m.AddToFormat(oneLine(e.ToName), e.To); err != nil {
+		return nil, fmt.Errorf("outreach: To %q: %w", e.To, err)
 	}
 	m.Subject(c.Subject)
-	m.SetMessageIDWithValue(d.MessageID)
-	m.SetDateWithValue(d.Date)
-	if d.UnsubscribeURL != "" {
-		if strings.HasPrefix(d.UnsubscribeURL, "https:") {
-			if err := m.SetListUnsubscribeOneClick(d.UnsubscribeURL); err != nil {
-				return nil, fmt.Errorf("outreach: invite unsubscribe header: %w", err)
+	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(e.MessageID, "<"), ">"))
+	if e.Date.IsZero() {
+		e.Date = time.Now()
+	}
+	m.SetDateWithValue(e.Date)
+	if e.UnsubscribeURL != "" {
+		if strings.HasPrefix(e.UnsubscribeURL, "https:") {
+			if err := m.SetListUnsubscribeOneClick(e.UnsubscribeURL); err != nil {
+				return nil, fmt.Errorf("outreach: unsubscribe header: %w", err)
 			}
 		} else {
-			m.SetListUnsubscribe(d.UnsubscribeURL)
+			m.SetListUnsubscribe(e.UnsubscribeURL)
 		}
 	}
 	m.SetBodyString(mail.TypeTextPlain, c.Text)

@@ -119,7 +119,7 @@ func TestRenderInviteMIME(t *testing.T) {
 	}
 
 	for _, want := range []string{"Hi Priya,", "https://acme.io/partners", "https://acme.io/r/priya-42", "Sam Rivera (sam@acme.io)",
-		"  - You rated us 10 out of 10", "Dana from Acme", "Unsubscribe here:\nhttps://advocate.acme.io/u/tok_abc?x=1"} {
+		"  - You rated us 10 out of 10", "Dana from Acme", "Unsubscribe here (one click, no login):\nhttps://advocate.acme.io/u/tok_abc?x=1"} {
 		if !strings.Contains(p.text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, p.text)
 		}

@@ -12,11 +12,15 @@ import (
 
 // Enrollment is one approved customer's contact going through an onboarding sequence.
 type Enrollment struct {
-	ID           int64     `json:"id"`
-	CustomerID   string    `json:"customer_id"`
-	ContactEmail string    `json:"contact_email"`
-	Sequence     string    `json:"sequence"`
-	Status       string    `json:"status"` // active | paused | stopped | completed
+	ID           int64  `json:"id"`
+	CustomerID   string `json:"customer_id"`
+	ContactEmail string `json:"contact_email"`
+	Sequence     string `json:"sequence"`
+	Status       string `json:"status"` // active | paused | stopped | completed
+	// DripSequence is the configured sequence the drip chose (by segment) when it first
+	// planned this enrollment; "" until then.
+	DripSequence string    `json:"drip_sequence,omitempty"`
+	StopReason   string    `json:"stop_reason,omitempty"` // why it stopped or completed
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
@@ -33,7 +37,7 @@ func (s *Store) Enroll(ctx context.Context, customerID, contactEmail, sequence s
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
-		e, err = getEnrollment(ctx, tx, s.rebind(`SELECT id, customer_id, contact_email, sequence, status, created_at, updated_at
+		e, err = getEnrollment(ctx, tx, s.rebind(`SELECT `+enrollmentCols+`
 			FROM enrollments WHERE customer_id = ? AND sequence = ?`), customerID, sequence)
 		return err
 	})
@@ -43,19 +47,26 @@ func (s *Store) Enroll(ctx context.Context, customerID, contactEmail, sequence s
 	return e, created, nil
 }
 
-func getEnrollment(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (Enrollment, error) {
+const enrollmentCols = `id, customer_id, contact_email, sequence, status, drip_sequence, stop_reason, created_at, updated_at`
+
+func scanEnrollment(r rowScanner) (Enrollment, error) {
 	var e Enrollment
-	err := q.QueryRowxContext(ctx, query, args...).Scan(&e.ID, &e.CustomerID, &e.ContactEmail, &e.Sequence, &e.Status, &e.CreatedAt, &e.UpdatedAt)
+	err := r.Scan(&e.ID, &e.CustomerID, &e.ContactEmail, &e.Sequence, &e.Status, &e.DripSequence, &e.StopReason, &e.CreatedAt, &e.UpdatedAt)
+	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+	return e, err
+}
+
+func getEnrollment(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (Enrollment, error) {
+	e, err := scanEnrollment(q.QueryRowxContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, ErrNotFound
 	}
-	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
 	return e, err
 }
 
 // Enrollments lists enrollments, optionally only those with a given status ("" = all), oldest first.
 func (s *Store) Enrollments(ctx context.Context, status string) ([]Enrollment, error) {
-	q, args := `SELECT id, customer_id, contact_email, sequence, status, created_at, updated_at FROM enrollments`, []any{}
+	q, args := `SELECT `+enrollmentCols+` FROM enrollments`, []any{}
 	if status != "" {
 		q += ` WHERE status = ?`
 		args = append(args, status)
@@ -67,11 +78,10 @@ func (s *Store) Enrollments(ctx context.Context, status string) ([]Enrollment, e
 	defer rows.Close()
 	var out []Enrollment
 	for rows.Next() {
-		var e Enrollment
-		if err := rows.Scan(&e.ID, &e.CustomerID, &e.ContactEmail, &e.Sequence, &e.Status, &e.CreatedAt, &e.UpdatedAt); err != nil {
+		e, err := scanEnrollment(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -94,4 +104,69 @@ func (s *Store) SetEnrollmentStatus(ctx context.Context, id int64, status string
 		}
 		return nil
 	})
+}
+
+// CustomerEnrollments lists one customer's enrollments, oldest first.
+func (s *Store) CustomerEnrollments(ctx context.Context, customerID string) ([]Enrollment, error) {
+	rows, err := s.db.QueryxContext(ctx, s.rebind(`SELECT `+enrollmentCols+` FROM enrollments WHERE customer_id = ? ORDER BY id`), customerID)
+	if err != nil {
+		return nil, fmt.Errorf("enrollments of %s: %w", customerID, err)
+	}
+	defer rows.Close()
+	var out []Enrollment
+	for rows.Next() {
+		e, err := scanEnrollment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EndEnrollment moves an active or paused enrollment to stopped or completed with a reason, and
+// cancels its emails that were not sent yet, in one transaction. An enrollment already ended
+// keeps its first status and reason (ended=false).
+func (s *Store) EndEnrollment(ctx context.Context, id int64, status, reason string) (ended bool, err error) {
+	if status != "stopped" && status != "completed" {
+		return false, fmt.Errorf("enrollment %d: end status must be stopped or completed, not %q", id, status)
+	}
+	err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE enrollments SET status = ?, stop_reason = ?, updated_at = ?
+			WHERE id = ? AND status IN ('active', 'paused')`), status, reason, now, id)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if ended = n == 1; !ended {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE outbox SET status = 'cancelled', last_error = ?, lease_until = NULL, updated_at = ?
+			WHERE enrollment_id = ? AND status = 'pending'`), "enrollment "+status+": "+reason, now, id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("end enrollment %d: %w", id, err)
+	}
+	return ended, nil
+}
+
+// SetDripSequence records the sequence the drip chose for an enrollment, once: a second call
+// keeps the first choice and returns it.
+func (s *Store) SetDripSequence(ctx context.Context, id int64, sequence string) (string, error) {
+	var chosen string
+	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE enrollments SET drip_sequence = ?, updated_at = ? WHERE id = ? AND drip_sequence = ''`),
+			sequence, now, id); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, s.rebind(`SELECT drip_sequence FROM enrollments WHERE id = ?`), id).Scan(&chosen)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("enrollment %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("enrollment %d: set sequence: %w", id, err)
+	}
+	return chosen, nil
 }

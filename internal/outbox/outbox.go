@@ -1,0 +1,442 @@
+// Package outbox sends the emails the drip put in the outbox table: N workers claim due rows
+// (FOR UPDATE SKIP LOCKED on Postgres), send each over their own reused SMTP connection with
+// go-mail, and record the outcome, honouring a global and a per-domain rate limit.
+//
+// Delivery guarantee ("nothing lost, at most the in-flight ones repeat"): a row moves pending ->
+// sending (claimed with a lease) -> sent in committed steps. A worker marks the rows of a batch
+// sent right after the SMTP server accepted them; if the process dies first, those rows stay
+// "sending" until their lease expires and are then sent again — with the same Message-ID, so
+// a receiving system can tell. Duplicates are therefore bounded by what was claimed and
+// unrecorded at the crash: at most workers × batch_size emails. Nothing else repeats, and no
+// claimed row is lost, because an expired lease makes it claimable again.
+//
+// Consent is checked when a row is claimed, the last moment before the SMTP conversation
+// (store.ClaimEmails): suppressed or opted-out addresses and ended enrollments are cancelled,
+// paused ones are held.
+package outbox
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail"
+	"golang.org/x/time/rate"
+
+	"github.com/advocate-hq/advocate/internal/metrics"
+	"github.com/advocate-hq/advocate/internal/outreach"
+	"github.com/advocate-hq/advocate/internal/store"
+)
+
+// SMTP says how to reach the mail server.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string // secret: never logged
+	TLS      string // none | starttls | tls
+	Timeout  time.Duration
+	// TLSConfig overrides the TLS settings (tests with a self-signed server).
+	TLSConfig *tls.Config
+}
+
+// Config tunes the workers.
+type Config struct {
+	Workers    int           // concurrent workers, each with one SMTP connection; default 4
+	BatchSize  int           // rows claimed at once per worker; default 20
+	Rate       float64       // emails/s for the whole process; 0 = unlimited
+	DomainRate float64       // emails/s to one recipient domain; 0 = unlimited
+	Lease      time.Duration // how long a claimed row is ours; default 5m
+	// PauseRecheck is when an email of a paused enrollment is looked at again; default 1h.
+	PauseRecheck time.Duration
+	Retry        RetryPolicy
+}
+
+// RetryPolicy is the backoff after temporary SMTP failures. Its state lives in the row
+// (attempts, next_attempt_at), so a restart continues the schedule.
+type RetryPolicy struct {
+	Base, Max   time.Duration
+	MaxAttempts int
+}
+
+// Backoff is the delay before attempt+1 after a temporary failure of attempt (1-based):
+// Base·2^(attempt-1), capped at Max, with ±10% jitter derived from the row id so replicas
+// retrying many rows do not stampede, and the schedule is reproducible. Pure.
+func (p RetryPolicy) Backoff(attempt int, id int64) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := p.Max
+	if attempt <= 32 {
+		if b := p.Base << (attempt - 1); b > 0 && b < p.Max {
+			d = b
+		}
+	}
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%d/%d", id, attempt)
+	frac := float64(h.Sum32()%2001)/10000 - 0.1 // -0.1 .. +0.1
+	return d + time.Duration(float64(d)*frac)
+}
+
+// GiveUp reports whether a row that failed temporarily attempts times is failed for good.
+func (p RetryPolicy) GiveUp(attempts int) bool { return p.MaxAttempts > 0 && attempts >= p.MaxAttempts }
+
+// Stats counts what one Drain did.
+type Stats struct {
+	Sent, Retried, Failed, Cancelled, Held, Released int
+}
+
+func (s *Stats) add(o Stats) {
+	s.Sent += o.Sent
+	s.Retried += o.Retried
+	s.Failed += o.Failed
+	s.Cancelled += o.Cancelled
+	s.Held += o.Held
+	s.Released += o.Released
+}
+
+// Outbox sends what is due. Safe for one Drain at a time per process; several processes may
+// drain the same Postgres outbox at once.
+type Outbox struct {
+	store   *store.Store
+	smtp    SMTP
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	Metrics *metrics.Metrics // optional
+	// OnFailed is called once for every email that failed for good (5xx, or too many
+	// temporary failures); the drip alerts the CSM from it. Optional.
+	OnFailed func(ctx context.Context, m store.OutboxEmail, reason string)
+
+	global  *rate.Limiter
+	mu      sync.Mutex
+	domains map[string]*rate.Limiter
+}
+
+// New returns an Outbox. now is the clock deciding what is due (tests inject one).
+func New(st *store.Store, smtp SMTP, cfg Config, now func() time.Time, log *slog.Logger) *Outbox {
+	if cfg.Workers < 1 {
+		cfg.Workers = 4
+	}
+	if cfg.BatchSize < 1 {
+		cfg.BatchSize = 20
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.PauseRecheck <= 0 {
+		cfg.PauseRecheck = time.Hour
+	}
+	if cfg.Retry.Base <= 0 {
+		cfg.Retry.Base = time.Minute
+	}
+	if cfg.Retry.Max < cfg.Retry.Base {
+		cfg.Retry.Max = max(6*time.Hour, cfg.Retry.Base)
+	}
+	if smtp.Timeout <= 0 {
+		smtp.Timeout = 30 * time.Second
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	o := &Outbox{store: st, smtp: smtp, cfg: cfg, now: now, log: log, domains: map[string]*rate.Limiter{}}
+	if cfg.Rate > 0 {
+		o.global = rate.NewLimiter(rate.Limit(cfg.Rate), max(1, int(cfg.Rate/10)))
+		// A batch must fit in its lease even at the slowest rate, or rows would be reclaimed
+		// (and sent twice) while still waiting their turn here.
+		if fit := int(cfg.Rate * cfg.Lease.Seconds() / 2 / float64(cfg.Workers)); fit < o.cfg.BatchSize {
+			o.cfg.BatchSize = max(1, fit)
+		}
+	}
+	return o
+}
+
+// InFlightLimit is the most emails that can repeat after a crash: workers × batch size.
+func (o *Outbox) InFlightLimit() int { return o.cfg.Workers * o.cfg.BatchSize }
+
+// Drain sends every email due now with cfg.Workers workers and returns when none is left (or
+// ctx ends: rows not yet sent are released for the next run). Rows a per-domain limit held
+// back are due again shortly and left for the next Drain.
+func (o *Outbox) Drain(ctx context.Context) (Stats, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total Stats
+		errs  []error
+	)
+	for i := range o.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := o.work(ctx, i)
+			mu.Lock()
+			total.add(st)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return total, errors.Join(errs...)
+}
+
+// conn is one worker's SMTP connection, dialled on first use and reused until it fails or
+// idles too long.
+type conn struct {
+	o        *Outbox
+	client   *mail.Client
+	lastUsed time.Time
+}
+
+// idleRedial is how long a connection may sit unused before we dial afresh instead of finding
+// out mid-send that the server hung up (servers drop idle clients after 30 s to 5 min).
+const idleRedial = 20 * time.Second
+
+func (c *conn) get(ctx context.Context) (*mail.Client, error) {
+	if c.client != nil && time.Since(c.lastUsed) > idleRedial {
+		c.close()
+	}
+	if c.client != nil {
+		return c.client, nil
+	}
+	s := c.o.smtp
+	opts := []mail.Option{mail.WithPort(s.Port), mail.WithTimeout(s.Timeout),
+		// One NOOP per send and a RSET after each message would add two round trips to every
+		// email; a fresh transaction after DATA needs neither (RFC 5321 §4.1.4).
+		mail.WithoutNoop(), mail.WithoutRset()}
+	switch s.TLS {
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if s.TLSConfig != nil {
+		opts = append(opts, mail.WithTLSConfig(s.TLSConfig))
+	}
+	if s.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
+	}
+	client, err := mail.NewClient(s.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client for %s: %w", s.Host, err)
+	}
+	if err := client.DialWithContext(ctx); err != nil {
+		return nil, fmt.Errorf("connect to smtp %s:%d: %w", s.Host, s.Port, err)
+	}
+	c.client = client
+	return client, nil
+}
+
+func (c *conn) close() {
+	if c.client != nil {
+		c.client.Close()
+		c.client = nil
+	}
+}
+
+// outcome of one send.
+type outcome int
+
+const (
+	sent outcome = iota
+	temporary
+	permanent
+)
+
+// classify reads go-mail's error: an SMTP 5xx reply is permanent; 4xx replies, network errors
+// and timeouts are temporary (RFC 5321 §4.2.1).
+func classify(err error) (outcome, string) {
+	if err == nil {
+		return sent, ""
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		if code := se.ErrorCode(); code >= 500 && code < 600 {
+			return permanent, err.Error()
+		}
+	}
+	return temporary, err.Error()
+}
+
+func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
+	var st Stats
+	c := &conn{o: o}
+	defer c.close()
+	// Recording outcomes must survive a cancelled ctx: an email the server accepted is marked
+	// sent even during shutdown.
+	bg := context.WithoutCancel(ctx)
+	for ctx.Err() == nil {
+		claim, err := o.store.ClaimEmails(ctx, o.now(), o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
+		if err != nil {
+			if ctx.Err() != nil {
+				return st, nil
+			}
+			return st, err
+		}
+		st.Cancelled += len(claim.Cancelled)
+		st.Held += len(claim.Deferred)
+		o.count("cancelled", len(claim.Cancelled))
+		for id, why := range claim.Cancelled {
+			o.log.Info("email not sent", "outbox_id", id, "why", why)
+		}
+		if len(claim.Send) == 0 {
+			return st, nil
+		}
+		var done, release []int64
+		var stop error
+		for i, m := range claim.Send {
+			if ctx.Err() != nil || stop != nil {
+				for _, r := range claim.Send[i:] {
+					release = append(release, r.ID)
+				}
+				break
+			}
+			if ok, wait := o.domainAllows(ctx, m.To); !ok {
+				// Due again when the domain has room; not an attempt.
+				if err := o.store.Release(bg, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
+					return st, err
+				}
+				st.Released++
+				continue
+			}
+			if o.global != nil {
+				if err := o.global.Wait(ctx); err != nil {
+					release = append(release, m.ID)
+					continue
+				}
+			}
+			start := time.Now()
+			res, why := o.send(ctx, c, m)
+			if o.Metrics != nil {
+				o.Metrics.EmailDuration.Observe(time.Since(start).Seconds())
+			}
+			switch res {
+			case sent:
+				done = append(done, m.ID)
+			case permanent:
+				o.fail(bg, m, why)
+				st.Failed++
+			case temporary:
+				if c.client == nil && strings.HasPrefix(why, "connect") {
+					stop = errors.New(why) // the server is unreachable: leave the rest for later
+				}
+				if o.cfg.Retry.GiveUp(m.Attempts) {
+					o.fail(bg, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, why))
+					st.Failed++
+					continue
+				}
+				next := o.now().Add(o.cfg.Retry.Backoff(m.Attempts, m.ID))
+				if err := o.store.RetryEmail(bg, m.ID, next, why, o.now()); err != nil {
+					return st, err
+				}
+				o.log.Warn("email delivery failed, will retry", "outbox_id", m.ID, "attempt", m.Attempts, "next", next, "err", why)
+				o.count("retried", 1)
+				st.Retried++
+			}
+		}
+		if err := o.store.MarkSent(bg, done, o.now()); err != nil {
+			return st, err
+		}
+		st.Sent += len(done)
+		o.count("sent", len(done))
+		if err := o.store.Release(bg, release, o.now(), o.now()); err != nil {
+			return st, err
+		}
+		st.Released += len(release)
+		if stop != nil {
+			return st, stop
+		}
+	}
+	return st, nil
+}
+
+// send delivers one email over the worker's connection, reconnecting after a failure.
+func (o *Outbox) send(ctx context.Context, c *conn, m store.OutboxEmail) (outcome, string) {
+	msg, err := outreach.Compose(outreach.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
+		MessageID: m.MessageID, Date: o.now(), UnsubscribeURL: m.UnsubscribeURL},
+		outreach.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	if err != nil {
+		return permanent, err.Error() // the stored email is malformed; resending cannot help
+	}
+	client, err := c.get(ctx)
+	if err != nil {
+		return temporary, err.Error()
+	}
+	err = client.Send(msg)
+	c.lastUsed = time.Now()
+	if err != nil && msg.IsDelivered() {
+		// The server took the message; only the bookkeeping after DATA failed.
+		c.close()
+		return sent, ""
+	}
+	if err != nil {
+		c.close() // the connection's state is unknown: start the next email on a fresh one
+	}
+	return classify(err)
+}
+
+func (o *Outbox) fail(ctx context.Context, m store.OutboxEmail, why string) {
+	if err := o.store.FailEmail(ctx, m.ID, why, o.now()); err != nil {
+		o.log.Error("record failed email", "outbox_id", m.ID, "err", err)
+	}
+	o.log.Error("email failed permanently", "outbox_id", m.ID, "key", m.Key, "err", why)
+	o.count("failed", 1)
+	if o.OnFailed != nil {
+		o.OnFailed(ctx, m, why)
+	}
+}
+
+func (o *Outbox) count(status string, n int) {
+	if o.Metrics != nil && n > 0 {
+		o.Metrics.Emails.WithLabelValues(status).Add(float64(n))
+	}
+}
+
+// maxDomainWait is how long a worker waits for a domain's limit before giving the row back.
+const maxDomainWait = 2 * time.Second
+
+// domainAllows applies the per-domain limit: waits briefly, or says no and how long until the
+// domain has room (the row is released until then) so one busy domain does not hold a worker.
+func (o *Outbox) domainAllows(ctx context.Context, addr string) (bool, time.Duration) {
+	if o.cfg.DomainRate <= 0 {
+		return true, 0
+	}
+	_, domain, _ := strings.Cut(addr, "@")
+	o.mu.Lock()
+	lim, ok := o.domains[domain]
+	if !ok {
+		lim = rate.NewLimiter(rate.Limit(o.cfg.DomainRate), 1)
+		o.domains[domain] = lim
+	}
+	o.mu.Unlock()
+	r := lim.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return true, 0
+	}
+	if d > maxDomainWait {
+		r.Cancel()
+		return false, d
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true, 0
+	case <-ctx.Done():
+		r.Cancel()
+		return false, d
+	}
+}

@@ -1,0 +1,227 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/outbox"
+	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
+	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC)
+
+// The body is about 2 KB, like a real onboarding email.
+var body = strings.Repeat("Thank you for building with us. Teams like yours are the best proof of what we do. ", 24)
+
+// seedOutbox puts n due emails in the outbox (no enrollment: nothing but consent can hold them).
+func seedOutbox(tb testing.TB, s *store.Store, n int, tag string) {
+	tb.Helper()
+	ctx := context.Background()
+	for i := range n {
+		to := fmt.Sprintf("user%d@domain%d.example", i, i%50)
+		if _, err := s.EnqueueEmail(ctx, store.OutboxEmail{
+			Key: fmt.Sprintf("%s/%d", tag, i), From: "Dana from Vendor <dana@vendor.io>", To: to, ToName: "User",
+			Subject: "Your first step", Text: body, HTML: "<p>" + body + "</p>",
+			UnsubscribeURL: "https://advocate.vendor.io/u/tok" + strconv.Itoa(i),
+			MessageID:      fmt.Sprintf("%s.%d@vendor.io", tag, i), DueAt: t0,
+		}, t0); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func newOutbox(s *store.Store, srv *smtptest.Server, workers, batch int, now func() time.Time) *outbox.Outbox {
+	return outbox.New(s, outbox.SMTP{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 10 * time.Second},
+		outbox.Config{Workers: workers, BatchSize: batch, Lease: time.Minute, Retry: outbox.RetryPolicy{Base: time.Minute, Max: time.Hour, MaxAttempts: 5}},
+		now, nil)
+}
+
+func TestRetryPolicy(t *testing.T) {
+	p := outbox.RetryPolicy{Base: time.Minute, Max: time.Hour, MaxAttempts: 5}
+	tests := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{1, 54 * time.Second, 66 * time.Second},
+		{2, 108 * time.Second, 132 * time.Second},
+		{4, 432 * time.Second, 528 * time.Second},
+		{7, 54 * time.Minute, 66 * time.Minute}, // 64m capped at 60m
+		{60, 54 * time.Minute, 66 * time.Minute},
+	}
+	for _, tt := range tests {
+		got := p.Backoff(tt.attempt, 42)
+		if got < tt.min || got > tt.max {
+			t.Errorf("Backoff(%d) = %v, want %v..%v", tt.attempt, got, tt.min, tt.max)
+		}
+		if again := p.Backoff(tt.attempt, 42); again != got {
+			t.Errorf("Backoff(%d) is not reproducible: %v then %v", tt.attempt, got, again)
+		}
+	}
+	if p.GiveUp(4) || !p.GiveUp(5) {
+		t.Error("GiveUp: want false at 4 attempts, true at 5")
+	}
+}
+
+// TestDrainReusesConnections sends a batch and checks every email arrived exactly once.
+func TestDrainReusesConnections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		srv := smtptest.Start(t)
+		seedOutbox(t, s, 200, "drain")
+		st, err := newOutbox(s, srv, 3, 25, func() time.Time { return t0 }).Drain(context.Background())
+		if err != nil || st.Sent != 200 {
+			t.Fatalf("Drain = %+v, %v", st, err)
+		}
+		seen := map[string]int{}
+		for _, m := range srv.Messages() {
+			seen[m.MessageID]++
+		}
+		if len(seen) != 200 || srv.Count() != 200 {
+			t.Fatalf("received %d messages, %d distinct; want 200 of each", srv.Count(), len(seen))
+		}
+	})
+}
+
+// Environment of the crash test's sender process.
+const (
+	envCrashDSN   = "ADVOCATE_CRASH_DSN"
+	envCrashSMTP  = "ADVOCATE_CRASH_SMTP_PORT"
+	envCrashShift = "ADVOCATE_CRASH_CLOCK_SHIFT"
+)
+
+const crashWorkers, crashBatch = 4, 25
+
+// TestCrashSender is the sender process of TestCrashResend (the test binary re-executed).
+func TestCrashSender(t *testing.T) {
+	dsn := os.Getenv(envCrashDSN)
+	if dsn == "" {
+		t.Skip("helper process for TestCrashResend")
+	}
+	port, _ := strconv.Atoi(os.Getenv(envCrashSMTP))
+	shift, _ := time.ParseDuration(os.Getenv(envCrashShift))
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := &smtptest.Server{Host: "127.0.0.1", Port: port}
+	now := func() time.Time { return t0.Add(shift) }
+	if _, err := newOutbox(s, srv, crashWorkers, crashBatch, now).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashResend: a process sending 5,000 due emails is killed with SIGKILL midway and
+// started again. The SMTP server must have every email, and duplicates are at most the rows
+// that were in flight ("sending") at the crash.
+func TestCrashResend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	engines := []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "crash.db") }},
+		{"postgres", func(t *testing.T) string { return storetest.SchemaDSN(t) }},
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			const total, killAt = 5000, 2000
+			ctx := context.Background()
+			dsn := e.dsn(t)
+			s, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			seedOutbox(t, s, total, "crash")
+
+			srv := smtptest.Start(t)
+			reached := make(chan struct{})
+			srv.OnMessage = func(n int64) {
+				if n == killAt {
+					close(reached)
+				}
+			}
+			sender := func(shift time.Duration) *exec.Cmd {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSender$", "-test.count=1")
+				cmd.Env = append(os.Environ(), envCrashDSN+"="+dsn, envCrashSMTP+"="+strconv.Itoa(srv.Port), envCrashShift+"="+shift.String())
+				return cmd
+			}
+
+			first := sender(0)
+			first.Stdout, first.Stderr = os.Stderr, os.Stderr
+			if err := first.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- first.Wait() }()
+			select {
+			case <-reached:
+				first.Process.Signal(syscall.SIGKILL)
+				<-exited
+			case err := <-exited:
+				t.Fatalf("sender exited before it could be killed: %v", err)
+			case <-time.After(2 * time.Minute):
+				first.Process.Kill()
+				t.Fatal("sender too slow to reach the kill point")
+			}
+			counts, err := s.OutboxCounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inFlight := counts["sending"]
+			atKill := srv.Count()
+			t.Logf("killed after %d received: %v", atKill, counts)
+			if counts["sent"] == 0 || counts["pending"] == 0 {
+				t.Fatalf("not killed midway: %v", counts)
+			}
+			if inFlight > crashWorkers*crashBatch {
+				t.Fatalf("%d rows in flight, more than workers × batch = %d", inFlight, crashWorkers*crashBatch)
+			}
+
+			// Restart once the lease of the dead process's rows has run out.
+			second := sender(time.Minute + time.Second)
+			if out, err := second.CombinedOutput(); err != nil {
+				t.Fatalf("restarted sender: %v\n%s", err, out)
+			}
+
+			seen := map[string]int{}
+			for _, m := range srv.Messages() {
+				seen[m.MessageID]++
+			}
+			missing := 0
+			for i := range total {
+				if seen[fmt.Sprintf("crash.%d@vendor.io", i)] == 0 {
+					missing++
+				}
+			}
+			dups := int(srv.Count()) - len(seen)
+			counts, _ = s.OutboxCounts(ctx)
+			t.Logf("received %d messages, %d distinct, %d duplicates, %d were in flight at the kill; outbox %v",
+				srv.Count(), len(seen), dups, inFlight, counts)
+			if missing > 0 {
+				t.Errorf("%d of %d emails never arrived", missing, total)
+			}
+			if dups > inFlight {
+				t.Errorf("%d duplicates, more than the %d in flight at the crash", dups, inFlight)
+			}
+			if counts["sent"] != total {
+				t.Errorf("outbox = %v; want all %d sent", counts, total)
+			}
+		})
+	}
+}
