@@ -56,6 +56,9 @@ const (
 // below the median, so an unknown value never reads as a good one.
 const DefaultMissingGoodness = 0.25
 
+// maxSegments bounds Config.Segments: a customer's segment is kept in 16 bits.
+const maxSegments = 1<<16 - 2
+
 // modelVersion is part of Hash: change it whenever the scoring arithmetic changes, so scores
 // stored with an old hash are never mistaken for comparable ones.
 const modelVersion = "scoring/v1"
@@ -77,6 +80,12 @@ type Config struct {
 	// Currency is the symbol money signals (ltv, mrr, retention_cost) are shown with in
 	// reasons; "" means "$". It does not affect scores, so it is not part of Hash.
 	Currency string
+	// Transforms maps a signal to how its value becomes goodness; signals not listed use
+	// percentile rank. See Transform.
+	Transforms map[string]Transform
+	// Segments override weights for groups of customers (by plan, industry, any attribute);
+	// the first matching segment wins. See Segment.
+	Segments []Segment
 }
 
 // DefaultConfig returns the weights and gates Advocate ships with. Why these numbers:
@@ -92,6 +101,12 @@ type Config struct {
 //
 // Gate: tenure_days >= 90 (a customer needs a quarter of experience to vouch for the product).
 // MinConfidence 0.3: at least ~30% of the weighted evidence must be known.
+//
+// Transform: nps uses NPSBuckets (9–10 promoter 1, 7–8 passive 0.5, 0–6 detractor 0) instead
+// of percentile rank. NPS is an absolute scale with a meaning of its own: where most customers
+// answer 9 or 10, percentile would leave a 9 with little credit, and where most answer low, a
+// 6 (a detractor) would earn most of it. Every other signal keeps percentile rank, which needs
+// no assumptions about units or ranges.
 func DefaultConfig() Config {
 	return Config{
 		Weights: map[string]float64{
@@ -112,6 +127,7 @@ func DefaultConfig() Config {
 		},
 		Gates:         []string{"tenure_days >= 90"},
 		MinConfidence: 0.3,
+		Transforms:    map[string]Transform{NPS: NPSBuckets()},
 	}
 }
 
@@ -139,6 +155,17 @@ func (c Config) validate() error {
 	if !(c.MissingGoodness >= 0 && c.MissingGoodness <= 1) {
 		errs = append(errs, fmt.Errorf("missing_goodness must be between 0 and 1, got %v", c.MissingGoodness))
 	}
+	for _, name := range slices.Sorted(maps.Keys(c.Transforms)) {
+		if _, err := c.Transforms[name].compile(name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(c.Segments) > maxSegments {
+		errs = append(errs, fmt.Errorf("segments: at most %d allowed, got %d", maxSegments, len(c.Segments)))
+	}
+	if err := validateSegments(c.Weights, c.Segments); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -150,8 +177,9 @@ func (c Config) missingGoodness() float64 {
 }
 
 // hash is a stable digest of everything that changes scores: the model version, non-zero
-// weights in name order, gates in order, and the effective thresholds. Equivalent configs
-// (a zero weight present or not, MissingGoodness 0 vs 0.25) hash the same.
+// weights in name order, gates in order, the effective thresholds, transforms and segments.
+// Equivalent configs (a zero weight present or not, MissingGoodness 0 vs 0.25, an explicit
+// percentile transform or none) hash the same.
 func (c Config) hash() string {
 	var b strings.Builder
 	b.WriteString(modelVersion)
@@ -167,6 +195,14 @@ func (c Config) hash() string {
 	}
 	b.WriteString("\nmin_confidence=" + strconv.FormatFloat(c.MinConfidence, 'g', -1, 64))
 	b.WriteString("\nmissing_goodness=" + strconv.FormatFloat(c.missingGoodness(), 'g', -1, 64))
+	// Sections added with transforms and segments are written only when non-default, so a
+	// config that uses neither keeps the hash it had before they existed (same scores).
+	for _, name := range slices.Sorted(maps.Keys(c.Transforms)) {
+		if h := c.Transforms[name].hashText(); h != "" {
+			b.WriteString("\ntransform " + strconv.Quote(name) + " " + h)
+		}
+	}
+	b.WriteString(segmentsHash(c.Segments))
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:8])
 }

@@ -33,7 +33,9 @@ type gateVar struct {
 	name    string
 	kind    varKind
 	col     int    // column index for kindSignal and kindDynamic
+	attr    int    // attribute column index for kindAttr and kindDynamic
 	missing string // failure text when the value is missing: "<gate> (<name> missing)"
+	stale   string // failure text when the value is stale: "<gate> (<name> stale)"
 }
 
 // gate is one compiled gate. Most gates are "signal OP number"; those skip the expression VM
@@ -46,6 +48,8 @@ type gate struct {
 	simple bool    // "signal OP constant" (either side)
 	op     string  // normalised so the signal is on the left
 	k      float64 // the constant
+
+	native nativeFn // nil: run the VM (see compileNative)
 }
 
 // Gate describes a compiled gate for callers that want to show or validate it.
@@ -96,9 +100,9 @@ func (v *identCollector) Visit(n *ast.Node) {
 	}
 }
 
-// compileGates compiles every gate once. colOf returns (adding if needed) the column index of a
-// signal name.
-func compileGates(texts []string, weights map[string]float64, colOf func(string) int) ([]gate, error) {
+// compileGates compiles every gate once. colOf and attrOf return (adding if needed) the column
+// index of a signal or attribute name.
+func compileGates(texts []string, weights map[string]float64, colOf, attrOf func(string) int) ([]gate, error) {
 	env := compileEnv(weights)
 	gates := make([]gate, 0, len(texts))
 	for i, raw := range texts {
@@ -118,7 +122,7 @@ func compileGates(texts []string, weights map[string]float64, colOf func(string)
 			if c.declared[name] {
 				continue
 			}
-			gv := gateVar{name: name, col: -1, missing: text + " (" + name + " missing)"}
+			gv := gateVar{name: name, col: -1, attr: -1, missing: text + " (" + name + " missing)", stale: text + " (" + name + " stale)"}
 			_, weighted := weights[name]
 			switch {
 			case name == VarOptedOut || name == VarIsPartner:
@@ -128,13 +132,18 @@ func compileGates(texts []string, weights map[string]float64, colOf func(string)
 				gv.col = colOf(name)
 			case slices.Contains(KnownAttributes, name):
 				gv.kind = kindAttr
+				gv.attr = attrOf(name)
 			default:
 				gv.kind = kindDynamic
 				gv.col = colOf(name)
+				gv.attr = attrOf(name)
 			}
 			g.vars = append(g.vars, gv)
 		}
 		g.simple, g.op, g.k = simpleComparison(root, g.vars)
+		if !g.simple {
+			g.native = compileNative(root, g.vars)
+		}
 		gates = append(gates, g)
 	}
 	return gates, nil
@@ -219,41 +228,63 @@ func (e *gateEvaluator) boxString(s string) any {
 	return b
 }
 
+// missingText is why a gate fails on a missing signal: stale or absent.
+func (gv *gateVar) missingText(f *frame, i int) string {
+	if st := f.stale[gv.col]; st != nil && st[i] {
+		return gv.stale
+	}
+	return gv.missing
+}
+
 // eval reports whether customer i passes g; if not, why (the text for FailedGates).
-func (e *gateEvaluator) eval(g *gate, i int, c *Customer, cols [][]float64) (bool, string) {
+func (e *gateEvaluator) eval(g *gate, i int, f *frame) (bool, string) {
 	if g.simple {
-		v := cols[g.vars[0].col][i]
+		gv := &g.vars[0]
+		v := f.vals[gv.col][i]
 		if math.IsNaN(v) {
-			return false, g.vars[0].missing
+			return false, gv.missingText(f, i)
 		}
 		if compare(v, g.op, g.k) {
 			return true, ""
 		}
 		return false, g.text
 	}
-	for _, gv := range g.vars {
+	if g.native != nil {
+		for gi := range g.vars {
+			if gv := &g.vars[gi]; gv.kind == kindSignal && math.IsNaN(f.vals[gv.col][i]) {
+				return false, gv.missingText(f, i)
+			}
+		}
+		if g.native(i, f) {
+			return true, ""
+		}
+		return false, g.text
+	}
+	for gi := range g.vars {
+		gv := &g.vars[gi]
 		switch gv.kind {
 		case kindBool:
-			if gv.name == VarOptedOut {
-				e.env[gv.name] = c.OptedOut
-			} else {
-				e.env[gv.name] = c.IsPartner
+			b := f.optedOut
+			if gv.name == VarIsPartner {
+				b = f.isPartner
 			}
+			e.env[gv.name] = b != nil && b[i]
 		case kindAttr:
-			e.env[gv.name] = e.boxString(c.Attributes[gv.name])
+			e.env[gv.name] = e.boxString(f.attr(gv.attr, i))
 		case kindSignal:
-			v := cols[gv.col][i]
+			v := f.vals[gv.col][i]
 			if math.IsNaN(v) {
-				return false, gv.missing
+				return false, gv.missingText(f, i)
 			}
 			e.env[gv.name] = box(v)
 		case kindDynamic:
-			if v := cols[gv.col][i]; !math.IsNaN(v) {
+			// An empty attribute reads as absent: columnar attributes cannot tell them apart.
+			if v := f.vals[gv.col][i]; !math.IsNaN(v) {
 				e.env[gv.name] = box(v)
-			} else if a, ok := c.Attributes[gv.name]; ok {
+			} else if a := f.attr(gv.attr, i); a != "" {
 				e.env[gv.name] = e.boxString(a)
 			} else {
-				return false, gv.missing
+				return false, gv.missingText(f, i)
 			}
 		}
 	}

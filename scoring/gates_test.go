@@ -117,3 +117,42 @@ func TestSimpleGateFastPathMatchesVM(t *testing.T) {
 		}
 	}
 }
+
+// Compiled closures for and/or/not gates must agree with the expression VM, missing values
+// and absent attributes included.
+func TestNativeGatesMatchVM(t *testing.T) {
+	texts := []string{
+		`plan != "free" || nps >= 9`,
+		`plan in ["pro", "enterprise"] && !(tickets_90d > 10)`,
+		`not (plan == "starter") and health_score >= 50.5 or is_partner`,
+		`plan not in ["free"] && !opted_out`,
+		`7 < nps && 3 >= escalations_90d || false`,
+		`industry == ""`,
+	}
+	cs := syntheticCustomers(3000, 21)
+	for i := range cs {
+		if i%9 == 0 {
+			delete(cs[i].Attributes, "plan")
+		}
+	}
+	for _, text := range texts {
+		fast := mustModel(t, Config{Weights: map[string]float64{NPS: 1}, Gates: []string{text}})
+		if fast.gates[0].native == nil {
+			t.Fatalf("%q: expected a compiled gate", text)
+		}
+		slow := mustModel(t, Config{Weights: map[string]float64{NPS: 1}, Gates: []string{text}})
+		slow.gates[0].native = nil
+		a, b := fast.Score(testNow, cs), slow.Score(testNow, cs)
+		for i := range a {
+			if !slices.Equal(a[i].FailedGates, b[i].FailedGates) {
+				t.Fatalf("%q, %s: closures %q, VM %q", text, a[i].ID, a[i].FailedGates, b[i].FailedGates)
+			}
+		}
+	}
+	// Shapes outside the compiled subset keep using the VM.
+	for _, text := range []string{`len(plan) > 3`, `nps + tickets_90d > 5`, `seats_used > 3`} {
+		if m := mustModel(t, Config{Weights: map[string]float64{NPS: 1}, Gates: []string{text}}); m.gates[0].native != nil {
+			t.Errorf("%q compiled to closures", text)
+		}
+	}
+}

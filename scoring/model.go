@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 )
 
 // Customer is one account as scoring sees it.
@@ -20,6 +21,11 @@ type Customer struct {
 	OptedOut bool
 	// IsPartner: already an affiliate. Never eligible.
 	IsPartner bool
+	// Stale lists signals whose value is older than its source's freshness window (the caller
+	// decides), with when each was observed (zero if unknown; it only words the caution). A
+	// stale signal counts as missing everywhere — score, confidence, gates — and is flagged in
+	// Result.Stale and in Reasons.
+	Stale map[string]time.Time
 }
 
 // Contribution is one weighted signal's part in a customer's score.
@@ -38,6 +44,11 @@ type Result struct {
 	Score      float64 `json:"score"`      // 0..100
 	Confidence float64 `json:"confidence"` // share of |weight| whose signal is present, 0..1
 	Eligible   bool    `json:"eligible"`
+	// Segment is the name of the segment whose weights scored this customer; "" for the base.
+	Segment string `json:"segment,omitempty"`
+	// Stale names the signals the model reads that the caller marked stale for this customer,
+	// sorted; they were treated as missing.
+	Stale []string `json:"stale,omitempty"`
 	// FailedGates says why a customer is not eligible, in order: "opted out", "already a
 	// partner", each failing gate (with "(x missing)" when a signal it reads is missing), then
 	// "confidence 0.40 below minimum 0.60". Empty when Eligible.
@@ -55,17 +66,24 @@ type Model struct {
 	cfg  Config
 	hash string
 
-	// Weighted signals in name order; the summation order is fixed so scores are
-	// bit-for-bit reproducible.
-	signals []string
-	weights []float64
-	absW    []float64
-	sumAbs  float64
+	// Weighted signals (non-zero in the base or in any segment) in name order; the summation
+	// order is fixed so scores are bit-for-bit reproducible.
+	signals  []string
+	weights  []float64 // base weights; 0 when only a segment weighs the signal
+	negative []bool    // the signal's sign, the same wherever it is weighted
+	xf       []xform   // per signal
+
+	// segs[0] is the base; segs[1:] are Config.Segments in order.
+	segs []segment
 
 	// cols are the signal columns Score materialises: the weighted signals first (same index as
 	// signals), then signals only gates read.
 	cols      []string
 	tenureCol int // index of tenure_days in cols, or -1
+	// attrs are the attribute columns the model reads: gate attributes, segment conditions,
+	// and customer_since when tenure_days is read.
+	attrs     []string
+	sinceAttr int // index of customer_since in attrs, or -1
 
 	gates           []gate
 	missingGoodness float64
@@ -85,21 +103,40 @@ func NewModel(cfg Config) (*Model, error) {
 			MinConfidence:   cfg.MinConfidence,
 			MissingGoodness: cfg.MissingGoodness,
 			Currency:        cfg.Currency,
+			Segments:        cloneSegments(cfg.Segments),
 		},
 		currency:        cmp.Or(cfg.Currency, "$"),
 		hash:            cfg.hash(),
 		missingGoodness: cfg.missingGoodness(),
 		tenureCol:       -1,
+		sinceAttr:       -1,
 	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Weights)) {
-		w := cfg.Weights[name]
-		if w == 0 {
-			continue
+	if cfg.Transforms != nil {
+		m.cfg.Transforms = make(map[string]Transform, len(cfg.Transforms))
+		for k, t := range cfg.Transforms {
+			m.cfg.Transforms[k] = t.clone()
 		}
+	}
+	// Every signal some weight set uses, with its sign (validate checked they agree).
+	all := map[string]float64{}
+	for name, w := range cfg.Weights {
+		if w != 0 {
+			all[name] = w
+		}
+	}
+	for _, s := range cfg.Segments {
+		for name, w := range s.Weights {
+			if w != 0 {
+				all[name] = w
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		x, _ := cfg.Transforms[name].compile(name) // validated above
 		m.signals = append(m.signals, name)
-		m.weights = append(m.weights, w)
-		m.absW = append(m.absW, math.Abs(w))
-		m.sumAbs += math.Abs(w)
+		m.weights = append(m.weights, cfg.Weights[name])
+		m.negative = append(m.negative, all[name] < 0)
+		m.xf = append(m.xf, x)
 	}
 	m.cols = slices.Clone(m.signals)
 	colOf := func(name string) int {
@@ -109,13 +146,46 @@ func NewModel(cfg Config) (*Model, error) {
 		m.cols = append(m.cols, name)
 		return len(m.cols) - 1
 	}
-	gates, err := compileGates(cfg.Gates, cfg.Weights, colOf)
+	attrOf := func(name string) int {
+		if i := slices.Index(m.attrs, name); i >= 0 {
+			return i
+		}
+		m.attrs = append(m.attrs, name)
+		return len(m.attrs) - 1
+	}
+	gates, err := compileGates(cfg.Gates, all, colOf, attrOf)
 	if err != nil {
 		return nil, fmt.Errorf("scoring config: %w", err)
 	}
 	m.gates = gates
 	m.tenureCol = slices.Index(m.cols, TenureDays)
+	if m.tenureCol >= 0 {
+		m.sinceAttr = attrOf(AttrCustomerSince)
+	}
+	m.segs = append(m.segs, m.compileSegment("", nil, m.weights))
+	for _, s := range cfg.Segments {
+		w := slices.Clone(m.weights)
+		for name, sw := range s.Weights {
+			if j := slices.Index(m.signals, name); j >= 0 {
+				w[j] = sw
+			}
+		}
+		var when []cond
+		for _, k := range slices.Sorted(maps.Keys(s.When)) {
+			when = append(when, cond{attr: attrOf(k), value: s.When[k]})
+		}
+		m.segs = append(m.segs, m.compileSegment(s.Name, when, w))
+	}
 	return m, nil
+}
+
+func (m *Model) compileSegment(name string, when []cond, w []float64) segment {
+	s := segment{name: name, when: when, w: w, absW: make([]float64, len(w))}
+	for j, x := range w {
+		s.absW[j] = math.Abs(x)
+		s.sumAbs += s.absW[j]
+	}
+	return s
 }
 
 // Hash is a short, stable digest of everything that affects scores (model version, non-zero
@@ -127,10 +197,18 @@ func (m *Model) Config() Config {
 	c := m.cfg
 	c.Weights = maps.Clone(c.Weights)
 	c.Gates = slices.Clone(c.Gates)
+	c.Segments = cloneSegments(c.Segments)
+	if c.Transforms != nil {
+		ts := make(map[string]Transform, len(c.Transforms))
+		for k, t := range c.Transforms {
+			ts[k] = t.clone()
+		}
+		c.Transforms = ts
+	}
 	return c
 }
 
-// Signals returns the weighted signal names, sorted.
+// Signals returns the weighted signal names (in the base weights or any segment), sorted.
 func (m *Model) Signals() []string { return slices.Clone(m.signals) }
 
 // Gates describes the compiled gates in config order.

@@ -11,6 +11,7 @@ type rankStats struct {
 	n int // customers with the signal
 	// kLow and kUp count the values strictly smaller than the lower and upper median.
 	kLow, kUp int
+	missing   float64 // the goodness missing values got
 }
 
 // missingCap is the goodness a customer would get for this signal if it had the median value
@@ -43,11 +44,22 @@ const countingMaxRange = 1 << 22
 // goodnessColumn writes each customer's goodness for one signal into out: the percent rank of
 // its value among present values ((# strictly smaller) / (n-1); 1 when n == 1), reversed for a
 // negative weight, and missingGoodness (capped, see missingCap) where the value is NaN.
-//
-// Two exact paths, same result: integer-valued signals with a modest range (NPS, ticket counts,
-// tenure, most of the canonical set) use a counting table and never sort; anything else is
-// bucket-sorted once (see sortPairs). Either way ties get equal ranks.
+// Scoring itself uses percentileRank, which skips the column where a table suffices.
 func goodnessColumn(vals, out []float64, negative bool, missingGoodness float64, s *rankScratch) rankStats {
+	r := percentileRank(vals, negative, missingGoodness, s, func() []float64 { return out })
+	for i, v := range vals {
+		if r.col == nil || v != v {
+			out[i] = r.at(i, v)
+		}
+	}
+	return r.stats
+}
+
+// percentileRank ranks one signal. Two exact paths, same result: integer-valued signals with
+// a modest range (NPS, ticket counts, tenure, most of the canonical set) get a counting table
+// (goodness per integer) and never sort; anything else is bucket-sorted once (see sortPairs)
+// into a goodness column from newCol. Either way ties get equal ranks.
+func percentileRank(vals []float64, negative bool, missingGoodness float64, s *rankScratch, newCol func() []float64) signalRank {
 	n := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
 	integral := true
@@ -56,28 +68,36 @@ func goodnessColumn(vals, out []float64, negative bool, missingGoodness float64,
 			continue
 		}
 		n++
-		lo = min(lo, v)
-		hi = max(hi, v)
-		if integral && (v != math.Trunc(v) || math.Abs(v) > 1<<52) {
+		// Plain comparisons: the min/max builtins handle NaN and -0, which costs a branch
+		// chain per value here, where NaN is already excluded.
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		// The int64 round trip is one instruction each way, where math.Trunc is a call; the
+		// range check keeps the conversion defined.
+		if integral && !(v > -1<<52 && v < 1<<52 && float64(int64(v)) == v) {
 			integral = false
 		}
 	}
-	var st rankStats
+	r := signalRank{negative: negative, x: &percentileXform}
 	switch {
 	case n == 0:
-	case integral && hi-lo < countingMaxRange:
-		st = countingRanks(vals, out, n, lo, hi, negative, s)
+	case integral && hi-lo < countingMaxRange && int(hi-lo) < max(len(vals), 1<<16):
+		// The table is kept for lookups, so it must not outgrow a column.
+		r.stats = countingRanks(vals, n, lo, hi, negative, s)
+		r.lo, r.table = lo, slices.Clone(s.table[:int(hi-lo)+1])
 	default:
-		st = sortedRanks(vals, out, n, negative, s)
+		r.col = newCol()
+		r.stats = sortedRanks(vals, r.col, n, negative, s)
 	}
-	g := min(missingGoodness, st.missingCap(negative))
-	for i, v := range vals {
-		if v != v {
-			out[i] = g
-		}
-	}
-	return st
+	r.stats.missing = min(missingGoodness, r.stats.missingCap(negative))
+	return r
 }
+
+var percentileXform = xform{kind: kPercentile}
 
 // goodnessOf turns "smaller of n" into a goodness. Division per distinct value, not per customer.
 func goodnessOf(smaller, n int, negative bool) float64 {
@@ -93,7 +113,8 @@ func goodnessOf(smaller, n int, negative bool) float64 {
 	return pr
 }
 
-func countingRanks(vals, out []float64, n int, lo, hi float64, negative bool, s *rankScratch) rankStats {
+// countingRanks builds s.table: the goodness of each integer in [lo, hi] that occurs.
+func countingRanks(vals []float64, n int, lo, hi float64, negative bool, s *rankScratch) rankStats {
 	size := int(hi-lo) + 1
 	s.counts = grow(s.counts, size)
 	counts := s.counts[:size]
@@ -120,11 +141,6 @@ func countingRanks(vals, out []float64, n int, lo, hi float64, negative bool, s 
 			st.kUp = int(smaller)
 		}
 		smaller += c
-	}
-	for i, v := range vals {
-		if v == v {
-			out[i] = table[int(v-lo)]
-		}
 	}
 	return st
 }
@@ -175,7 +191,12 @@ func sortPairs(vs []float64, idx []uint32, s *rankScratch) ([]float64, []uint32)
 	}
 	lo, hi := vs[0], vs[0]
 	for _, v := range vs {
-		lo, hi = min(lo, v), max(hi, v)
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
 	}
 	span := hi - lo
 	if span == 0 {
@@ -258,4 +279,78 @@ func grow[T any](s []T, n int) []T {
 		return s[:n]
 	}
 	return make([]T, n)
+}
+
+// signalRank is what one signal's goodness is computed from: a table or a column for
+// percentile, the spread for min–max kinds, the transform itself for the rest. The sum and
+// the explanations both read goodness through it, so no goodness column per signal is held
+// for integer signals (8 bytes per customer per signal).
+type signalRank struct {
+	stats    rankStats
+	negative bool
+	x        *xform
+	sp       spread    // min–max kinds
+	lo       float64   // percentile, counting path: table[int(v-lo)]
+	table    []float64 // percentile, counting path
+	col      []float64 // percentile, sorting path: the goodness column (missing cells unset)
+}
+
+// at returns customer i's goodness, given its effective value v.
+func (r *signalRank) at(i int, v float64) float64 {
+	switch {
+	case v != v:
+		return r.stats.missing
+	case r.col != nil:
+		return r.col[i]
+	case r.x.kind == kPercentile:
+		return r.table[int(v-r.lo)]
+	}
+	l := r.x.level(v, r.sp)
+	if r.negative && !r.sp.sole {
+		l = 1 - l
+	}
+	return l
+}
+
+// fill writes the goodness of customers off..off+len(g) into g: the hot loop of the sum, one
+// tight loop per kind.
+func (r *signalRank) fill(g, vals []float64, off int) {
+	miss := r.stats.missing
+	switch {
+	case r.stats.n == 0:
+		for i := range g {
+			g[i] = miss
+		}
+	case r.col != nil:
+		col := r.col[off : off+len(g)]
+		for i, v := range vals {
+			if v == v {
+				g[i] = col[i]
+			} else {
+				g[i] = miss
+			}
+		}
+	case r.x.kind == kPercentile:
+		table, lo := r.table, r.lo
+		for i, v := range vals {
+			if v == v {
+				g[i] = table[int(v-lo)]
+			} else {
+				g[i] = miss
+			}
+		}
+	default:
+		for i, v := range vals {
+			g[i] = r.at(off+i, v)
+		}
+	}
+}
+
+// rankSignal ranks weighted signal j over the whole population.
+func (m *Model) rankSignal(j int, vals []float64, s *rankScratch) signalRank {
+	x := &m.xf[j]
+	if x.kind == kPercentile {
+		return percentileRank(vals, m.negative[j], m.missingGoodness, s, func() []float64 { return make([]float64, len(vals)) })
+	}
+	return x.rank(vals, m.negative[j], m.missingGoodness, s)
 }

@@ -2,8 +2,10 @@ package scoring
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxReasons is how many phrases a result carries: what fits on one line of a Slack card.
@@ -262,10 +264,11 @@ func genericPhrase(signal string) phrase {
 	}
 }
 
-// reasons picks up to three phrases: the best present contributions in points order, and if
-// there is a red flag, the costliest one takes the last slot so a CSM sees it before approving.
-// cs must be sorted as in Result.Contributions; nOf gives how many customers have a signal.
-func (m *Model) reasons(cs []Contribution, nOf func(signal string) int) []string {
+// reasons picks up to three phrases: the best present contributions in points order; if there
+// is a red flag, the costliest one takes a slot near the end so a CSM sees it before
+// approving; if a signal was stale, a caution takes the last slot. cs must be sorted as in
+// Result.Contributions.
+func (m *Model) reasons(r *run, i int, cs []Contribution) []string {
 	var good []string
 	var bad string
 	worst := -1.0
@@ -273,11 +276,9 @@ func (m *Model) reasons(cs []Contribution, nOf func(signal string) int) []string
 		if !c.Present {
 			continue
 		}
-		p, ok := phrases[c.Signal]
-		if !ok {
-			p = genericPhrase(c.Signal)
-		}
-		x := phraseCtx{signal: c.Signal, goodness: c.Goodness, weight: c.Weight, n: nOf(c.Signal), currency: m.currency}
+		j, _ := slices.BinarySearch(m.signals, c.Signal)
+		p := m.phraseFor(j, c.Value)
+		x := phraseCtx{signal: c.Signal, goodness: c.Goodness, weight: c.Weight, n: r.ranks[j].stats.n, currency: m.currency}
 		if p.good != nil {
 			if s := p.good(c.Value, x); s != "" {
 				good = append(good, s)
@@ -292,18 +293,119 @@ func (m *Model) reasons(cs []Contribution, nOf func(signal string) int) []string
 			}
 		}
 	}
+	caution := m.staleCaution(r, i)
 	limit := maxReasons
 	if bad != "" {
+		limit--
+	}
+	if caution != "" {
 		limit--
 	}
 	out := good[:min(len(good), limit)]
 	if bad != "" {
 		out = append(out, bad)
 	}
+	if caution != "" {
+		out = append(out, caution)
+	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
+}
+
+// phraseFor picks the wording for signal j: its bucket label when a buckets transform labels
+// the value, else the per-signal formatter, else the generic one.
+func (m *Model) phraseFor(j int, v float64) phrase {
+	if x := &m.xf[j]; x.kind == kBuckets {
+		if b := x.bucketOf(v); b >= 0 && x.buckets[b].Label != "" {
+			return labelPhrase(displayName(m.signals[j]) + " " + num(v) + " — " + x.buckets[b].Label)
+		}
+	}
+	if p, ok := phrases[m.signals[j]]; ok {
+		return p
+	}
+	return genericPhrase(m.signals[j])
+}
+
+// labelPhrase is a bucket label's reason: good in the better half of the scale, a red flag in
+// the bottom quarter (goodness is absolute for buckets, so no population size is needed).
+func labelPhrase(text string) phrase {
+	return phrase{
+		good: func(_ float64, x phraseCtx) string {
+			if x.goodness >= 0.5 {
+				return text
+			}
+			return ""
+		},
+		bad: func(_ float64, x phraseCtx) string {
+			if x.goodness <= 0.25 {
+				return text
+			}
+			return ""
+		},
+	}
+}
+
+// displayName is how a signal is named in a sentence: "NPS", "health score".
+func displayName(signal string) string {
+	switch signal {
+	case NPS, CSAT, LTV, MRR:
+		return strings.ToUpper(signal)
+	}
+	return strings.ReplaceAll(signal, "_", " ")
+}
+
+// staleCaution words customer i's stale signals, the weightiest first: "NPS is 14 months old
+// — treated as missing", with "(+2 more stale)" when there are others.
+func (m *Model) staleCaution(r *run, i int) string {
+	best, bestW, count := -1, -1.0, 0
+	for j, st := range r.stale {
+		if st == nil || !st[i] {
+			continue
+		}
+		count++
+		w := 0.0
+		if j < len(m.signals) {
+			w = math.Abs(m.segs[0].w[j])
+			if r.seg != nil {
+				w = math.Abs(m.segs[r.seg[i]].w[j])
+			}
+		}
+		if w > bestW || (w == bestW && m.cols[j] < m.cols[best]) {
+			best, bestW = j, w
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	name := displayName(m.cols[best])
+	s := name + " is out of date — treated as missing"
+	if obs := r.observed[best]; obs != nil && obs[i] != 0 {
+		s = name + " is " + age(r.now.Sub(time.Unix(obs[i], 0))) + " old — treated as missing"
+	}
+	if count > 1 {
+		s += " (+" + strconv.Itoa(count-1) + " more stale)"
+	}
+	return s
+}
+
+// age words a duration the way a person would: "40 days", "14 months", "3 years".
+func age(d time.Duration) string {
+	days := int(d.Hours() / 24)
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	switch {
+	case days < 60:
+		return plural(max(days, 0), "day")
+	case days < 730:
+		return plural(int(math.Round(float64(days)/30.44)), "month")
+	}
+	return plural(int(math.Round(float64(days)/365.25)), "year")
 }
 
 // num prints a value the way a person would write it: 1,204 or 3.5.

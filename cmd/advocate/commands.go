@@ -192,7 +192,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	run, results, err := ranker.Score(ctx, st, model, ranker.PrecedenceOf(cfg), a.now())
+	run, results, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
 	if err != nil {
 		return err
 	}

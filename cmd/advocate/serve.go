@@ -11,7 +11,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/advocate-hq/advocate/internal/alerts"
+	"github.com/advocate-hq/advocate/internal/drip"
+	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/scheduler"
 	"github.com/advocate-hq/advocate/internal/server"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -65,7 +71,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	// makes concurrent triggers collapse into one run.
 	if err := add(scheduler.Job{Name: "score", Spec: "@hourly", Run: func(ctx context.Context) error {
 		cfg, model := live.Current()
-		run, _, err := ranker.Score(ctx, st, model, ranker.PrecedenceOf(cfg), a.now())
+		run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
 		if err == nil {
 			a.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
 		}
@@ -90,6 +96,58 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}
 	}
 
+	m := metrics.New()
+	sched.OnOutcome = func(job string, o scheduler.Outcome, err error) {
+		m.JobRuns.WithLabelValues(job, string(o)).Inc()
+		if err != nil {
+			m.Error(job)
+		}
+	}
+
+	// The weekly shortlist in Slack, and the buttons' answers.
+	ro, err := review.OptionsFromConfig(cfg, st, a.log, m, a.now)
+	if err != nil {
+		return err
+	}
+	// Alerts go to Slack when a bot token is set; otherwise they are only logged.
+	var slackAPI *slack.Client
+	if cfg.Slack.BotToken != "" {
+		slackAPI = review.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, "", &http.Client{Timeout: 30 * time.Second})
+	}
+	// The drip: sequences, outbox, unsubscribe links. Its invitation preview (with the stored
+	// LLM paragraph) is what Slack's Preview button shows.
+	var alerter *alerts.Alerter
+	d, err := drip.New(ctx, drip.Options{Store: st, Config: cfg, Now: a.now, Log: a.log, Metrics: m, Alerter: alerterFunc(func(ctx context.Context, kind, text string) error {
+		if alerter == nil {
+			return nil
+		}
+		return alerter.Alert(ctx, kind, text)
+	})})
+	if err != nil {
+		return err
+	}
+	ro.Preview = d.InvitePreview
+	rev, err := review.New(ro)
+	if err != nil {
+		return err
+	}
+	alerter, err = alerts.New(alerts.Options{Store: st, Slack: slackAPI, Users: rev.Users(), Channel: cfg.AlertChannel(),
+		ConnectorFailures: cfg.Alerts.ConnectorFailures, HealthBelow: cfg.Alerts.HealthBelow, Log: a.log})
+	if err != nil {
+		return err
+	}
+	if cfg.Shortlist.Schedule != "" {
+		if err := add(scheduler.Job{Name: "shortlist", Spec: cfg.Shortlist.Schedule, Run: rev.ShortlistJob}); err != nil {
+			return err
+		}
+	}
+	if err := add(scheduler.Job{Name: "alerts", Spec: cfg.Alerts.Schedule, Run: alerter.Job}); err != nil {
+		return err
+	}
+	if err := add(scheduler.Job{Name: "drip", Spec: d.Schedule(), Run: d.Tick}); err != nil {
+		return err
+	}
+
 	srv := &server.Server{Store: st, Log: a.log, APIToken: cfg.Server.APIToken, PushTokens: map[string]string{}}
 	for _, c := range cfg.Connectors {
 		if c.Type == "webhook" {
@@ -107,9 +165,23 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", addr, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
-	httpErr := make(chan error, 1)
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/u/", d.UnsubscribeHandler()) // the signed token is the authentication
+	if !cfg.Slack.SocketMode {
+		mux.Handle("POST /slack/actions", rev.Handler())
+	}
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	httpErr := make(chan error, 2)
 	go func() { httpErr <- httpSrv.Serve(ln) }()
+	if cfg.Slack.SocketMode {
+		go func() {
+			if err := rev.RunSocketMode(ctx); err != nil {
+				httpErr <- fmt.Errorf("slack socket mode: %w", err)
+			}
+		}()
+	}
 	sched.Start()
 	if a.onListen != nil {
 		a.onListen(ln.Addr().String())
@@ -121,12 +193,17 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		a.log.Info("shutting down")
 	case err := <-httpErr:
 		sched.Stop(time.Second)
-		return fmt.Errorf("serve: http: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	}
+	// Stop taking requests, let queued Slack updates go out, then stop jobs (a sync resumes
+	// from its last committed page; claimed emails are handed back), then close the database.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
+	}
+	if err := rev.Close(shutdownCtx); err != nil {
+		a.log.Warn("slack updates still queued at shutdown", "err", err)
 	}
 	if err := sched.Stop(20 * time.Second); err != nil {
 		a.log.Warn("scheduler shutdown", "err", err)
@@ -134,3 +211,8 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	a.log.Info("stopped")
 	return nil
 }
+
+// alerterFunc adapts a function to drip.Alerter.
+type alerterFunc func(ctx context.Context, kind, text string) error
+
+func (f alerterFunc) Alert(ctx context.Context, kind, text string) error { return f(ctx, kind, text) }

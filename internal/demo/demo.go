@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	run, _, err := ranker.Score(ctx, st, model, ranker.PrecedenceOf(cfg), Now)
+	run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), Now)
 	if err != nil {
 		return res, err
 	}

@@ -116,12 +116,12 @@ func (s *Snapshot) Inputs() []scoring.Customer {
 }
 
 // Score scores every customer and stores the run.
-func Score(ctx context.Context, st *store.Store, model *scoring.Model, prec Precedence, now time.Time) (store.ScoreRun, []scoring.Result, error) {
-	snap, err := Load(ctx, st, prec)
+func Score(ctx context.Context, st *store.Store, model *scoring.Model, in Input, now time.Time) (store.ScoreRun, []scoring.Result, error) {
+	t, err := LoadTable(ctx, st, in, now)
 	if err != nil {
 		return store.ScoreRun{}, nil, fmt.Errorf("score: %w", err)
 	}
-	results := model.Score(now, snap.Inputs())
+	results := model.ScoreTable(now, t, scoring.Options{Detail: detailPolicy(len(t.IDs))})
 	rows := make([]store.Score, len(results))
 	for i, r := range results {
 		rows[i] = ToStore(r)

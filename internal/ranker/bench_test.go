@@ -1,0 +1,129 @@
+package ranker
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/store/storetest"
+	"github.com/advocate-hq/advocate/scoring"
+)
+
+const benchCustomers = 1_000_000
+
+var benchNow = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+
+// benchModel weighs all 15 bulk signals, friction negative, with one tenure gate.
+func benchModel(b *testing.B) *scoring.Model {
+	w := map[string]float64{}
+	for _, s := range storetest.BulkSignals {
+		w[s] = 1
+	}
+	w["tickets_90d"], w["tickets_open"], w["escalations_90d"], w["retention_cost"] = -1.5, -0.5, -2, -0.5
+	w["nps"] = 3
+	m, err := scoring.NewModel(scoring.Config{Weights: w, Gates: []string{"nps >= 7"}, MinConfidence: 0.3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkScorePostgres1M is `advocate score` end to end on Postgres with a million customers
+// x 15 signals: read customers and current signals, score, write every score. It also runs the
+// same model as window-function SQL (percent_rank() per signal, weighted sum) over the same
+// rows and prints the ratio. Target: end to end <= 20 s.
+func BenchmarkScorePostgres1M(b *testing.B) {
+	st := storetest.Postgres(b)
+	start := time.Now()
+	storetest.LoadBulk(b, st, benchCustomers, benchNow)
+	b.Logf("loaded %d customers in %s", benchCustomers, time.Since(start).Round(time.Millisecond))
+	model := benchModel(b)
+	in := Input{Precedence: Precedence{Default: []string{"bench"}}, Freshness: Freshness{Default: 180 * 24 * time.Hour}}
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		t0 := time.Now()
+		tbl, err := LoadTable(ctx, st, in, benchNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read := time.Since(t0)
+		t1 := time.Now()
+		results := model.ScoreTable(benchNow, tbl, scoring.Options{Detail: detailPolicy(len(tbl.IDs))})
+		scored := time.Since(t1)
+		t2 := time.Now()
+		rows := make([]store.Score, len(results))
+		for i, r := range results {
+			rows[i] = ToStore(r)
+		}
+		if _, err := st.SaveScoreRun(ctx, model.Hash(), rows); err != nil {
+			b.Fatal(err)
+		}
+		written := time.Since(t2)
+		total := time.Since(t0)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(total.Seconds(), "s/score-run")
+		b.ReportMetric(float64(ms.HeapAlloc)/1e6, "heap-MB")
+		b.Logf("advocate score, %d customers on Postgres: %s total (read %s, score %s, write %s)",
+			len(results), total.Round(time.Millisecond), read.Round(time.Millisecond), scored.Round(time.Millisecond), written.Round(time.Millisecond))
+
+		t3 := time.Now()
+		n := windowSQL(b, st, model)
+		sqlTime := time.Since(t3)
+		b.ReportMetric(sqlTime.Seconds()/scored.Seconds(), "sql/go-ratio")
+		b.Logf("same model as Postgres window-function SQL: %s for %d rows; in-memory scoring is %.1fx faster",
+			sqlTime.Round(time.Millisecond), n, sqlTime.Seconds()/scored.Seconds())
+	}
+}
+
+// windowSQL computes the weighted percentile-rank score in Postgres and reads every row back.
+func windowSQL(b *testing.B, st *store.Store, model *scoring.Model) int {
+	weights := model.Config().Weights
+	var vals, ranks, sum []string
+	var total float64
+	for _, s := range storetest.BulkSignals {
+		w := weights[s]
+		vals = append(vals, fmt.Sprintf("(vals->'%s'->>'v')::float8 AS %s", s, s))
+		pr := fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN NULL ELSE percent_rank() OVER (PARTITION BY %[1]s IS NULL ORDER BY %[1]s) END", s)
+		if w < 0 {
+			pr = "1 - " + pr
+		}
+		ranks = append(ranks, pr+" AS g_"+s)
+		sum = append(sum, fmt.Sprintf("%g * COALESCE(g_%s, 0.25)", abs(w), s))
+		total += abs(w)
+	}
+	q := `WITH v AS (SELECT customer_id, ` + strings.Join(vals, ", ") + ` FROM signals WHERE source = 'bench'),
+		r AS (SELECT customer_id, ` + strings.Join(ranks, ", ") + ` FROM v)
+		SELECT customer_id, 100 * (` + strings.Join(sum, " + ") + fmt.Sprintf(`) / %g AS score FROM r ORDER BY score DESC, customer_id`, total)
+	rows, err := st.DB().Query(q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id string
+		var score float64
+		if err := rows.Scan(&id, &score); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
