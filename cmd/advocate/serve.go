@@ -71,6 +71,14 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	// makes concurrent triggers collapse into one run.
 	if err := add(scheduler.Job{Name: "score", Spec: "@hourly", Run: func(ctx context.Context) error {
 		cfg, model := live.Current()
+		// Nothing new since the last run under the same model: skip (a run over a large base
+		// writes a row per customer).
+		if last, err := st.LatestScoreRun(ctx); err == nil && last.ModelHash == model.Hash() {
+			if changed, err := st.LastDataChange(ctx); err == nil && changed.Before(last.CreatedAt) {
+				a.log.Debug("score skipped: no new data since the last run", "run", last.ID)
+				return nil
+			}
+		}
 		run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
 		if err == nil {
 			a.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)

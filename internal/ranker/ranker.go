@@ -130,6 +130,11 @@ func Score(ctx context.Context, st *store.Store, model *scoring.Model, in Input,
 	if err != nil {
 		return run, nil, fmt.Errorf("score: %w", err)
 	}
+	// Old runs go once a newer one is safely stored (store.DefaultRetention keeps a week of
+	// every run and the newest of each week for two years).
+	if _, err := st.PruneScoreRuns(ctx, store.DefaultRetention); err != nil {
+		return run, results, fmt.Errorf("score run %d saved, but pruning old runs failed: %w", run.ID, err)
+	}
 	return run, results, nil
 }
 

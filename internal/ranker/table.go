@@ -55,11 +55,11 @@ type Input struct {
 func LoadTable(ctx context.Context, st *store.Store, in Input, now time.Time) (*scoring.Table, error) {
 	t := &scoring.Table{Attrs: map[string][]string{}}
 	index := map[string]int{}
-	err := st.ScanCustomers(ctx, func(c store.Customer) error {
+	err := st.ScanAttributes(ctx, func(id string, attrs map[string]string) error {
 		i := len(t.IDs)
-		index[c.ID] = i
-		t.IDs = append(t.IDs, c.ID)
-		for k, v := range c.Attributes {
+		index[id] = i
+		t.IDs = append(t.IDs, id)
+		for k, v := range attrs {
 			col := t.Attrs[k]
 			if len(col) < i+1 {
 				col = append(col, make([]string, i+1-len(col))...)

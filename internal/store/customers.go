@@ -211,7 +211,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
 func (s *Store) SourceCounts(ctx context.Context) (map[string][2]int64, error) {
 	keys := `(SELECT COUNT(*) FROM json_each(vals))`
 	if s.dialect == Postgres {
-		keys = `(SELECT COUNT(*) FROM jsonb_object_keys(vals))`
+		keys = `(SELECT COUNT(*) FROM json_object_keys(vals))`
 	}
 	out := map[string][2]int64{}
 	rows, err := s.db.QueryContext(ctx, `SELECT source, COUNT(*), COALESCE(SUM(`+keys+`), 0) FROM signals GROUP BY source`)

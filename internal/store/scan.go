@@ -87,7 +87,7 @@ func (s *Store) Reachability(ctx context.Context) (map[string][2]int, error) {
 }
 
 // latestDecoder reads {"name": {"v": 1.5, "t": "RFC 3339"}, …} in either our own compact form
-// or Postgres's normalised jsonb text (spaces, other key order). Anything it does not expect —
+// or the normalised jsonb text of other tools (spaces, other key order). Anything it does not expect —
 // escapes, other shapes — goes to encoding/json, so it is a fast path, never a second grammar.
 type latestDecoder struct {
 	times map[string]time.Time // most values from one sync share their observation time
@@ -215,4 +215,106 @@ func (d *latestDecoder) time(ts []byte) (time.Time, error) {
 	}
 	d.times[string(ts)] = t
 	return t, nil
+}
+
+// ScanAttributes streams every customer's id and attributes, ordered by id: what scoring needs
+// of a customer, without the columns it does not.
+func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map[string]string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, attributes FROM customers ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("scan customers: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id  string
+		raw []byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &raw); err != nil {
+			return fmt.Errorf("scan customers: %w", err)
+		}
+		attrs, ok := decodeFlat(raw)
+		if !ok {
+			attrs = nil
+			if err := json.Unmarshal(raw, &attrs); err != nil {
+				return fmt.Errorf("attributes of %s: %w", id, err)
+			}
+		}
+		if err := fn(id, attrs); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// decodeFlat reads a flat {"key": "value", …} object of plain strings (no escapes), the shape
+// attributes always have; anything else reports !ok for encoding/json to handle.
+func decodeFlat(b []byte) (map[string]string, bool) {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		ws()
+		if i >= len(b) || b[i] != '"' {
+			return "", false
+		}
+		i++
+		start := i
+		for i < len(b) && b[i] != '"' {
+			if b[i] == '\\' || b[i] < 0x20 {
+				return "", false
+			}
+			i++
+		}
+		if i >= len(b) {
+			return "", false
+		}
+		i++
+		return string(b[start : i-1]), true
+	}
+	ws()
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i++
+	m := map[string]string{}
+	ws()
+	if i < len(b) && b[i] == '}' {
+		i++
+		ws()
+		return m, i == len(b)
+	}
+	for {
+		k, ok := str()
+		if !ok {
+			return nil, false
+		}
+		ws()
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i++
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		ws()
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i++
+		case '}':
+			i++
+			ws()
+			return m, i == len(b)
+		default:
+			return nil, false
+		}
+	}
 }

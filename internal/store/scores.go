@@ -91,8 +91,16 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 			return err
 		}
 		defer stmt.Close()
+		// Rows go in customer-id order: both indexes on scores lead with the run or the customer,
+		// so sorted input turns a million random B-tree inserts into near-sequential ones.
+		order := make([]int, len(scores))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(scores[a].CustomerID, scores[b].CustomerID) })
 		buf := make([]byte, 0, 512)
-		for _, sc := range scores {
+		for _, i := range order {
+			sc := &scores[i]
 			buf = encodeContributions(buf[:0], sc.Contributions, col)
 			if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
 				encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
@@ -267,10 +275,12 @@ func (s *Store) Scores(ctx context.Context, runID int64) ([]Score, error) {
 	return out, rows.Err()
 }
 
-// ScoreHistory returns a customer's scores, newest run first, at most limit of them.
+// ScoreHistory returns a customer's scores, newest run first, from the last limit runs. It
+// probes the primary key (run_id, customer_id) once per run rather than keeping a second
+// index that every run's million-row write would pay for.
 func (s *Store) ScoreHistory(ctx context.Context, customerID string, limit int) ([]Score, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+scoreCols+` FROM scores s JOIN score_runs r ON r.id = s.run_id
-		WHERE s.customer_id = ? ORDER BY s.run_id DESC LIMIT ?`), customerID, limit)
+		WHERE s.customer_id = ? AND s.run_id IN (SELECT id FROM score_runs ORDER BY id DESC LIMIT ?) ORDER BY s.run_id DESC`), customerID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read score history of %s: %w", customerID, err)
 	}

@@ -416,3 +416,52 @@ func TestEnrollIsIdempotent(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneScoreRunsKeepsRecentAndWeekly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		commit(t, s, "crm", samplePage())
+		acme, _ := s.FindCustomer(ctx, "acme.io")
+		// Two runs a day for 30 days.
+		var ids []int64
+		for d := 30; d >= 0; d-- {
+			for _, h := range []int{9, 15} {
+				at := t0.AddDate(0, 0, -d).Add(time.Duration(h) * time.Hour)
+				s.Now = func() time.Time { return at }
+				run, err := s.SaveScoreRun(ctx, "h", []store.Score{{CustomerID: acme.ID, Rank: 1, Score: float64(d)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, run.ID)
+			}
+		}
+		s.Now = func() time.Time { return t0.Add(16 * time.Hour) }
+		n, err := s.PruneScoreRuns(ctx, store.Retention{Recent: 8 * 24 * time.Hour, Weekly: 365 * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatal("nothing pruned")
+		}
+		hist, _ := s.ScoreHistory(ctx, acme.ID, 1000)
+		recent, weekly := 0, map[string]bool{}
+		for _, h := range hist {
+			if t0.Add(16*time.Hour).Sub(h.CreatedAt) < 8*24*time.Hour {
+				recent++
+				continue
+			}
+			y, w := h.CreatedAt.ISOWeek()
+			key := fmt.Sprint(y, w)
+			if weekly[key] {
+				t.Errorf("two old runs kept in week %s", key)
+			}
+			weekly[key] = true
+		}
+		if recent < 15 || len(weekly) < 3 {
+			t.Errorf("kept %d recent runs and %d weekly ones; want the last 8 days in full and one per older week", recent, len(weekly))
+		}
+		if latest, _ := s.LatestScoreRun(ctx); latest.ID != ids[len(ids)-1] {
+			t.Error("the newest run was pruned")
+		}
+	})
+}

@@ -64,3 +64,24 @@ func TestLatestDecoderFastPathMatchesEncodingJSON(t *testing.T) {
 		t.Error("a malformed row decoded without error")
 	}
 }
+
+func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
+	for _, raw := range []string{`{}`, ` { "plan" : "growth", "industry":"fintech" } `, `{"a":""}`} {
+		got, ok := decodeFlat([]byte(raw))
+		var want map[string]string
+		json.Unmarshal([]byte(raw), &want)
+		if !ok || len(got) != len(want) {
+			t.Fatalf("%s: %v %v, want %v", raw, got, ok, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %q, want %q", raw, k, got[k], v)
+			}
+		}
+	}
+	for _, raw := range []string{`{"a":"x\"y"}`, `{"n":1}`, `{"a":"b"`, `[]`, `{"a":"b"} x`} {
+		if _, ok := decodeFlat([]byte(raw)); ok {
+			t.Errorf("%s: fast path accepted what it should hand to encoding/json", raw)
+		}
+	}
+}

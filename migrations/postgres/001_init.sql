@@ -5,7 +5,7 @@ CREATE TABLE customers (
     name       TEXT NOT NULL DEFAULT '',
     domain     TEXT UNIQUE,                    -- normalised web domain; NULL when unknown
     owner      TEXT NOT NULL DEFAULT '',       -- CSM email
-    attributes JSONB NOT NULL DEFAULT '{}',
+    attributes JSON NOT NULL DEFAULT '{}',  -- json, not jsonb: stored and read whole, no re-serialising
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
@@ -35,7 +35,8 @@ CREATE INDEX contacts_customer ON contacts (customer_id);
 -- Signal values are stored wide: one row per customer, source and observation time holding
 -- every signal observed then, as a JSON object ({"nps": 9, "csat": 80}). A sync of N signals
 -- for a customer writes one row, not N: a tenth of the index entries, which is what bulk loads
--- and whole-base scoring reads pay for.
+-- and whole-base scoring reads pay for. The type is json, not jsonb: the store always reads and
+-- writes these objects whole, and jsonb would re-serialise every row on every read.
 --
 -- History is append-only per observation time; the primary key makes re-syncs idempotent.
 -- The two signal tables carry no foreign key to customers: they take bulk loads (COPY), where a
@@ -45,7 +46,7 @@ CREATE TABLE signal_history (
     customer_id TEXT COLLATE "C" NOT NULL,
     source      TEXT COLLATE "C" NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
-    vals        JSONB NOT NULL,          -- {"signal": value, ...}
+    vals        JSON NOT NULL,           -- {"signal": value, ...}
     recorded_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (customer_id, source, observed_at)
 );
@@ -56,7 +57,7 @@ CREATE TABLE signal_history (
 CREATE TABLE signals (
     customer_id TEXT COLLATE "C" NOT NULL,
     source      TEXT COLLATE "C" NOT NULL,
-    vals        JSONB NOT NULL,
+    vals        JSON NOT NULL,
     updated_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (customer_id, source)
 );
@@ -104,7 +105,8 @@ CREATE TABLE scores (
     reasons       TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
     PRIMARY KEY (run_id, customer_id)
 );
-CREATE INDEX scores_customer ON scores (customer_id, run_id);
+-- No (customer_id, run_id) index: a run writes every customer's row, and a second index
+-- doubles that cost; one customer's history probes the primary key once per recent run.
 
 CREATE TABLE shortlists (
     id           BIGSERIAL PRIMARY KEY,

@@ -96,7 +96,8 @@ CREATE TABLE scores (
     reasons       TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
     PRIMARY KEY (run_id, customer_id)
 );
-CREATE INDEX scores_customer ON scores (customer_id, run_id);
+-- No (customer_id, run_id) index: a run writes every customer's row, and a second index
+-- doubles that cost; one customer's history probes the primary key once per recent run.
 
 CREATE TABLE shortlists (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
