@@ -81,23 +81,13 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"token": s.Token}); err != nil {
 		return nil, fmt.Errorf("custify: %w", err)
 	}
-	for k := range s.Options {
-		if !slices.Contains(options, k) {
-			return nil, fmt.Errorf("custify: unknown option %q (known: %s)", k, strings.Join(options, ", "))
-		}
+	o := s.ReadOptions(options...)
+	c := &Connector{now: s.Now, log: cmp.Or(s.Runtime.Log, slog.Default()).With("connector", s.Name),
+		pageSize: o.Int("page_size", defaultPageSize, 1, maxPageSize),
+		scoreKey: o.NonEmpty("health_score", "leave it out to read the global health score"),
 	}
-	c := &Connector{pageSize: defaultPageSize, now: s.Now, log: cmp.Or(s.Runtime.Log, slog.Default()).With("connector", s.Name)}
-	if v, ok := s.Options["page_size"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > maxPageSize {
-			return nil, fmt.Errorf("custify: option page_size %q must be a whole number from 1 to %d", v, maxPageSize)
-		}
-		c.pageSize = n
-	}
-	if v, ok := s.Options["health_score"]; ok {
-		if c.scoreKey = strings.TrimSpace(v); c.scoreKey == "" {
-			return nil, fmt.Errorf("custify: option health_score is empty (leave it out to read the global health score)")
-		}
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
 	token := s.Token
 	c.client = connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(5, time.Second, 10))

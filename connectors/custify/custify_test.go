@@ -40,23 +40,13 @@ func ts(s string) time.Time {
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	all, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	if len(all) != 10 {
 		t.Errorf("%d customers, want 10", len(all))
 	}
 	health := func(c store.Customer) (store.SignalValue, bool) {
-		vals, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := slices.IndexFunc(vals, func(v store.SignalValue) bool { return v.Name == "health_score" })
-		if i < 0 {
-			return store.SignalValue{}, false
-		}
-		return vals[i], true
+		v, ok := connectortest.Latest(t, st, c.ID)["health_score"]
+		return v, ok
 	}
 	for _, tc := range []struct {
 		domain string
@@ -86,10 +76,7 @@ func checkStore(t *testing.T, st *store.Store) {
 			t.Errorf("%s health_score = %v (%v) at %s, want %v at %s", tc.domain, v.Value, ok, v.ObservedAt, tc.want, tc.at.UTC())
 		}
 	}
-	acme, err := st.FindCustomer(ctx, "acme.io")
-	if err != nil {
-		t.Fatal(err)
-	}
+	acme := connectortest.Find(t, st, "acme.io")
 	if acme.Name != "Acme" || acme.Owner != "dana@vendor.com" || acme.Attributes["plan"] != "Pro" || acme.Attributes["industry"] != "Software" {
 		t.Errorf("acme.io = %+v, want name Acme, owner dana@vendor.com, plan Pro, industry Software", acme)
 	}
@@ -102,25 +89,10 @@ func checkStore(t *testing.T, st *store.Store) {
 	}
 }
 
-type memSink struct{ pages []connectors.Page }
-
-func (s *memSink) Commit(_ context.Context, p connectors.Page) error {
-	s.pages = append(s.pages, p)
-	return nil
-}
-
 func TestPagesAndCursor(t *testing.T) {
 	f := newFake()
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), &connectortest.Waits{})
-	c, err := connectors.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &memSink{}
-	// Resume a pass that committed pages 1 and 2.
-	if err := c.Sync(context.Background(), `{"page":3}`, sink); err != nil {
-		t.Fatal(err)
-	}
+	sink := connectortest.Collect(t, s, `{"page":3}`) // resume a pass that committed pages 1 and 2
 	var pages []string
 	for _, q := range f.seen() {
 		if q.Get("itemsPerPage") != "3" {
@@ -133,7 +105,7 @@ func TestPagesAndCursor(t *testing.T) {
 		t.Errorf("pages requested = %v, want %v", pages, want)
 	}
 	var cursors []string
-	for _, p := range sink.pages {
+	for _, p := range sink.Pages {
 		cursors = append(cursors, p.Cursor)
 	}
 	if want := []string{`{"page":4}`, `{}`}; !reflect.DeepEqual(cursors, want) {

@@ -46,7 +46,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,18 +79,10 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"api_key": s.APIKey}); err != nil {
 		return nil, fmt.Errorf("delighted: %w", err)
 	}
-	for k := range s.Options {
-		if !slices.Contains(options, k) {
-			return nil, fmt.Errorf("delighted: unknown option %q (known: %s)", k, strings.Join(options, ", "))
-		}
-	}
-	c := &Connector{pageSize: maxPageSize, now: s.Now, log: s.Runtime.Log}
-	if v, ok := s.Options["page_size"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > maxPageSize {
-			return nil, fmt.Errorf("delighted: option page_size %q must be a whole number from 1 to %d", v, maxPageSize)
-		}
-		c.pageSize = n
+	o := s.ReadOptions(options...)
+	c := &Connector{pageSize: o.Int("page_size", maxPageSize, 1, maxPageSize), now: s.Now, log: s.Runtime.Log}
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
 	if c.log == nil {
 		c.log = slog.Default()

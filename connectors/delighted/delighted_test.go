@@ -34,10 +34,7 @@ func TestConformance(t *testing.T) {
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	all, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	var domains []string
 	for _, c := range all {
 		domains = append(domains, c.Domain)
@@ -48,21 +45,11 @@ func checkStore(t *testing.T, st *store.Store) {
 	}
 	latest := func(domain string) store.SignalValue {
 		t.Helper()
-		c, err := st.FindCustomer(ctx, domain)
-		if err != nil {
-			t.Fatal(err)
+		v, ok := connectortest.Latest(t, st, connectortest.Find(t, st, domain).ID)["nps"]
+		if !ok {
+			t.Fatalf("%s has no nps signal", domain)
 		}
-		vals, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vals {
-			if v.Name == "nps" {
-				return v
-			}
-		}
-		t.Fatalf("%s has no nps signal", domain)
-		return store.SignalValue{}
+		return v
 	}
 	for _, tc := range []struct {
 		domain string
@@ -112,47 +99,16 @@ func sorted(s []string) []string {
 	return out
 }
 
-// memSink records committed pages.
-type memSink struct{ pages []connectors.Page }
-
-func (s *memSink) Commit(_ context.Context, p connectors.Page) error {
-	s.pages = append(s.pages, p)
-	return nil
-}
-
-func (s *memSink) cursor() string { return s.pages[len(s.pages)-1].Cursor }
-
-func (s *memSink) signals() []connectors.Signal {
-	var out []connectors.Signal
-	for _, p := range s.pages {
-		out = append(out, p.Signals...)
-	}
-	return out
-}
-
 func start(t *testing.T, f *fake) connectors.Settings {
 	t.Helper()
 	srv := connectortest.NewServer(t, f)
 	return connectortest.Point(settings(), srv, &connectortest.Waits{})
 }
 
-func runSync(t *testing.T, s connectors.Settings, cursor string) *memSink {
-	t.Helper()
-	c, err := connectors.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &memSink{}
-	if err := c.Sync(context.Background(), cursor, sink); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	return sink
-}
-
 func TestIncrementalSyncReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 	f := newFake()
 	s := start(t, f)
-	first := runSync(t, s, "")
+	first := connectortest.Collect(t, s, "")
 	for _, q := range f.seen() {
 		if q.Has("updated_since") {
 			t.Fatalf("full sync sent updated_since=%s", q.Get("updated_since"))
@@ -162,7 +118,7 @@ func TestIncrementalSyncReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 		}
 	}
 	var cur cursor
-	if err := json.Unmarshal([]byte(first.cursor()), &cur); err != nil {
+	if err := json.Unmarshal([]byte(first.Cursor()), &cur); err != nil {
 		t.Fatal(err)
 	}
 	if cur != (cursor{HWM: day(9)}) {
@@ -172,22 +128,22 @@ func TestIncrementalSyncReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 	// Bob changes his mind: 6 -> 9.
 	f.update("102", 9, day(10))
 	n := len(f.seen())
-	second := runSync(t, s, first.cursor())
+	second := connectortest.Collect(t, s, first.Cursor())
 	qs := f.seen()[n:]
 	wantSince := day(9) - int64(connectors.Overlap/time.Second)
 	if len(qs) == 0 || qs[0].Get("updated_since") != itoa(wantSince) || qs[0].Get("page") != "1" {
 		t.Fatalf("incremental queries = %v, want page 1 with updated_since=%d", qs, wantSince)
 	}
 	got := map[string]float64{}
-	for _, sg := range second.signals() {
+	for _, sg := range second.All().Signals {
 		got[sg.Customer.Domain+"@"+sg.ObservedAt.Format("01-02")] = sg.Value
 	}
 	want := map[string]float64{"globex.com@10-10": 9, "umbrella.co@10-09": 7}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("incremental signals = %v, want %v (the edit, and the overlap re-read)", got, want)
 	}
-	if err := json.Unmarshal([]byte(second.cursor()), &cur); err != nil || cur.HWM != day(10) {
-		t.Errorf("cursor after incremental = %s, want hwm %d", second.cursor(), day(10))
+	if err := json.Unmarshal([]byte(second.Cursor()), &cur); err != nil || cur.HWM != day(10) {
+		t.Errorf("cursor after incremental = %s, want hwm %d", second.Cursor(), day(10))
 	}
 }
 
@@ -200,9 +156,9 @@ func TestHighWaterMarkIsCappedAtPassStart(t *testing.T) {
 	s := start(t, newFake())
 	passStart := time.Unix(day(6), 0)
 	s.Runtime.Now = func() time.Time { return passStart }
-	sink := runSync(t, s, "")
+	sink := connectortest.Collect(t, s, "")
 	var cur cursor
-	if err := json.Unmarshal([]byte(sink.cursor()), &cur); err != nil {
+	if err := json.Unmarshal([]byte(sink.Cursor()), &cur); err != nil {
 		t.Fatal(err)
 	}
 	if cur.HWM != day(6) {
@@ -214,15 +170,15 @@ func TestResumesMidPassWhereTheCursorSays(t *testing.T) {
 	f := newFake()
 	s := start(t, f)
 	mid := connectors.EncodeCursor(cursor{HWM: day(3), Page: 2, Since: day(3) - 600, Max: day(5), Start: day(20)})
-	sink := runSync(t, s, mid)
+	sink := connectortest.Collect(t, s, mid)
 	qs := f.seen()
 	if qs[0].Get("page") != "2" || qs[0].Get("updated_since") != itoa(day(3)-600) {
 		t.Errorf("first query after resume = %v, want page 2 with the pass's updated_since", qs[0])
 	}
-	if !strings.Contains(sink.cursor(), `"hwm":`+itoa(day(9))) {
-		t.Errorf("final cursor = %s, want hwm %d", sink.cursor(), day(9))
+	if !strings.Contains(sink.Cursor(), `"hwm":`+itoa(day(9))) {
+		t.Errorf("final cursor = %s, want hwm %d", sink.Cursor(), day(9))
 	}
-	for _, p := range sink.pages {
+	for _, p := range sink.Pages {
 		if p.Cursor == "" {
 			t.Error("a page was committed without a cursor")
 		}

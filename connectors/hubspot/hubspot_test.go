@@ -46,7 +46,7 @@ func TestConformance(t *testing.T) {
 func checkPortal(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	acme := find(t, st, "acme.io")
+	acme := connectortest.Find(t, st, "acme.io")
 	if acme.Name != "Acme Corp" || acme.Owner != "dana@acme-saas.io" {
 		t.Errorf("acme = %+v, want name Acme Corp, owner dana@acme-saas.io", acme)
 	}
@@ -60,25 +60,22 @@ func checkPortal(t *testing.T, st *store.Store) {
 	wantSignals(t, st, acme.ID, map[string]sig{"ltv": {125000.5, mod}, "health_score": {87, mod}, "mrr": {4200, mod},
 		"upsells_12m": {2, connectortest.Clock}})
 
-	globex := find(t, st, "globex.com")
+	globex := connectortest.Find(t, st, "globex.com")
 	if globex.Owner != "fox.mulder@acme-saas.io" {
 		t.Errorf("globex owner = %q, want the owner's email, lower case", globex.Owner)
 	}
 	g := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	wantSignals(t, st, globex.ID, map[string]sig{"health_score": {72, g}, "mrr": {1500, g}, "upsells_12m": {0, connectortest.Clock}})
 
-	initech := find(t, st, "initech.com")
+	initech := connectortest.Find(t, st, "initech.com")
 	if initech.Owner != "" {
 		t.Errorf("initech owner = %q, want none (owner 999 is unknown)", initech.Owner)
 	}
 	i := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
 	wantSignals(t, st, initech.ID, map[string]sig{"health_score": {55, i}, "upsells_12m": {1, connectortest.Clock}})
-	wantSignals(t, st, find(t, st, "hooli.com").ID, map[string]sig{"upsells_12m": {0, connectortest.Clock}})
+	wantSignals(t, st, connectortest.Find(t, st, "hooli.com").ID, map[string]sig{"upsells_12m": {0, connectortest.Clock}})
 
-	custs, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	custs := connectortest.Customers(t, st)
 	if len(custs) != 5 {
 		t.Errorf("%d customers, want 5 (one per company)", len(custs))
 	}
@@ -120,25 +117,12 @@ type sig struct {
 	at time.Time
 }
 
-func find(t *testing.T, st *store.Store, domain string) store.Customer {
-	t.Helper()
-	c, err := st.FindCustomer(context.Background(), domain)
-	if err != nil {
-		t.Fatalf("customer %s: %v", domain, err)
-	}
-	return c
-}
-
 // wantSignals checks the customer's current HubSpot signals are exactly want.
 func wantSignals(t *testing.T, st *store.Store, customerID string, want map[string]sig) {
 	t.Helper()
-	vals, err := st.LatestSignals(context.Background(), customerID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]sig{}
-	for _, v := range vals {
-		got[v.Name] = sig{v.Value, v.ObservedAt}
+	for name, v := range connectortest.Latest(t, st, customerID) {
+		got[name] = sig{v.Value, v.ObservedAt}
 	}
 	for name, w := range want {
 		if g, ok := got[name]; !ok || g.v != w.v || !g.at.Equal(w.at) {
@@ -238,7 +222,7 @@ func TestFullThenIncrementalPasses(t *testing.T) {
 		!slices.Contains(incr, "/crm/v3/objects/contacts/search") {
 		t.Errorf("second sync requested %v, want searches of companies and contacts only", incr)
 	}
-	globex := find(t, st, "globex.com")
+	globex := connectortest.Find(t, st, "globex.com")
 	wantSignals(t, st, globex.ID, map[string]sig{"health_score": {91, time.Date(2026, 11, 16, 5, 0, 0, 0, time.UTC)},
 		"mrr": {1500, time.Date(2026, 11, 16, 5, 0, 0, 0, time.UTC)}, "upsells_12m": {0, connectortest.Clock}})
 	cs, _ := st.Contacts(context.Background(), globex.ID)
@@ -276,7 +260,7 @@ func TestUpsellsFollowTheTwelveMonthWindow(t *testing.T) {
 	if !slices.Contains(requested(srv, n), "/crm/v3/objects/deals") {
 		t.Fatalf("a sync 9 months later requested %v, want a full pass (full_sync_every is 24h)", requested(srv, n))
 	}
-	acme := find(t, st, "acme.io")
+	acme := connectortest.Find(t, st, "acme.io")
 	hist, err := st.SignalHistory(context.Background(), acme.ID, "upsells_12m")
 	if err != nil {
 		t.Fatal(err)
@@ -285,8 +269,8 @@ func TestUpsellsFollowTheTwelveMonthWindow(t *testing.T) {
 	if len(hist) != 2 || hist[0].Value != 2 || hist[1].Value != 1 || !hist[1].ObservedAt.Equal(later) {
 		t.Errorf("acme upsells_12m history = %+v, want 2 then 1 observed at %s", hist, later)
 	}
-	hooli, _ := st.LatestSignals(context.Background(), find(t, st, "hooli.com").ID)
-	if len(hooli) != 1 || hooli[0].Value != 1 {
+	hooli := connectortest.Latest(t, st, connectortest.Find(t, st, "hooli.com").ID)
+	if len(hooli) != 1 || hooli["upsells_12m"].Value != 1 {
 		t.Errorf("hooli signals = %+v, want upsells_12m 1 (deal 708 closed within the window by now)", hooli)
 	}
 }

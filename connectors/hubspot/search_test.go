@@ -60,7 +60,7 @@ func TestIncrementalPagesPastTheSearchWindow(t *testing.T) {
 			}
 			run(t, st, s, srv)
 			for i := range 60 {
-				c := find(t, st, fmt.Sprintf("company%d.example", i))
+				c := connectortest.Find(t, st, fmt.Sprintf("company%d.example", i))
 				at := edited.Add(time.Duration(i) * time.Second)
 				wantSignals(t, st, c.ID, map[string]sig{"health_score": {float64(60 + i%40), at}, "upsells_12m": {0, connectortest.Clock}})
 			}

@@ -59,10 +59,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,18 +95,11 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 			return nil, fmt.Errorf("intercom: base_url %q must be an absolute URL such as https://api.eu.intercom.io", s.BaseURL)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.Options)) {
-		if !slices.Contains(optionKeys, k) {
-			return nil, fmt.Errorf("intercom: unknown option %q (known: %s)", k, strings.Join(optionKeys, ", "))
-		}
-	}
-	version := cmp.Or(strings.TrimSpace(s.Options["api_version"]), "2.11")
-	pageSize, err := number(s.Options, "page_size", 150, 1, 150)
-	if err != nil {
-		return nil, err
-	}
-	rpm, err := number(s.Options, "rate_per_minute", 1000, 1, 1e6)
-	if err != nil {
+	o := s.ReadOptions(optionKeys...)
+	version := o.String("api_version", "2.11")
+	pageSize := o.Number("page_size", 150, 1, 150)
+	rpm := o.Number("rate_per_minute", 1000, 1, 1e6)
+	if err := o.Err(); err != nil {
 		return nil, err
 	}
 	c := &Connector{s: s, pageSize: int(pageSize)}
@@ -117,18 +108,6 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	c.api.Auth = func(r *http.Request) { r.Header.Set("Authorization", bearer) }
 	c.api.Header = http.Header{"Intercom-Version": {version}}
 	return c, nil
-}
-
-func number(opts map[string]string, key string, def, lo, hi float64) (float64, error) {
-	raw, ok := opts[key]
-	if !ok {
-		return def, nil
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-	if err != nil || v < lo || v > hi {
-		return 0, fmt.Errorf("intercom: option %s = %q: want a number from %g to %g", key, raw, lo, hi)
-	}
-	return v, nil
 }
 
 // company is the part of an Intercom company the connector reads.

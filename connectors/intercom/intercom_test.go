@@ -1,7 +1,6 @@
 package intercom
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -23,23 +22,15 @@ func settings() connectors.Settings {
 
 func check(t *testing.T, st *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	custs, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	custs := connectortest.Customers(t, st)
 	byName := map[string]store.Customer{}
 	for _, c := range custs {
 		byName[c.Name] = c
-		vals, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		got := map[string]float64{}
-		for _, v := range vals {
-			got[v.Name] = v.Value
+		for name, v := range connectortest.Latest(t, st, c.ID) {
+			got[name] = v.Value
 			if !v.ObservedAt.Equal(connectortest.Clock) {
-				t.Errorf("%s %s observed at %s, want the pass time", c.Name, v.Name, v.ObservedAt)
+				t.Errorf("%s %s observed at %s, want the pass time", c.Name, name, v.ObservedAt)
 			}
 		}
 		want, ok := wantSignals[c.Name]

@@ -49,7 +49,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,34 +90,24 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"api_key": s.APIKey, "project_id": s.ProjectID}); err != nil {
 		return nil, fmt.Errorf("posthog: %w", err)
 	}
-	for k := range s.Options {
-		if !slices.Contains(options, k) {
-			return nil, fmt.Errorf("posthog: unknown option %q (known: %s)", k, strings.Join(options, ", "))
-		}
+	o := s.ReadOptions(options...)
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
 	project := strings.TrimSpace(s.ProjectID)
 	if strings.ContainsAny(project, "/?#% ") {
 		return nil, fmt.Errorf("posthog: project_id %q is not a project id (find it in PostHog's project settings)", s.ProjectID)
 	}
-	c := &Connector{path: "/api/projects/" + url.PathEscape(project) + "/query/", pageSize: defaultPageSize, now: s.Now}
-	if v, ok := s.Options["group_index"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 || n > 4 {
-			return nil, fmt.Errorf("posthog: option group_index %q must be 0, 1, 2, 3 or 4", v)
-		}
-		c.groupIndex = n
-	}
-	if v, ok := s.Options["domain_property"]; ok {
-		if c.domainProp = strings.TrimSpace(v); !propertyName.MatchString(c.domainProp) {
-			return nil, fmt.Errorf("posthog: option domain_property %q must be a property name (letters, digits, _ and $)", v)
+	c := &Connector{path: "/api/projects/" + url.PathEscape(project) + "/query/", now: s.Now,
+		groupIndex: o.Int("group_index", 0, 0, 4)}
+	if v, ok := o.Lookup("domain_property"); ok {
+		if c.domainProp = v; !propertyName.MatchString(v) {
+			o.Invalid("domain_property", "must be a property name (letters, digits, _ and $)")
 		}
 	}
-	if v, ok := s.Options["page_size"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > maxPageSize {
-			return nil, fmt.Errorf("posthog: option page_size %q must be a whole number from 1 to %d", v, maxPageSize)
-		}
-		c.pageSize = n
+	c.pageSize = o.Int("page_size", defaultPageSize, 1, maxPageSize)
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
 	key := s.APIKey
 	c.client = connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(2400, time.Hour, 200))

@@ -32,21 +32,12 @@ func TestConformance(t *testing.T) {
 // usage reads one customer's latest usage signals from the store.
 func usage(t *testing.T, st *store.Store, domain string) map[string]float64 {
 	t.Helper()
-	ctx := context.Background()
-	c, err := st.FindCustomer(ctx, domain)
-	if err != nil {
-		t.Fatalf("%s: %v", domain, err)
-	}
-	vals, err := st.LatestSignals(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]float64{}
-	for _, v := range vals {
+	for name, v := range connectortest.Latest(t, st, connectortest.Find(t, st, domain).ID) {
 		if !v.ObservedAt.Equal(connectortest.Clock) {
-			t.Errorf("%s %s observed at %s, want the sync clock %s", domain, v.Name, v.ObservedAt, connectortest.Clock)
+			t.Errorf("%s %s observed at %s, want the sync clock %s", domain, name, v.ObservedAt, connectortest.Clock)
 		}
-		out[v.Name] = v.Value
+		out[name] = v.Value
 	}
 	return out
 }
@@ -54,10 +45,7 @@ func usage(t *testing.T, st *store.Store, domain string) map[string]float64 {
 // checkStore asserts what a user sees after a full sync of newFake.
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
-	all, err := st.Customers(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	// Nine domains; org_77 is no domain and oldco.com had no events in 60 days.
 	if len(all) != 9 {
 		t.Errorf("%d customers, want 9", len(all))
@@ -113,27 +101,13 @@ func TestDomainProperty(t *testing.T) {
 
 func newStore(t *testing.T) *store.Store { return storetest.SQLite(t) }
 
-type memSink struct{ pages []connectors.Page }
-
-func (s *memSink) Commit(_ context.Context, p connectors.Page) error {
-	s.pages = append(s.pages, p)
-	return nil
-}
-
 func TestPagesShareOneAsOfAndResume(t *testing.T) {
 	f := newFake()
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), &connectortest.Waits{})
 	// A pass that began an hour ago and committed two pages resumes at offset 6 with its own
 	// as-of time, not the clock's.
 	began := connectortest.Clock.Add(-time.Hour)
-	c, err := connectors.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &memSink{}
-	if err := c.Sync(context.Background(), connectors.EncodeCursor(cursor{AsOf: began.Unix(), Offset: 6}), sink); err != nil {
-		t.Fatal(err)
-	}
+	sink := connectortest.Collect(t, s, connectors.EncodeCursor(cursor{AsOf: began.Unix(), Offset: 6}))
 	qs := f.seen()
 	if len(qs) != 2 || !strings.HasSuffix(qs[0], "LIMIT 3 OFFSET 6") || !strings.HasSuffix(qs[1], "LIMIT 3 OFFSET 9") {
 		t.Fatalf("queries = %q, want offsets 6 and 9", qs)
@@ -143,14 +117,12 @@ func TestPagesShareOneAsOfAndResume(t *testing.T) {
 			t.Errorf("query %q is not anchored at the pass's as-of time", q)
 		}
 	}
-	for _, p := range sink.pages {
-		for _, sg := range p.Signals {
-			if !sg.ObservedAt.Equal(began) {
-				t.Errorf("%s observed at %s, want the pass's as-of %s", sg.Name, sg.ObservedAt, began)
-			}
+	for _, sg := range sink.All().Signals {
+		if !sg.ObservedAt.Equal(began) {
+			t.Errorf("%s observed at %s, want the pass's as-of %s", sg.Name, sg.ObservedAt, began)
 		}
 	}
-	if got := sink.pages[len(sink.pages)-1].Cursor; got != "{}" {
+	if got := sink.Pages[len(sink.Pages)-1].Cursor; got != "{}" {
 		t.Errorf("cursor after the last page = %s, want {} (next run starts a new pass)", got)
 	}
 }
@@ -158,14 +130,8 @@ func TestPagesShareOneAsOfAndResume(t *testing.T) {
 func TestStalePassStartsOver(t *testing.T) {
 	f := newFake()
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), &connectortest.Waits{})
-	c, err := connectors.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old := connectortest.Clock.Add(-25 * time.Hour)
-	if err := c.Sync(context.Background(), connectors.EncodeCursor(cursor{AsOf: old.Unix(), Offset: 6}), &memSink{}); err != nil {
-		t.Fatal(err)
-	}
+	connectortest.Collect(t, s, connectors.EncodeCursor(cursor{AsOf: old.Unix(), Offset: 6}))
 	if q := f.seen()[0]; !strings.HasSuffix(q, "OFFSET 0") || !strings.Contains(q, itoa(connectortest.Clock.Unix())) {
 		t.Errorf("first query %q, want a new pass from offset 0 at the current clock", q)
 	}

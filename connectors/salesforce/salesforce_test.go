@@ -57,10 +57,7 @@ func checkStore(t *testing.T, st *store.Store) {
 		t.Error("a deleted account was stored")
 	}
 
-	all, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	i := slices.IndexFunc(all, func(c store.Customer) bool { return c.Name == "Initech" })
 	if i < 0 || all[i].Domain != "" {
 		t.Fatalf("Initech (no Website) should be stored without a domain; customers: %+v", all)
@@ -94,17 +91,9 @@ func checkStore(t *testing.T, st *store.Store) {
 
 func wantSignals(t *testing.T, st *store.Store, customer string, want map[string]float64) {
 	t.Helper()
-	c, err := st.FindCustomer(context.Background(), customer)
-	if err != nil {
-		t.Fatalf("%s: %v", customer, err)
-	}
-	sigs, err := st.LatestSignals(context.Background(), c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]float64{}
-	for _, s := range sigs {
-		got[s.Name] = s.Value
+	for name, s := range connectortest.Latest(t, st, connectortest.Find(t, st, customer).ID) {
+		got[name] = s.Value
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
@@ -120,12 +109,9 @@ func wantSignals(t *testing.T, st *store.Store, customer string, want map[string
 
 func assertObserved(t *testing.T, st *store.Store, customer, signal string, want time.Time) {
 	t.Helper()
-	c, _ := st.FindCustomer(context.Background(), customer)
-	sigs, _ := st.LatestSignals(context.Background(), c.ID)
-	for _, s := range sigs {
-		if s.Name == signal && !s.ObservedAt.Equal(want) {
-			t.Errorf("%s %s observed at %s, want %s", customer, signal, s.ObservedAt, want)
-		}
+	s, ok := connectortest.Latest(t, st, connectortest.Find(t, st, customer).ID)[signal]
+	if ok && !s.ObservedAt.Equal(want) {
+		t.Errorf("%s %s observed at %s, want %s", customer, signal, s.ObservedAt, want)
 	}
 }
 
@@ -163,51 +149,24 @@ func TestNewRejectsBadSettings(t *testing.T) {
 	})
 }
 
-// memSink keeps every committed page.
-type memSink struct{ pages []connectors.Page }
-
-func (m *memSink) Commit(_ context.Context, p connectors.Page) error {
-	m.pages = append(m.pages, p)
-	return nil
-}
-
-func (m *memSink) cursor() string {
-	for i := len(m.pages) - 1; i >= 0; i-- {
-		if m.pages[i].Cursor != "" {
-			return m.pages[i].Cursor
-		}
-	}
-	return ""
-}
+// memSink keeps every committed page, with views by Salesforce id.
+type memSink struct{ connectortest.Sink }
 
 func (m *memSink) customers() (ids []string) {
-	for _, p := range m.pages {
-		for _, c := range p.Customers {
-			ids = append(ids, c.ExternalID)
-		}
+	for _, c := range m.All().Customers {
+		ids = append(ids, c.ExternalID)
 	}
 	return ids
 }
 
 func (m *memSink) signals(name string) map[string]float64 {
 	out := map[string]float64{}
-	for _, p := range m.pages {
-		for _, s := range p.Signals {
-			if s.Name == name {
-				out[s.Customer.ExternalID] = s.Value
-			}
+	for _, s := range m.All().Signals {
+		if s.Name == name {
+			out[s.Customer.ExternalID] = s.Value
 		}
 	}
 	return out
-}
-
-func newConnector(t *testing.T, s connectors.Settings, srv *connectortest.Server) connectors.Connector {
-	t.Helper()
-	c, err := connectors.New(connectortest.Point(s, srv, &connectortest.Waits{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func queriesOn(qs []string, obj string) []string {
@@ -223,7 +182,7 @@ func queriesOn(qs []string, obj string) []string {
 func TestIncrementalPassReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 	fake := newFakeOrg()
 	srv := connectortest.NewServer(t, fake)
-	c := newConnector(t, settings(), srv)
+	c := connectortest.Connect(t, settings(), srv)
 	first := &memSink{}
 	if err := c.Sync(context.Background(), "", first); err != nil {
 		t.Fatal(err)
@@ -234,7 +193,7 @@ func TestIncrementalPassReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 
 	fake.touch("001B00000000002", "2026-11-10T08:30:00.000+0000", record{"Name": "Globex Corporation"})
 	second := &memSink{}
-	if err := c.Sync(context.Background(), first.cursor(), second); err != nil {
+	if err := c.Sync(context.Background(), first.Cursor(), second); err != nil {
 		t.Fatal(err)
 	}
 	acc := queriesOn(fake.queries(), "Account")
@@ -254,7 +213,7 @@ func TestIncrementalPassReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 	}
 
 	third := &memSink{}
-	if err := c.Sync(context.Background(), second.cursor(), third); err != nil {
+	if err := c.Sync(context.Background(), second.Cursor(), third); err != nil {
 		t.Fatal(err)
 	}
 	if acc := queriesOn(fake.queries(), "Account"); !strings.Contains(acc[4], "SystemModstamp >= 2026-11-10T08:20:00Z") {
@@ -265,7 +224,7 @@ func TestIncrementalPassReadsFromHighWaterMarkMinusOverlap(t *testing.T) {
 func TestResumeAfterFailureContinuesWhereItStopped(t *testing.T) {
 	fake := newFakeOrg()
 	srv := connectortest.NewServer(t, fake)
-	c := newConnector(t, settings(), srv)
+	c := connectortest.Connect(t, settings(), srv)
 	// Request 1 is the first opportunity batch (3 of 4 matches); request 2 its second batch.
 	srv.FailAt(2, connectortest.Fault{Status: 400, Body: `[{"message":"invalid query locator","errorCode":"INVALID_QUERY_LOCATOR"}]`})
 	failed := &memSink{}
@@ -275,11 +234,11 @@ func TestResumeAfterFailureContinuesWhereItStopped(t *testing.T) {
 	// Fail again in the accounts phase, after one committed batch.
 	srv.FailAt(3, connectortest.Fault{Status: 400, Body: `[{"message":"boom","errorCode":"UNKNOWN_EXCEPTION"}]`})
 	again := &memSink{}
-	if err := c.Sync(context.Background(), failed.cursor(), again); err == nil {
+	if err := c.Sync(context.Background(), failed.Cursor(), again); err == nil {
 		t.Fatal("second run should fail at the second account batch")
 	}
 	done := &memSink{}
-	if err := c.Sync(context.Background(), again.cursor(), done); err != nil {
+	if err := c.Sync(context.Background(), again.Cursor(), done); err != nil {
 		t.Fatal(err)
 	}
 	qs := fake.queries()
@@ -299,7 +258,7 @@ func TestResumeAfterFailureContinuesWhereItStopped(t *testing.T) {
 func TestRequestLimitExceededSaysSo(t *testing.T) {
 	srv := connectortest.NewServer(t, newFakeOrg())
 	srv.FailFrom(1, connectortest.Fault{Status: 403, Body: `[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]`})
-	err := newConnector(t, settings(), srv).Sync(context.Background(), "", &memSink{})
+	err := connectortest.Connect(t, settings(), srv).Sync(context.Background(), "", &memSink{})
 	if err == nil || !strings.Contains(err.Error(), "24-hour API request limit") || strings.Contains(err.Error(), "permission") {
 		t.Errorf("error = %v, want one explaining the daily limit", err)
 	}
@@ -313,7 +272,7 @@ func TestUpsellTypesOptionAndNonNumericField(t *testing.T) {
 	s.Options["upsell_types"] = "New Customer, Existing Customer - Upgrade, Partner's Upgrade"
 	fake := newFakeOrg()
 	sink := &memSink{}
-	if err := newConnector(t, s, connectortest.NewServer(t, fake)).Sync(context.Background(), "", sink); err != nil {
+	if err := connectortest.Connect(t, s, connectortest.NewServer(t, fake)).Sync(context.Background(), "", sink); err != nil {
 		t.Fatal(err)
 	}
 	if q := queriesOn(fake.queries(), "Opportunity")[0]; !strings.Contains(q, `Type IN ('New Customer', 'Existing Customer - Upgrade', 'Partner\'s Upgrade')`) {
@@ -323,7 +282,7 @@ func TestUpsellTypesOptionAndNonNumericField(t *testing.T) {
 		t.Errorf("Globex upsells = %v, want 2 with New Customer counted", got)
 	}
 	var problems []connectors.Problem
-	for _, p := range sink.pages {
+	for _, p := range sink.Pages {
 		problems = append(problems, p.Problems...)
 	}
 	if len(problems) != 1 || !strings.Contains(problems[0].Where, "001C00000000003 (Initech)") || !strings.Contains(problems[0].Message, "Health_Score__c") {
@@ -339,13 +298,13 @@ func TestDeletedRecordsAreSkipped(t *testing.T) {
 	fake.includeDeleted = true // as if an org or proxy answered with IsDeleted rows
 	fake.objects["Contact"][6]["IsDeleted"] = true
 	sink := &memSink{}
-	if err := newConnector(t, settings(), connectortest.NewServer(t, fake)).Sync(context.Background(), "", sink); err != nil {
+	if err := connectortest.Connect(t, settings(), connectortest.NewServer(t, fake)).Sync(context.Background(), "", sink); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Contains(sink.customers(), "001F00000000006") {
 		t.Error("the deleted account was emitted")
 	}
-	for _, p := range sink.pages {
+	for _, p := range sink.Pages {
 		for _, c := range p.Contacts {
 			if c.Email == "tony@stark.com" {
 				t.Error("the deleted contact was emitted")

@@ -47,11 +47,7 @@ func TestConformance(t *testing.T) {
 
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	all, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	byKey := map[string]store.Customer{}
 	for _, c := range all {
 		byKey[c.Domain] = c
@@ -71,15 +67,11 @@ func checkStore(t *testing.T, st *store.Store) {
 			t.Errorf("customer %s not stored", key)
 			continue
 		}
-		latest, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		got := map[string]float64{}
-		for _, s := range latest {
-			got[s.Name] = s.Value
+		for name, s := range connectortest.Latest(t, st, c.ID) {
+			got[name] = s.Value
 			if !s.ObservedAt.Equal(connectortest.Clock) {
-				t.Errorf("%s %s observed at %s, want the run's clock", key, s.Name, s.ObservedAt)
+				t.Errorf("%s %s observed at %s, want the run's clock", key, name, s.ObservedAt)
 			}
 		}
 		if !reflect.DeepEqual(got, sigs) {
@@ -89,44 +81,19 @@ func checkStore(t *testing.T, st *store.Store) {
 }
 
 // memSink keeps every committed page.
-type memSink struct{ pages []connectors.Page }
-
-func (m *memSink) Commit(_ context.Context, p connectors.Page) error {
-	m.pages = append(m.pages, p)
-	return nil
-}
-
-func (m *memSink) cursor() string {
-	for i := len(m.pages) - 1; i >= 0; i-- {
-		if m.pages[i].Cursor != "" {
-			return m.pages[i].Cursor
-		}
-	}
-	return ""
-}
+type memSink struct{ connectortest.Sink }
 
 // signals is the last value of each company's signals, keyed "domain or id/signal".
 func (m *memSink) signals() map[string]float64 {
 	out := map[string]float64{}
-	for _, p := range m.pages {
-		for _, s := range p.Signals {
-			key := s.Customer.Domain
-			if key == "" {
-				key = s.Customer.ExternalID
-			}
-			out[key+"/"+s.Name] = s.Value
+	for _, s := range m.All().Signals {
+		key := s.Customer.Domain
+		if key == "" {
+			key = s.Customer.ExternalID
 		}
+		out[key+"/"+s.Name] = s.Value
 	}
 	return out
-}
-
-func connect(t *testing.T, s connectors.Settings, srv *connectortest.Server) connectors.Connector {
-	t.Helper()
-	c, err := connectors.New(connectortest.Point(s, srv, &connectortest.Waits{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // TestInterruptedAnywhereEqualsCleanPass fails the pass at every request in turn, resumes from
@@ -135,20 +102,20 @@ func connect(t *testing.T, s connectors.Settings, srv *connectortest.Server) con
 func TestInterruptedAnywhereEqualsCleanPass(t *testing.T) {
 	clean := &memSink{}
 	fake := newFakeStripe()
-	if err := connect(t, settings(), connectortest.NewServer(t, fake)).Sync(context.Background(), "", clean); err != nil {
+	if err := connectortest.Connect(t, settings(), connectortest.NewServer(t, fake)).Sync(context.Background(), "", clean); err != nil {
 		t.Fatal(err)
 	}
 	wantSignals := clean.signals()
 	requests := len(fake.paths())
 	for n := 1; n <= requests; n++ {
 		srv := connectortest.NewServer(t, newFakeStripe())
-		c := connect(t, settings(), srv)
+		c := connectortest.Connect(t, settings(), srv)
 		srv.FailAt(n, connectortest.Fault{Status: 400, Body: `{"error":{"type":"invalid_request_error","message":"boom"}}`})
 		sink := &memSink{}
 		if err := c.Sync(context.Background(), "", sink); err == nil {
 			t.Fatalf("request %d failed but the sync did not", n)
 		}
-		if err := c.Sync(context.Background(), sink.cursor(), sink); err != nil {
+		if err := c.Sync(context.Background(), sink.Cursor(), sink); err != nil {
 			t.Fatalf("resume after failing request %d: %v", n, err)
 		}
 		if got := sink.signals(); !reflect.DeepEqual(got, wantSignals) {
@@ -162,14 +129,14 @@ func TestInterruptedAnywhereEqualsCleanPass(t *testing.T) {
 
 func TestEveryRunIsAFullPassAndRequestsAreWellFormed(t *testing.T) {
 	fake := newFakeStripe()
-	c := connect(t, settings(), connectortest.NewServer(t, fake))
+	c := connectortest.Connect(t, settings(), connectortest.NewServer(t, fake))
 	first := &memSink{}
 	if err := c.Sync(context.Background(), "", first); err != nil {
 		t.Fatal(err)
 	}
 	n := len(fake.paths())
 	second := &memSink{}
-	if err := c.Sync(context.Background(), first.cursor(), second); err != nil {
+	if err := c.Sync(context.Background(), first.Cursor(), second); err != nil {
 		t.Fatal(err)
 	}
 	paths := fake.paths()
@@ -209,7 +176,7 @@ func TestReportingCurrencyOption(t *testing.T) {
 			s := settings()
 			s.Options["currency"] = tt.currency
 			sink := &memSink{}
-			if err := connect(t, s, connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", sink); err != nil {
+			if err := connectortest.Connect(t, s, connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", sink); err != nil {
 				t.Fatal(err)
 			}
 			got := sink.signals()
@@ -231,7 +198,7 @@ func TestSkippedMoneyIsLogged(t *testing.T) {
 	var buf bytes.Buffer
 	s := settings()
 	s.Runtime.Log = slog.New(slog.NewTextHandler(&buf, nil))
-	if err := connect(t, s, connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", &memSink{}); err != nil {
+	if err := connectortest.Connect(t, s, connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", &memSink{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"stripe pass complete", "connector=billing", "currency=usd", "invoices_other_currency_skipped=2",
@@ -294,11 +261,11 @@ func TestBaseURLWithV1AndPinnedVersion(t *testing.T) {
 
 func TestResumePointDeletedRestartsThePass(t *testing.T) {
 	clean := &memSink{}
-	if err := connect(t, settings(), connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", clean); err != nil {
+	if err := connectortest.Connect(t, settings(), connectortest.NewServer(t, newFakeStripe())).Sync(context.Background(), "", clean); err != nil {
 		t.Fatal(err)
 	}
 	fake := newFakeStripe()
-	c := connect(t, settings(), connectortest.NewServer(t, fake))
+	c := connectortest.Connect(t, settings(), connectortest.NewServer(t, fake))
 	// A run stopped in the customers phase after cus_GONE, which was deleted before the resume;
 	// its half-built totals must not survive the restart.
 	cursor := `{"phase":"customers","after":"cus_GONE","totals":{"d:acme.io":{"l":1}}}`

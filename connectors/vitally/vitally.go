@@ -51,7 +51,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,23 +80,13 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"token": s.Token}); err != nil {
 		return nil, fmt.Errorf("vitally: %w", err)
 	}
-	for k := range s.Options {
-		if !slices.Contains(options, k) {
-			return nil, fmt.Errorf("vitally: unknown option %q (known: %s)", k, strings.Join(options, ", "))
-		}
+	o := s.ReadOptions(options...)
+	c := &Connector{now: s.Now,
+		pageSize:    o.Int("page_size", maxPageSize, 1, maxPageSize),
+		domainTrait: o.NonEmpty("domain_trait", "leave it out to use the domain or website trait"),
 	}
-	c := &Connector{pageSize: maxPageSize, now: s.Now}
-	if v, ok := s.Options["page_size"]; ok {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > maxPageSize {
-			return nil, fmt.Errorf("vitally: option page_size %q must be a whole number from 1 to %d", v, maxPageSize)
-		}
-		c.pageSize = n
-	}
-	if v, ok := s.Options["domain_trait"]; ok {
-		if c.domainTrait = strings.TrimSpace(v); c.domainTrait == "" {
-			return nil, fmt.Errorf("vitally: option domain_trait is empty (leave it out to use the domain or website trait)")
-		}
+	if err := o.Err(); err != nil {
+		return nil, err
 	}
 	token := s.Token
 	c.client = connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(1000, time.Minute, 20))

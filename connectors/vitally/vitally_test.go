@@ -37,24 +37,13 @@ func TestConformance(t *testing.T) {
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	all, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := connectortest.Customers(t, st)
 	if len(all) != 10 {
 		t.Errorf("%d customers, want 10", len(all))
 	}
 	health := func(c store.Customer) (store.SignalValue, bool) {
-		vals, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vals {
-			if v.Name == "health_score" {
-				return v, true
-			}
-		}
-		return store.SignalValue{}, false
+		v, ok := connectortest.Latest(t, st, c.ID)["health_score"]
+		return v, ok
 	}
 	for _, tc := range []struct {
 		domain, name string
@@ -78,10 +67,7 @@ func checkStore(t *testing.T, st *store.Store) {
 			t.Errorf("%s = %q health %v (%v) at %s, want %q health %v at %s", tc.domain, c.Name, v.Value, ok, v.ObservedAt, tc.name, tc.want, tc.at)
 		}
 	}
-	umbrella, err := st.FindCustomer(ctx, "umbrella.co")
-	if err != nil {
-		t.Fatal(err)
-	}
+	umbrella := connectortest.Find(t, st, "umbrella.co")
 	if _, ok := health(umbrella); ok {
 		t.Error("umbrella.co has a health_score, but Vitally reported none")
 	}
@@ -94,47 +80,16 @@ func checkStore(t *testing.T, st *store.Store) {
 	}
 }
 
-type memSink struct{ pages []connectors.Page }
-
-func (s *memSink) Commit(_ context.Context, p connectors.Page) error {
-	s.pages = append(s.pages, p)
-	return nil
-}
-
-func (s *memSink) cursor() string { return s.pages[len(s.pages)-1].Cursor }
-
-func (s *memSink) all() (out connectors.Page) {
-	for _, p := range s.pages {
-		out.Customers = append(out.Customers, p.Customers...)
-		out.Signals = append(out.Signals, p.Signals...)
-		out.Problems = append(out.Problems, p.Problems...)
-	}
-	return out
-}
-
-func runSync(t *testing.T, s connectors.Settings, cursor string) *memSink {
-	t.Helper()
-	c, err := connectors.New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &memSink{}
-	if err := c.Sync(context.Background(), cursor, sink); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	return sink
-}
-
 func TestIncrementalSyncStopsAtHighWaterMarkMinusOverlap(t *testing.T) {
 	f := newFake()
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), &connectortest.Waits{})
-	first := runSync(t, s, "")
+	first := connectortest.Collect(t, s, "")
 	var cur cursor
-	if err := json.Unmarshal([]byte(first.cursor()), &cur); err != nil {
+	if err := json.Unmarshal([]byte(first.Cursor()), &cur); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(cur, cursor{HWM: at(10)}) {
-		t.Fatalf("cursor after a full pass = %s, want only hwm = newest updatedAt", first.cursor())
+		t.Fatalf("cursor after a full pass = %s, want only hwm = newest updatedAt", first.Cursor())
 	}
 	for _, q := range f.seen() {
 		if q.Get("sortBy") != "updatedAt" || q.Get("limit") != "3" {
@@ -145,11 +100,11 @@ func TestIncrementalSyncStopsAtHighWaterMarkMinusOverlap(t *testing.T) {
 	// Wayne's health improves: the account moves to the top of the list.
 	f.touch("acc_9", 6.1, at(11))
 	n := len(f.seen())
-	second := runSync(t, s, first.cursor())
+	second := connectortest.Collect(t, s, first.Cursor())
 	if got := len(f.seen()) - n; got != 1 {
 		t.Errorf("incremental sync made %d requests, want 1 (it stops at the first account older than the window)", got)
 	}
-	page := second.all()
+	page := second.All()
 	var got []string
 	for _, sg := range page.Signals {
 		got = append(got, sg.Customer.Domain)
@@ -161,8 +116,8 @@ func TestIncrementalSyncStopsAtHighWaterMarkMinusOverlap(t *testing.T) {
 	if page.Signals[0].Value != 61 || !page.Signals[0].ObservedAt.Equal(at(11)) {
 		t.Errorf("wayne.com health = %v at %s, want 61 at %s", page.Signals[0].Value, page.Signals[0].ObservedAt, at(11))
 	}
-	if err := json.Unmarshal([]byte(second.cursor()), &cur); err != nil || !cur.HWM.Equal(at(11)) || cur.InPass {
-		t.Errorf("cursor after incremental = %s, want hwm %s and no pass in progress", second.cursor(), at(11))
+	if err := json.Unmarshal([]byte(second.Cursor()), &cur); err != nil || !cur.HWM.Equal(at(11)) || cur.InPass {
+		t.Errorf("cursor after incremental = %s, want hwm %s and no pass in progress", second.Cursor(), at(11))
 	}
 }
 
@@ -170,15 +125,15 @@ func TestResumesFromVitallyCursor(t *testing.T) {
 	f := newFake()
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), &connectortest.Waits{})
 	mid := connectors.EncodeCursor(cursor{InPass: true, From: encodeCursor(6, false), Max: at(10)})
-	sink := runSync(t, s, mid)
+	sink := connectortest.Collect(t, s, mid)
 	if q := f.seen()[0]; q.Get("from") != encodeCursor(6, false) {
 		t.Errorf("first request after resume = %v, want from=<the stored cursor>", q)
 	}
-	if got := len(sink.all().Customers); got != 4 {
+	if got := len(sink.All().Customers); got != 4 {
 		t.Errorf("resumed pass read %d accounts, want the last 4", got)
 	}
-	if !strings.Contains(sink.cursor(), `"hwm":"2026-10-10T12:00:00Z"`) {
-		t.Errorf("final cursor = %s, want hwm carried over from the pass", sink.cursor())
+	if !strings.Contains(sink.Cursor(), `"hwm":"2026-10-10T12:00:00Z"`) {
+		t.Errorf("final cursor = %s, want hwm carried over from the pass", sink.Cursor())
 	}
 }
 
@@ -187,7 +142,7 @@ func TestRateLimitHeadersAreHonoured(t *testing.T) {
 	f.limited = 1
 	waits := &connectortest.Waits{}
 	s := connectortest.Point(settings(), connectortest.NewServer(t, f), waits)
-	runSync(t, s, "")
+	connectortest.Collect(t, s, "")
 	if w := waits.All(); len(w) != 1 || w[0] != 23*time.Second {
 		t.Errorf("waits = %v, want one wait of RateLimit-Reset = 23s", w)
 	}

@@ -54,10 +54,8 @@ import (
 	"cmp"
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,38 +77,6 @@ type Connector struct {
 	exportPageSize int
 }
 
-// option describes one Options key: its default and bounds.
-type option struct {
-	def, min, max float64
-}
-
-var options = map[string]option{
-	"page_size":              {100, 1, 100},
-	"export_page_size":       {1000, 1, 1000},
-	"rate_per_minute":        {100, 1, 1e6},
-	"export_rate_per_minute": {10, 1, 1e6},
-}
-
-// readOptions validates s.Options against the known keys and returns every key's value.
-func readOptions(opts map[string]string) (map[string]float64, error) {
-	out := map[string]float64{}
-	for k, o := range options {
-		out[k] = o.def
-	}
-	for _, k := range slices.Sorted(maps.Keys(opts)) {
-		o, ok := options[k]
-		if !ok {
-			return nil, fmt.Errorf("zendesk: unknown option %q (known: %s)", k, strings.Join(slices.Sorted(maps.Keys(options)), ", "))
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(opts[k]), 64)
-		if err != nil || v < o.min || v > o.max {
-			return nil, fmt.Errorf("zendesk: option %s = %q: want a number from %g to %g", k, opts[k], o.min, o.max)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
 // New builds a Zendesk connector, checking base_url, email, token and the options.
 func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"base_url": s.BaseURL, "email": s.Email, "token": s.Token}); err != nil {
@@ -121,16 +87,20 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("zendesk: base_url %q must be an absolute URL such as https://acme.zendesk.com", s.BaseURL)
 	}
-	opts, err := readOptions(s.Options)
-	if err != nil {
+	o := s.ReadOptions("export_page_size", "export_rate_per_minute", "page_size", "rate_per_minute")
+	exportPageSize := o.Number("export_page_size", 1000, 1, 1000)
+	exportRate := o.Number("export_rate_per_minute", 10, 1, 1e6)
+	pageSize := o.Number("page_size", 100, 1, 100)
+	rate := o.Number("rate_per_minute", 100, 1, 1e6)
+	if err := o.Err(); err != nil {
 		return nil, err
 	}
 	s.BaseURL = base
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(strings.TrimSpace(s.Email)+"/token:"+s.Token))
 	auth := func(r *http.Request) { r.Header.Set("Authorization", basic) }
-	c := &Connector{s: s, pageSize: int(opts["page_size"]), exportPageSize: int(opts["export_page_size"])}
-	c.api = connectors.NewClient(s, base, connectors.PerSecond(opts["rate_per_minute"], time.Minute, 10))
-	c.export = connectors.NewClient(s, base, connectors.PerSecond(opts["export_rate_per_minute"], time.Minute, 10))
+	c := &Connector{s: s, pageSize: int(pageSize), exportPageSize: int(exportPageSize)}
+	c.api = connectors.NewClient(s, base, connectors.PerSecond(rate, time.Minute, 10))
+	c.export = connectors.NewClient(s, base, connectors.PerSecond(exportRate, time.Minute, 10))
 	c.api.Auth, c.export.Auth = auth, auth
 	return c, nil
 }

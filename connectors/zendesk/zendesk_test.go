@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -25,23 +24,15 @@ func settings() connectors.Settings {
 // byName reads the store as customer name -> signal -> value, plus the customers.
 func byName(t *testing.T, st *store.Store) (map[string]map[string]float64, map[string]store.Customer) {
 	t.Helper()
-	ctx := context.Background()
-	custs, err := st.Customers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	custs := connectortest.Customers(t, st)
 	sigs, custByName := map[string]map[string]float64{}, map[string]store.Customer{}
 	for _, c := range custs {
 		custByName[c.Name] = c
-		vals, err := st.LatestSignals(ctx, c.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
 		sigs[c.Name] = map[string]float64{}
-		for _, v := range vals {
-			sigs[c.Name][v.Name] = v.Value
+		for name, v := range connectortest.Latest(t, st, c.ID) {
+			sigs[c.Name][name] = v.Value
 			if !v.ObservedAt.Equal(connectortest.Clock) {
-				t.Errorf("%s %s observed at %s, want the pass time %s", c.Name, v.Name, v.ObservedAt, connectortest.Clock)
+				t.Errorf("%s %s observed at %s, want the pass time %s", c.Name, name, v.ObservedAt, connectortest.Clock)
 			}
 		}
 	}
