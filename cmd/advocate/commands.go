@@ -173,8 +173,9 @@ type scoreSummary struct {
 
 func cmdScore(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("score")
-	asJSON := fs.Bool("json", false, "print every score as JSON")
-	top := fs.Int("top", 20, "how many to print (human output)")
+	asJSON := fs.Bool("json", false, "print every score as JSON (with --what-if: the comparison)")
+	top := fs.Int("top", 0, "how many to print (human output; default 20); with --what-if, how many top eligible customers to compare (default shortlist.size)")
+	whatIf := fs.String("what-if", "", "preview the ranking under another config `FILE` without saving anything. FILE is a full advocate.yaml, but only its scoring: section is used (weights, gates, transforms, segments, thresholds); connectors, precedence and freshness come from the current config")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -186,11 +187,21 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *whatIf != "" {
+		n := cfg.Shortlist.Size
+		if flagSet(fs, "top") {
+			n = *top
+		}
+		return scoreWhatIf(ctx, a, cfg, model, *whatIf, n, *asJSON)
+	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if !flagSet(fs, "top") {
+		*top = 20
+	}
 	start := time.Now()
 	run, results, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
 	if err != nil {
@@ -320,7 +331,12 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	ex, err := ranker.Explain(ctx, st, ranker.PrecedenceOf(cfg), pos[0])
+	// The model recomputes the breakdown of a customer the stored run kept no detail for.
+	model, err := ranker.Model(cfg)
+	if err != nil {
+		return err
+	}
+	ex, err := ranker.Explain(ctx, st, ranker.InputOf(cfg), model, a.now(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -343,6 +359,13 @@ func printExplanation(w io.Writer, ex ranker.Explanation) {
 		fmt.Fprintln(w, "Eligible for the shortlist.")
 	} else {
 		fmt.Fprintf(w, "Not eligible: %s\n", strings.Join(ex.FailedGates, "; "))
+	}
+	if ex.Recomputed {
+		fmt.Fprintln(w, "\nThe stored run kept no breakdown for this customer (large bases keep one for the top only);")
+		fmt.Fprintln(w, "the factors below were recomputed now from the current data.")
+		if ex.Note != "" {
+			fmt.Fprintf(w, "Note: %s.\n", ex.Note)
+		}
 	}
 	if len(ex.Reasons) > 0 {
 		fmt.Fprintln(w, "\nWhy:")

@@ -73,16 +73,17 @@ func init() {
 		{"init", "[--force]", "write a commented starter advocate.yaml", cmdInit},
 		{"migrate", "", "apply database migrations", cmdMigrate},
 		{"sync", "[--json] [NAME...]", "run connectors now (all, or the named ones)", cmdSync},
-		{"score", "[--json] [--top N]", "score every customer and store the run", cmdScore},
-		{"shortlist", "[--top N] [--json] [--week YYYY-Www]", "build this week's shortlist", cmdShortlist},
+		{"score", "[--json] [--top N] [--what-if FILE]", "score everyone; --what-if previews another config", cmdScore},
+		{"insights", "[--top N] [--json]", "channels, industries, plans the top comes from", cmdInsights},
+		{"shortlist", "[--top N] [--json] [--week YYYY-Www] [--post]", "build this week's shortlist; --post sends it to Slack", cmdShortlist},
 		{"explain", "CUSTOMER [--json]", "factor-by-factor breakdown for one customer", cmdExplain},
 		{"export", "[--format csv|json]", "every customer with attributes, signals and score", cmdExport},
 		{"approve", "CUSTOMER [--by EMAIL]", "approve a candidate (as the Slack button does)", decide("approve")},
 		{"skip", "CUSTOMER [--by EMAIL]", "skip a candidate for the cooldown period", decide("skip")},
 		{"snooze", "CUSTOMER [--by EMAIL] [--days N]", "snooze a candidate", decide("snooze")},
 		{"status", "[--json]", "each connector's last success, last error, staleness", cmdStatus},
-		{"drip", "[--dry-run] | preview CUSTOMER [STEP]", "send the onboarding emails that are due now", cmdDrip},
-		{"serve", "[--listen ADDR]", "daemon: scheduled syncs + HTTP API (health, push)", cmdServe},
+		{"drip", "[--dry-run] | preview|stop|status ...", "send the onboarding emails that are due now", cmdDrip},
+		{"serve", "[--listen ADDR]", "daemon: syncs, scoring, shortlist, alerts, drip, HTTP", cmdServe},
 	}
 }
 

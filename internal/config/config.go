@@ -96,6 +96,94 @@ type Scoring struct {
 	// Connectors may override it. Parse rewrites both in Go syntax ("30d" -> "720h0m0s") so
 	// time.ParseDuration reads them. Default DefaultFreshness (180 days).
 	Freshness string `yaml:"freshness"`
+	// Transforms maps a signal to how its value becomes a goodness in 0..1 (see Transform);
+	// signals not listed use percentile rank. Default DefaultTransforms (nps read as promoter,
+	// passive, detractor). Setting it in the file replaces the whole map, nps included.
+	Transforms map[string]Transform `yaml:"transforms"`
+	// Segments override weights for customers whose attributes match, first match wins (see
+	// Segment). Default none.
+	Segments []Segment `yaml:"segments"`
+}
+
+// Transform is one signal's entry under scoring.transforms; scoring.Transform documents the
+// kinds. Min and Max are pointers because "not set" (take the end from the population) and 0
+// are different settings.
+type Transform struct {
+	// Kind is percentile (the default), minmax, log, buckets or boolean.
+	Kind string `yaml:"kind"`
+	// Min and Max cap minmax and log: values are clamped to them, so a customer's goodness no
+	// longer depends on who else is scored.
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
+	// Buckets (kind buckets): thresholds with the goodness (0..1) they earn; goodness must not
+	// decrease as min grows. Labels word the reasons ("NPS 10 — promoter").
+	Buckets []Bucket `yaml:"buckets"`
+}
+
+// Bucket is one step of a buckets transform.
+type Bucket struct {
+	Min      float64 `yaml:"min"`
+	Goodness float64 `yaml:"goodness"`
+	Label    string  `yaml:"label"`
+}
+
+// Segment is one entry under scoring.segments: customers whose attributes match every When
+// entry are scored with Weights merged over the base weights (0 drops a signal).
+type Segment struct {
+	Name    string             `yaml:"name"`
+	When    map[string]string  `yaml:"when"`
+	Weights map[string]float64 `yaml:"weights"`
+}
+
+// DefaultTransforms is scoring.DefaultConfig's: nps by NPSBuckets, everything else percentile.
+func DefaultTransforms() map[string]Transform {
+	out := map[string]Transform{}
+	for name, t := range scoring.DefaultConfig().Transforms {
+		out[name] = transformOf(t)
+	}
+	return out
+}
+
+// transformOf converts the scoring package's form into the config's.
+func transformOf(t scoring.Transform) Transform {
+	c := Transform{Kind: t.Kind, Min: clonePtr(t.Min), Max: clonePtr(t.Max)}
+	for _, b := range t.Buckets {
+		c.Buckets = append(c.Buckets, Bucket{Min: b.Min, Goodness: b.Goodness, Label: b.Label})
+	}
+	return c
+}
+
+func clonePtr(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// ModelConfig is the scoring section as the scoring package takes it: what ranker compiles
+// into a model, and what validation compiles to check the section.
+func (s Scoring) ModelConfig() scoring.Config {
+	sc := scoring.Config{
+		Weights:         maps.Clone(s.Weights),
+		Gates:           slices.Clone(s.Gates),
+		MinConfidence:   s.MinConfidence,
+		MissingGoodness: s.MissingGoodness,
+	}
+	if s.Transforms != nil {
+		sc.Transforms = make(map[string]scoring.Transform, len(s.Transforms))
+		for name, t := range s.Transforms {
+			st := scoring.Transform{Kind: t.Kind, Min: clonePtr(t.Min), Max: clonePtr(t.Max)}
+			for _, b := range t.Buckets {
+				st.Buckets = append(st.Buckets, scoring.Bucket{Min: b.Min, Goodness: b.Goodness, Label: b.Label})
+			}
+			sc.Transforms[name] = st
+		}
+	}
+	for _, seg := range s.Segments {
+		sc.Segments = append(sc.Segments, scoring.Segment{Name: seg.Name, When: maps.Clone(seg.When), Weights: maps.Clone(seg.Weights)})
+	}
+	return sc
 }
 
 // Shortlist configures the weekly shortlist posted to Slack.
@@ -185,6 +273,7 @@ func Default() *Config {
 			Gates:           DefaultGates(),
 			MinConfidence:   DefaultMinConfidence,
 			MissingGoodness: DefaultMissingGoodness,
+			Transforms:      DefaultTransforms(),
 		},
 		Shortlist: Shortlist{
 			Schedule:      DefaultShortlistSchedule,
@@ -251,6 +340,16 @@ func (c *Config) Redacted() *Config {
 	r.Database.URL = redactURL(c.Database.URL)
 	r.Scoring.Weights = maps.Clone(c.Scoring.Weights)
 	r.Scoring.Gates = slices.Clone(c.Scoring.Gates)
+	if c.Scoring.Transforms != nil {
+		r.Scoring.Transforms = make(map[string]Transform, len(c.Scoring.Transforms))
+		for k, t := range c.Scoring.Transforms {
+			r.Scoring.Transforms[k] = Transform{Kind: t.Kind, Min: clonePtr(t.Min), Max: clonePtr(t.Max), Buckets: slices.Clone(t.Buckets)}
+		}
+	}
+	r.Scoring.Segments = slices.Clone(c.Scoring.Segments)
+	for i, seg := range r.Scoring.Segments {
+		r.Scoring.Segments[i] = Segment{Name: seg.Name, When: maps.Clone(seg.When), Weights: maps.Clone(seg.Weights)}
+	}
 	if c.Scoring.Precedence != nil {
 		r.Scoring.Precedence = make(map[string][]string, len(c.Scoring.Precedence))
 		for k, v := range c.Scoring.Precedence {

@@ -94,6 +94,7 @@ func TestParseFullConfig(t *testing.T) {
 		MissingGoodness: 0.25,
 		Precedence:      map[string][]string{"nps": {"nps", "crm"}},
 		Freshness:       "336h0m0s",
+		Transforms:      DefaultTransforms(), // not in the file: NPS buckets stay
 	}
 	if !reflect.DeepEqual(c.Scoring, wantScoring) {
 		t.Errorf("scoring = %+v\nwant     %+v", c.Scoring, wantScoring)
@@ -136,7 +137,7 @@ func TestParseErrors(t *testing.T) {
 			fixture: "unknown_key.yaml",
 			want: []string{
 				`unknown_key.yaml:5: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
-				`unknown_key.yaml:7: unknown key "weigths" in scoring (known: weights, gates, min_confidence, missing_goodness, precedence, freshness)`,
+				`unknown_key.yaml:7: unknown key "weigths" in scoring (known: weights, gates, min_confidence, missing_goodness, precedence, freshness, transforms, segments)`,
 				`unknown_key.yaml:10: unknown key "sheduler" (known: database, connectors, scoring, shortlist, slack, smtp, email, openai, server, alerts, drip)`,
 			},
 		},
@@ -324,7 +325,9 @@ func TestEnvExpansion(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	want := Config{
-		Scoring:   Scoring{Weights: DefaultWeights(), Gates: DefaultGates(), MinConfidence: 0.3, MissingGoodness: 0.25, Freshness: "4320h"},
+		Scoring: Scoring{Weights: DefaultWeights(), Gates: DefaultGates(), MinConfidence: 0.3, MissingGoodness: 0.25, Freshness: "4320h",
+			Transforms: map[string]Transform{"nps": {Kind: "buckets", Buckets: []Bucket{
+				{Min: 0, Goodness: 0, Label: "detractor"}, {Min: 7, Goodness: 0.5, Label: "passive"}, {Min: 9, Goodness: 1, Label: "promoter"}}}}},
 		Shortlist: Shortlist{Schedule: "0 9 * * MON", Size: 20, Timezone: "UTC", CooldownWeeks: 8, SnoozeDays: 30, AskFatigueDays: 90},
 		Alerts:    Alerts{ConnectorFailures: 3, HealthBelow: 50, Schedule: "@every 5m"},
 		Slack:     Slack{APIURL: "https://slack.com/api/"},
@@ -364,12 +367,13 @@ func TestDefaults(t *testing.T) {
 		}
 	})
 	t.Run("EmptyListsReplaceDefaults", func(t *testing.T) {
-		c, err := Parse("advocate.yaml", []byte("scoring: {gates: [], weights: {}}\nshortlist: {schedule: \"\"}\n"), nil)
+		c, err := Parse("advocate.yaml", []byte("scoring: {gates: [], transforms: {}, segments: []}\nshortlist: {schedule: \"\"}\n"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(c.Scoring.Gates) != 0 || len(c.Scoring.Weights) != 0 || c.Shortlist.Schedule != "" {
-			t.Errorf("gates %v, weights %v, schedule %q; want none (the user cleared them)", c.Scoring.Gates, c.Scoring.Weights, c.Shortlist.Schedule)
+		if len(c.Scoring.Gates) != 0 || len(c.Scoring.Transforms) != 0 || len(c.Scoring.Segments) != 0 || c.Shortlist.Schedule != "" {
+			t.Errorf("gates %v, transforms %v, segments %v, schedule %q; want none (the user cleared them)",
+				c.Scoring.Gates, c.Scoring.Transforms, c.Scoring.Segments, c.Shortlist.Schedule)
 		}
 	})
 }

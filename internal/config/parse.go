@@ -347,6 +347,9 @@ func (p *parser) typeError(n *yaml.Node, t reflect.Type, path string) {
 }
 
 func describe(t reflect.Type) string {
+	if t.Kind() == reflect.Pointer { // optional numbers (transform min/max) read as numbers
+		t = t.Elem()
+	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -17,6 +18,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/scoring"
 	"github.com/robfig/cron/v3"
 )
 
@@ -200,6 +202,181 @@ func (p *parser) validateScoring(c *Config) {
 			}
 		}
 	}
+	p.checkModel(sc)
+}
+
+// checkModel compiles the scoring section with the scoring package, so every rule the model
+// enforces (transform kinds and caps, monotone buckets, segment signs, gates that type-check)
+// fails at load time in the model's own words, and puts each problem on its line. Problems on
+// paths already reported (a wrong type, a bad min_confidence) are not repeated.
+func (p *parser) checkModel(sc Scoring) {
+	mc := sc.ModelConfig()
+	_, err := scoring.NewModel(mc)
+	if err == nil {
+		return
+	}
+	errs := modelErrors(err)
+	// NewModel compiles gates only once the rest is valid; compile them on their own too, so a
+	// file with a bad transform and a bad gate gets both reported in one go.
+	gateFailed := slices.ContainsFunc(errs, func(e error) bool { return strings.HasPrefix(e.Error(), "gate ") })
+	if !gateFailed && len(mc.Gates) > 0 {
+		w := map[string]float64{}
+		for name, v := range mc.Weights {
+			if v != 0 && !math.IsNaN(v) && !math.IsInf(v, 0) && strings.TrimSpace(name) != "" {
+				w[name] = v
+			}
+		}
+		if len(w) == 0 {
+			w[scoring.NPS] = 1 // any valid weight: only the gates are under test here
+		}
+		if _, gerr := scoring.NewModel(scoring.Config{Weights: w, Gates: mc.Gates}); gerr != nil {
+			errs = append(errs, modelErrors(gerr)...)
+		}
+	}
+	for _, e := range errs {
+		path, msg := modelErrorAt(sc, e.Error())
+		if p.badNear(path) {
+			continue
+		}
+		p.report(path, "%s", msg)
+	}
+}
+
+// modelErrors splits NewModel's error into its individual problems: it unwraps the
+// "scoring config:" prefix and the joined lists, and nothing below them.
+func modelErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, modelErrors(e)...)
+		}
+		return out
+	}
+	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "scoring config: ") {
+		return modelErrors(inner)
+	}
+	return []error{err}
+}
+
+var (
+	segmentIndex = regexp.MustCompile(`^segments\[(\d+)\]`)
+	gateNumber   = regexp.MustCompile(`^gate (\d+) `)
+	bucketAt     = regexp.MustCompile(`(two buckets start at|bucket at|bucket min must be a finite number, got) (\S+?)[:; ]`)
+)
+
+// modelErrorAt maps one of the scoring package's messages to the config path it is about and
+// the message to show there. Anything it does not recognise stays on scoring.
+func modelErrorAt(sc Scoring, msg string) (path, text string) {
+	switch {
+	case strings.HasPrefix(msg, "transforms: "):
+		rest := strings.TrimPrefix(msg, "transforms: ")
+		for _, name := range slices.Sorted(maps.Keys(sc.Transforms)) {
+			if detail, ok := strings.CutPrefix(rest, name+": "); ok {
+				at := "scoring.transforms." + name
+				return transformPath(at, sc.Transforms[name], detail), at + ": " + detail
+			}
+		}
+		return "scoring.transforms", "scoring." + msg
+	case segmentIndex.MatchString(msg):
+		m := segmentIndex.FindStringSubmatch(msg)
+		i, _ := strconv.Atoi(m[1])
+		at := "scoring.segments[" + m[1] + "]"
+		if i >= len(sc.Segments) {
+			return at, "scoring." + msg
+		}
+		_, detail, _ := strings.Cut(msg, ": ")
+		seg := sc.Segments[i]
+		path = at
+		switch {
+		case strings.HasPrefix(detail, "weights: "):
+			path = at + ".weights"
+			for _, name := range slices.Sorted(maps.Keys(seg.Weights)) {
+				if strings.HasPrefix(detail, "weights: "+name+": ") {
+					path += "." + name
+				}
+			}
+		case strings.HasPrefix(detail, "when"):
+			path = at + ".when"
+		case strings.HasPrefix(detail, "name is required"), strings.HasPrefix(detail, "duplicate segment name"):
+			path = at + ".name"
+		case strings.HasPrefix(detail, "no signal keeps"):
+			path = at + ".weights"
+		}
+		return path, "scoring." + msg
+	case strings.HasPrefix(msg, "segments: "):
+		return "scoring.segments", "scoring." + msg
+	case strings.HasPrefix(msg, "weights: "):
+		rest := strings.TrimPrefix(msg, "weights: ")
+		for _, name := range slices.Sorted(maps.Keys(sc.Weights)) {
+			if detail, ok := strings.CutPrefix(rest, name+": "); ok {
+				return "scoring.weights." + name, "scoring.weights." + name + ": " + detail
+			}
+		}
+		return "scoring.weights", "scoring." + msg
+	case gateNumber.MatchString(msg):
+		n, _ := strconv.Atoi(gateNumber.FindStringSubmatch(msg)[1])
+		at := fmt.Sprintf("scoring.gates[%d]", n-1)
+		rest := strings.TrimPrefix(msg, gateNumber.FindString(msg))
+		if q, err := strconv.QuotedPrefix(rest); err == nil { // `gate 2 "nps >= ": message`
+			return at, at + " " + q + strings.TrimPrefix(rest, q)
+		}
+		return at, at + ": " + msg
+	case strings.HasPrefix(msg, "min_confidence"):
+		return "scoring.min_confidence", "scoring." + msg
+	case strings.HasPrefix(msg, "missing_goodness"):
+		return "scoring.missing_goodness", "scoring." + msg
+	}
+	return "scoring", "scoring: " + msg
+}
+
+// transformPath narrows a transform's problem to the key it is about: kind, min, max, or the
+// bucket named in the message (the scoring package names buckets by their min).
+func transformPath(at string, t Transform, detail string) string {
+	switch {
+	case strings.HasPrefix(detail, "unknown kind"), strings.HasPrefix(detail, "kind buckets needs"):
+		return at + ".kind"
+	case strings.HasPrefix(detail, "min/max apply only"):
+		if t.Min != nil {
+			return at + ".min"
+		}
+		return at + ".max"
+	case strings.HasPrefix(detail, "buckets apply only"):
+		return at + ".buckets"
+	case strings.HasPrefix(detail, "min must"):
+		return at + ".min"
+	case strings.HasPrefix(detail, "max must"), strings.HasPrefix(detail, "max ("):
+		return at + ".max"
+	}
+	if m := bucketAt.FindStringSubmatch(detail + " "); m != nil {
+		v, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return at + ".buckets"
+		}
+		second := m[1] == "two buckets start at" // the later of the two is the one to move
+		for i, b := range t.Buckets {
+			if b.Min == v || (math.IsNaN(v) && math.IsNaN(b.Min)) {
+				if second {
+					second = false
+					continue
+				}
+				return fmt.Sprintf("%s.buckets[%d]", at, i)
+			}
+		}
+		return at + ".buckets"
+	}
+	return at
+}
+
+// badNear reports whether path, one of its parents or children was already reported: a value
+// the decoder could not read leaves a zero behind that the model would complain about again.
+func (p *parser) badNear(path string) bool {
+	for k := range p.bad {
+		if k == path || strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") ||
+			strings.HasPrefix(path, k+".") || strings.HasPrefix(path, k+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) validateShortlist(s Shortlist) {

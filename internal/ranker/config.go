@@ -7,15 +7,11 @@ import (
 	"github.com/advocate-hq/advocate/scoring"
 )
 
-// Model compiles the scoring section of a config into a model.
+// Model compiles the scoring section of a config into a model: weights, gates, thresholds,
+// transforms and segments. config.Parse already compiled the same section to report problems
+// by line, so an error here means a config built in code rather than read from a file.
 func Model(cfg *config.Config) (*scoring.Model, error) {
-	sc := scoring.Config{
-		Weights:         cfg.Scoring.Weights,
-		Gates:           cfg.Scoring.Gates,
-		MinConfidence:   cfg.Scoring.MinConfidence,
-		MissingGoodness: cfg.Scoring.MissingGoodness,
-	}
-	m, err := scoring.NewModel(sc)
+	m, err := scoring.NewModel(cfg.Scoring.ModelConfig())
 	if err != nil {
 		if cfg.Path != "" {
 			return nil, fmt.Errorf("%s: scoring: %w", cfg.Path, err)

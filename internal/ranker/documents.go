@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/scoring"
 )
 
 // SignalDoc is a signal as the JSON contract shows it.
@@ -155,6 +156,18 @@ type Explanation struct {
 	// Changes compares this score with the one from about a week earlier (the newest run at
 	// least six days older), factor by factor, largest point change first.
 	Changes *ChangeSet `json:"changes,omitempty"`
+	// ModelHash is the model the stored score came from ("" when that run is not the latest).
+	ModelHash string `json:"model_hash"`
+	// Recomputed is true when the stored run kept no breakdown for this customer (large bases
+	// store one only for the top) and Contributions and Reasons were computed now, from the
+	// current data with the current config's model.
+	Recomputed bool `json:"recomputed"`
+	// RecomputedScore is the score those contributions add up to, and RecomputedModelHash the
+	// model that computed them; both only when Recomputed.
+	RecomputedScore     *float64 `json:"recomputed_score,omitempty"`
+	RecomputedModelHash string   `json:"recomputed_model_hash,omitempty"`
+	// Note says, in a sentence, why a recomputed breakdown may not add up to the stored score.
+	Note string `json:"note,omitempty"`
 }
 
 // ChangeSet is what moved a customer's score since an earlier run.
@@ -223,8 +236,12 @@ type HistoryPoint struct {
 	Rank     int       `json:"rank"`
 }
 
-// Explain reads one customer's latest stored score with its factors and recent history.
-func Explain(ctx context.Context, st *store.Store, prec Precedence, customer string) (Explanation, error) {
+// Explain reads one customer's latest stored score with its factors and recent history. When
+// the stored score has no factors (ranker.Score keeps them only for the top of a large base)
+// and model is not nil, it recomputes them: it scores the current snapshot with model,
+// explaining only this customer, and marks the explanation Recomputed. Nothing is written.
+func Explain(ctx context.Context, st *store.Store, in Input, model *scoring.Model, now time.Time, customer string) (Explanation, error) {
+	prec := in.Precedence
 	c, err := st.FindCustomer(ctx, customer)
 	if err != nil {
 		return Explanation{}, err
@@ -250,12 +267,53 @@ func Explain(ctx context.Context, st *store.Store, prec Precedence, customer str
 		Contributions: latest.Contributions, Reasons: latest.Reasons, ScoredAt: latest.CreatedAt}
 	if run.ID == latest.RunID {
 		ex.Of = run.Customers
+		ex.ModelHash = run.ModelHash
+	}
+	if len(latest.Contributions) == 0 && model != nil {
+		if err := recompute(ctx, st, in, model, now, &ex); err != nil {
+			return Explanation{}, err
+		}
+		latest.Contributions = ex.Contributions // what changed since last week, factor by factor
 	}
 	for _, h := range hist {
 		ex.History = append(ex.History, HistoryPoint{RunID: h.RunID, ScoredAt: h.CreatedAt, Score: h.Score, Rank: h.Rank})
 		if ex.Changes == nil && latest.CreatedAt.Sub(h.CreatedAt) >= 6*24*time.Hour {
-			ex.Changes = changesSince(latest, h)
+			if len(h.Contributions) == 0 { // no factors stored then either: only the totals compare
+				ex.Changes = &ChangeSet{Since: h.CreatedAt, ScoreBefore: h.Score, RankBefore: h.Rank, Factors: []Change{}}
+			} else {
+				ex.Changes = changesSince(latest, h)
+			}
 		}
 	}
 	return ex, nil
+}
+
+// recompute fills ex's factors and reasons by scoring the current snapshot with model and
+// explaining only ex's customer. Ranks and percentiles are relative to everyone, so the whole
+// base is scored; only one explanation is built.
+func recompute(ctx context.Context, st *store.Store, in Input, model *scoring.Model, now time.Time, ex *Explanation) error {
+	t, err := LoadTable(ctx, st, in, now)
+	if err != nil {
+		return fmt.Errorf("explain: recompute: %w", err)
+	}
+	id := ex.Customer.ID
+	results := model.ScoreTable(now, t, scoring.Options{Detail: func(r *scoring.Result) bool { return r.ID == id }})
+	i := slices.IndexFunc(results, func(r scoring.Result) bool { return r.ID == id })
+	if i < 0 {
+		return nil // not in the current data: nothing to recompute from
+	}
+	r := results[i]
+	sc := ToStore(r)
+	ex.Contributions, ex.Reasons = sc.Contributions, r.Reasons
+	ex.Recomputed, ex.RecomputedScore, ex.RecomputedModelHash = true, &r.Score, model.Hash()
+	switch {
+	case ex.ModelHash != "" && ex.ModelHash != model.Hash():
+		ex.Note = fmt.Sprintf("the scoring config changed since this score was stored (model %s, now %s): the factors are today's and add up to %.1f; run `advocate score` to refresh",
+			ex.ModelHash, model.Hash(), r.Score)
+	case ex.ModelHash == "":
+		ex.Note = fmt.Sprintf("this score is from an older run: the factors are today's and add up to %.1f", r.Score)
+	case math.Abs(r.Score-ex.Score) >= 0.05:
+		ex.Note = fmt.Sprintf("the data changed since this score was stored: the factors are today's and add up to %.1f", r.Score)
+	}
+	return nil
 }

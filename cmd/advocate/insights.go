@@ -1,0 +1,178 @@
+package main
+
+// `advocate score --what-if FILE` and `advocate insights`: read-only views of the ranking.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/scoring"
+)
+
+// flagSet reports whether the command line set the named flag (so a default can depend on the
+// config instead of being fixed in the flag definition).
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// scoreWhatIf scores the current snapshot under the current model and under the scoring
+// section of otherPath, and prints the difference. Nothing is saved.
+func scoreWhatIf(ctx context.Context, a *app, cfg *config.Config, model *scoring.Model, otherPath string, topN int, asJSON bool) error {
+	if topN < 1 {
+		return usageErr("score --top must be at least 1, got %d", topN)
+	}
+	other, err := config.Load(otherPath)
+	if err != nil {
+		return fmt.Errorf("what-if: %w", err)
+	}
+	otherModel, err := ranker.Model(other)
+	if err != nil {
+		return fmt.Errorf("what-if: %w", err)
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := ranker.WhatIf(ctx, st, ranker.InputOf(cfg), model, otherModel, topN, a.now())
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.stdout, r)
+	}
+	printWhatIf(a.stdout, r, otherPath)
+	return nil
+}
+
+func printWhatIf(w io.Writer, r ranker.WhatIfReport, otherPath string) {
+	fmt.Fprintf(w, "What if scoring came from %s? %d customers scored under both configs; nothing was saved.\n", otherPath, r.Customers)
+	fmt.Fprintln(w, "Ranks and scores read current config → what-if config.")
+	fmt.Fprintf(w, "Eligible: %d now, %d under %s.", r.EligibleBefore, r.EligibleAfter, otherPath)
+	if r.ModelBefore == r.ModelAfter {
+		fmt.Fprint(w, " The two scoring sections are equivalent (same model hash).")
+	}
+	fmt.Fprintln(w)
+
+	moves := func(title string, ms []ranker.MoveDoc, entering bool) {
+		fmt.Fprintf(w, "\n%s the top %d eligible:\n", title, r.TopN)
+		if len(ms) == 0 {
+			fmt.Fprintln(w, "  nobody")
+			return
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  CUSTOMER\tRANK\tSCORE")
+		for _, m := range ms {
+			note := ""
+			switch {
+			case entering && !m.EligibleBefore:
+				note = "  (not eligible under the current config)"
+			case !entering && !m.EligibleAfter:
+				note = "  (would not be eligible)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%.1f → %.1f%s\n", label(m.Name, m.Domain), m.RankBefore, m.RankAfter, m.ScoreBefore, m.ScoreAfter, note)
+		}
+		tw.Flush()
+	}
+	moves("Entering", r.Entering, true)
+	moves("Leaving", r.Leaving, false)
+
+	fmt.Fprintln(w, "\nBiggest movers:")
+	if len(r.Movers) == 0 {
+		fmt.Fprintln(w, "  nobody changes rank")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  CUSTOMER\tRANK\tMOVE\tSCORE")
+		for _, m := range r.Movers {
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%.1f → %.1f\n", label(m.Name, m.Domain), m.RankBefore, m.RankAfter,
+				rankMove(m.RankBefore, m.RankAfter), m.ScoreBefore, m.ScoreAfter)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nRank correlation (Spearman): %.2f over %d customers (1 = same order, -1 = reversed).\n", r.Spearman, r.Common)
+}
+
+// rankMove words a rank change: a smaller rank number is a better place.
+func rankMove(before, after int) string {
+	switch {
+	case after < before:
+		return fmt.Sprintf("up %d", before-after)
+	case after > before:
+		return fmt.Sprintf("down %d", after-before)
+	}
+	return "same"
+}
+
+func cmdInsights(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("insights")
+	asJSON := fs.Bool("json", false, "print the insights as JSON")
+	top := fs.Int("top", 0, "how many top eligible customers to look at (default shortlist.size)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	n := cfg.Shortlist.Size
+	if flagSet(fs, "top") {
+		if *top < 1 {
+			return usageErr("insights --top must be at least 1, got %d", *top)
+		}
+		n = *top
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := ranker.Insights(ctx, st, nil, n)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, r)
+	}
+	printInsights(a.stdout, r)
+	return nil
+}
+
+// printInsights prints one small table per attribute: which values are over-represented among
+// the top eligible customers compared with everyone scored.
+func printInsights(w io.Writer, r ranker.InsightsReport) {
+	fmt.Fprintf(w, "Where the top %d eligible customers come from (run #%d, %s, %d customers scored)\n",
+		r.Top, r.Run.ID, r.Run.CreatedAt.Format("2006-01-02 15:04"), r.Customers)
+	if r.Top == 0 {
+		fmt.Fprintln(w, "\nNobody is eligible in the latest run, so there is nothing to compare.")
+		return
+	}
+	for _, key := range r.Keys {
+		fmt.Fprintf(w, "\n%s\n", strings.ReplaceAll(key, "_", " "))
+		var rows []scoring.Insight
+		for _, in := range r.Insights {
+			if in.Key == key {
+				rows = append(rows, in)
+			}
+		}
+		if len(rows) == 0 {
+			fmt.Fprintf(w, "  no value has %d or more customers in the top %d\n", r.MinTop, r.Top)
+			continue
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  VALUE\tIN TOP\tIN BASE\tSHARE OF TOP\tSHARE OF BASE\tLIFT")
+		for _, in := range rows {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%.0f%%\t%.0f%%\t%.2f×\n", in.Value, in.Top, in.Base, in.TopShare*100, in.BaseShare*100, in.Lift)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nLift = share of the top / share of the base: 2× means twice as common among the best candidates.\n"+
+		"Values with fewer than %d customers in the top are left out.\n", r.MinTop)
+}
