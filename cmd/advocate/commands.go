@@ -277,11 +277,7 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -322,11 +318,7 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("explain needs exactly one CUSTOMER (an id or a domain), got %d", len(pos))
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -417,11 +409,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if *format != "json" && *format != "csv" {
 		return usageErr("export --format must be csv or json, not %q", *format)
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -448,11 +436,7 @@ func decide(kind string) func(context.Context, *app, []string) error {
 		if len(pos) != 1 {
 			return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", kind)
 		}
-		cfg, err := a.loadConfig()
-		if err != nil {
-			return err
-		}
-		st, err := a.openStore(ctx, cfg)
+		cfg, st, err := a.configAndStore(ctx)
 		if err != nil {
 			return err
 		}
@@ -505,11 +489,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}

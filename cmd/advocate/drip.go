@@ -187,11 +187,7 @@ func cmdDripStatus(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	_, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}

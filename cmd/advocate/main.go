@@ -265,6 +265,20 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, 
 	return st, nil
 }
 
+// configAndStore loads and validates the config, then opens and migrates the store it names:
+// what nearly every command starts with.
+func (a *app) configAndStore(ctx context.Context) (*config.Config, *store.Store, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
+
 // isTerminal reports whether w is a character device (progress output is for people).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -32,11 +32,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
