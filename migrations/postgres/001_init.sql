@@ -93,9 +93,12 @@ CREATE TABLE score_runs (
     eligible   INTEGER NOT NULL
 );
 
+-- One row per customer per run, written in bulk (COPY) by the store alone, for a run it has just
+-- created; old runs are pruned explicitly (store.PruneScoreRuns). No foreign keys: a per-row
+-- RI check costs more than writing the row.
 CREATE TABLE scores (
-    run_id        BIGINT NOT NULL REFERENCES score_runs (id) ON DELETE CASCADE,
-    customer_id   TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    run_id        BIGINT NOT NULL,
+    customer_id   TEXT NOT NULL,
     rank          INTEGER NOT NULL,
     score         DOUBLE PRECISION NOT NULL,
     confidence    DOUBLE PRECISION NOT NULL,

@@ -84,9 +84,12 @@ CREATE TABLE score_runs (
     eligible   INTEGER NOT NULL
 );
 
+-- One row per customer per run, written in bulk (COPY) by the store alone, for a run it has just
+-- created; old runs are pruned explicitly (store.PruneScoreRuns). No foreign keys: a per-row
+-- RI check costs more than writing the row.
 CREATE TABLE scores (
-    run_id        INTEGER NOT NULL REFERENCES score_runs (id) ON DELETE CASCADE,
-    customer_id   TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    run_id        INTEGER NOT NULL,
+    customer_id   TEXT NOT NULL,
     rank          INTEGER NOT NULL,
     score         REAL NOT NULL,
     confidence    REAL NOT NULL,
