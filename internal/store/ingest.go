@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/advocate-hq/advocate/connectors"
 )
@@ -44,7 +47,7 @@ func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, p
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		res = PageResult{Records: page.Records(), Problems: page.Problems}
 		ing := &ingest{s: s, tx: tx, now: now, source: connector, res: &res,
-			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}, newIdentities: map[string]string{}}
+			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}, newIdentities: map[string]string{}, domains: map[string]string{}}
 		if err := ing.resolve(ctx, page); err != nil {
 			return fmt.Errorf("resolve customers: %w", err)
 		}
@@ -111,6 +114,57 @@ type ingest struct {
 	created  map[string]bool // customers this page created (not counted as updated)
 	// identities to record at flush: external id -> customer id
 	newIdentities map[string]string
+	domains       map[string]string // raw spelling -> normalised domain, per page
+}
+
+// selectKeys runs query — whose last "IN (?)" takes keys, after args — over all keys and
+// calls scan for every row: one query with = ANY($n) on Postgres, chunks of IN lists on SQLite
+// (which has no arrays and caps bound parameters).
+func (in *ingest) selectKeys(ctx context.Context, query string, args []any, keys []string, scan func(*sql.Rows) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	run := func(q string, args []any) error {
+		rows, err := in.tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if in.s.dialect == Postgres {
+		i := strings.LastIndex(query, "IN (?)")
+		q := in.s.rebind(query[:i] + "= ANY(?)" + query[i+len("IN (?)"):])
+		return run(q, append(slices.Clone(args), pq.Array(keys)))
+	}
+	for chunk := range slices.Chunk(keys, 500) {
+		q, qargs, err := sqlx.In(query, append(slices.Clone(args), chunk)...)
+		if err != nil {
+			return err
+		}
+		if err := run(in.s.rebind(q), qargs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// domain normalises a reference's domain once per distinct spelling in the page.
+func (in *ingest) domain(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	d, ok := in.domains[raw]
+	if !ok {
+		d = connectors.NormalizeDomain(raw)
+		in.domains[raw] = d
+	}
+	return d
 }
 
 // resolve loads, in a few batched queries, every identity and domain the page mentions.
@@ -120,7 +174,7 @@ func (in *ingest) resolve(ctx context.Context, page connectors.Page) error {
 		if r.ExternalID != "" {
 			exts[r.ExternalID] = true
 		}
-		if d := connectors.NormalizeDomain(r.Domain); d != "" {
+		if d := in.domain(r.Domain); d != "" {
 			domains[d] = true
 		}
 	}
@@ -133,49 +187,27 @@ func (in *ingest) resolve(ctx context.Context, page connectors.Page) error {
 	for _, sg := range page.Signals {
 		add(sg.Customer)
 	}
-	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(exts)), 500) {
-		q, args, err := sqlx.In(`SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?)`, in.source, chunk)
-		if err != nil {
-			return err
-		}
-		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+	err := in.selectKeys(ctx, `SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?)`,
+		[]any{in.source}, slices.Sorted(maps.Keys(exts)), func(rows *sql.Rows) error {
 			var ext, id string
 			if err := rows.Scan(&ext, &id); err != nil {
-				rows.Close()
 				return err
 			}
 			in.byExt[ext] = id
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
+			return nil
+		})
+	if err != nil {
+		return err
 	}
-	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(domains)), 500) {
-		q, args, err := sqlx.In(`SELECT id, domain FROM customers WHERE domain IN (?)`, chunk)
-		if err != nil {
-			return err
-		}
-		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+	return in.selectKeys(ctx, `SELECT id, domain FROM customers WHERE domain IN (?)`, nil, slices.Sorted(maps.Keys(domains)),
+		func(rows *sql.Rows) error {
 			var id, d string
 			if err := rows.Scan(&id, &d); err != nil {
-				rows.Close()
 				return err
 			}
 			in.byDomain[d] = id
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-	}
-	return nil
+			return nil
+		})
 }
 
 // lookup finds the customer a reference names, or "".
@@ -183,7 +215,7 @@ func (in *ingest) lookup(r connectors.Ref) string {
 	if id, ok := in.byExt[r.ExternalID]; ok && r.ExternalID != "" {
 		return id
 	}
-	if d := connectors.NormalizeDomain(r.Domain); d != "" {
+	if d := in.domain(r.Domain); d != "" {
 		return in.byDomain[d]
 	}
 	return ""
@@ -219,7 +251,7 @@ func (in *ingest) row(ctx context.Context, id string) (*customerRow, error) {
 func (in *ingest) ensure(r connectors.Ref) string {
 	id := in.lookup(r)
 	if id == "" {
-		domain := connectors.NormalizeDomain(r.Domain)
+		domain := in.domain(r.Domain)
 		if domain == "" {
 			return ""
 		}
@@ -247,7 +279,7 @@ func (in *ingest) identify(ext, id string) {
 func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) error {
 	for _, c := range recs {
 		var id string
-		if in.lookup(c.Ref) == "" && connectors.NormalizeDomain(c.Domain) == "" {
+		if in.lookup(c.Ref) == "" && in.domain(c.Domain) == "" {
 			if c.ExternalID == "" {
 				in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "customer record without domain or external id skipped"})
 				continue
@@ -276,7 +308,7 @@ func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) err
 		}
 		set(&row.Name, c.Name)
 		set(&row.Owner, connectors.NormalizeEmail(c.Owner))
-		if d := connectors.NormalizeDomain(c.Domain); row.Domain == "" && d != "" {
+		if d := in.domain(c.Domain); row.Domain == "" && d != "" {
 			if other, taken := in.byDomain[d]; !taken || other == id {
 				row.Domain, row.dirty = d, true
 				in.byDomain[d] = id
@@ -449,87 +481,118 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 	if len(hist) == 0 {
 		return nil
 	}
-	if err := in.mergeHistory(ctx, hist); err != nil {
+	stored, err := in.loadLatest(ctx, latest)
+	if err != nil {
+		return fmt.Errorf("read latest signals: %w", err)
+	}
+	if err := in.mergeHistory(ctx, hist, stored); err != nil {
 		return fmt.Errorf("write signal history: %w", err)
 	}
-	if err := in.mergeLatest(ctx, latest); err != nil {
+	if err := in.mergeLatest(ctx, latest, stored); err != nil {
 		return fmt.Errorf("write latest signals: %w", err)
 	}
 	return nil
 }
 
-// customerChunks groups keys' customers for IN (...) / ANY($n) lookups.
-func customerChunks[V any](m map[string]V) [][]string {
-	return slices.Collect(slices.Chunk(slices.Sorted(maps.Keys(m)), 1000))
+// loadLatest reads this source's stored latest row of every customer in the page.
+func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[string]latestVal) (map[string]map[string]latestVal, error) {
+	stored := map[string]map[string]latestVal{}
+	err := in.selectKeys(ctx, `SELECT customer_id, vals FROM signals WHERE source = ? AND customer_id IN (?)`, []any{in.source},
+		slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
+			var id string
+			var raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			var vals map[string]latestVal
+			if err := json.Unmarshal(raw, &vals); err != nil {
+				return fmt.Errorf("latest signals of %s: %w", id, err)
+			}
+			stored[id] = vals
+			return nil
+		})
+	return stored, err
 }
 
-func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[string]float64) error {
-	// Read what is stored under the page's keys. Lookups go by customer and, where the page has
-	// few distinct times (the usual case: one sync time or a handful of survey dates), by time.
+func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[string]float64, latest map[string]map[string]latestVal) error {
+	// A history row can exist at a time only if some stored latest value of this customer and
+	// source is that recent: the latest row moves forward with every observation. Keys newer
+	// than all of them are new for certain, which is every key of an ordinary forward sync.
+	newest := make(map[string]time.Time, len(latest))
+	for id, vals := range latest {
+		for _, v := range vals {
+			if v.T.After(newest[id]) {
+				newest[id] = v.T
+			}
+		}
+	}
 	customers := map[string]bool{}
 	times := map[time.Time]bool{}
 	for k := range incoming {
-		customers[k.customer] = true
-		times[k.at] = true
+		if t, ok := newest[k.customer]; ok && !k.at.After(t) {
+			customers[k.customer] = true
+			times[k.at] = true
+		}
 	}
-	timeList := slices.SortedFunc(maps.Keys(times), func(a, b time.Time) int { return a.Compare(b) })
 	stored := map[obsKey]map[string]float64{}
-	for _, chunk := range customerChunks(customers) {
-		q, args := `SELECT customer_id, observed_at, vals FROM signal_history WHERE source = ? AND customer_id IN (?)`, []any{in.source, chunk}
-		if len(timeList) <= 200 {
-			q += ` AND observed_at IN (?)`
-			args = append(args, timeList)
+	if len(customers) > 0 {
+		q, args := `SELECT customer_id, observed_at, vals FROM signal_history WHERE source = ?`, []any{in.source}
+		if len(times) <= 200 {
+			// Few distinct times (a sync time, a handful of survey dates): filter by them too.
+			list := slices.SortedFunc(maps.Keys(times), func(a, b time.Time) int { return a.Compare(b) })
+			var b strings.Builder
+			for i, t := range list {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+				args = append(args, t)
+			}
+			q += ` AND observed_at IN (` + b.String() + `)`
 		}
-		q, args, err := sqlx.In(q, args...)
-		if err != nil {
-			return err
-		}
-		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
+		err := in.selectKeys(ctx, q+` AND customer_id IN (?)`, args, slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
 			var k obsKey
 			var raw []byte
 			if err := rows.Scan(&k.customer, &k.at, &raw); err != nil {
-				rows.Close()
 				return err
 			}
 			k.at = k.at.UTC()
 			if _, wanted := incoming[k]; !wanted {
-				continue
+				return nil
 			}
 			var vals map[string]float64
 			if err := json.Unmarshal(raw, &vals); err != nil {
-				rows.Close()
 				return fmt.Errorf("history of %s: %w", k.customer, err)
 			}
 			stored[k] = vals
-		}
-		if err := rows.Close(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}
-	var writes [][]any
-	for _, k := range slices.SortedFunc(maps.Keys(incoming), func(a, b obsKey) int {
-		return cmpKey(a, b)
-	}) {
-		merged, changed := maps.Clone(stored[k]), false
-		if merged == nil {
-			merged = map[string]float64{}
+	var fresh, updates [][]any
+	var enc encoder
+	for _, k := range slices.SortedFunc(maps.Keys(incoming), cmpKey) {
+		old, had := stored[k]
+		if !had {
+			in.res.Signals += len(incoming[k])
+			fresh = append(fresh, []any{k.customer, in.source, k.at, enc.vals(incoming[k]), in.now})
+			continue
 		}
+		merged, changed := maps.Clone(old), false
 		for name, v := range incoming[k] {
-			if old, ok := merged[name]; !ok || old != v {
+			if o, ok := merged[name]; !ok || o != v {
 				merged[name], changed = v, true
 				in.res.Signals++
 			}
 		}
 		if changed {
-			writes = append(writes, []any{k.customer, in.source, k.at, string(encodeVals(merged)), in.now})
+			updates = append(updates, []any{k.customer, in.source, k.at, enc.vals(merged), in.now})
 		}
 	}
 	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
-		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", writes)
+		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", fresh, updates)
 }
 
 func cmpKey(a, b obsKey) int {
@@ -539,70 +602,78 @@ func cmpKey(a, b obsKey) int {
 	return a.at.Compare(b.at)
 }
 
-func (in *ingest) mergeLatest(ctx context.Context, incoming map[string]map[string]latestVal) error {
-	stored := map[string]map[string]latestVal{}
-	for _, chunk := range customerChunks(incoming) {
-		q, args, err := sqlx.In(`SELECT customer_id, vals FROM signals WHERE source = ? AND customer_id IN (?)`, in.source, chunk)
-		if err != nil {
-			return err
-		}
-		rows, err := in.tx.QueryContext(ctx, in.s.rebind(q), args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			var raw []byte
-			if err := rows.Scan(&id, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			var vals map[string]latestVal
-			if err := json.Unmarshal(raw, &vals); err != nil {
-				rows.Close()
-				return fmt.Errorf("latest signals of %s: %w", id, err)
-			}
-			stored[id] = vals
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-	}
-	var writes [][]any
+func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]map[string]latestVal) error {
+	var fresh, updates [][]any
+	var enc encoder
 	for _, id := range slices.Sorted(maps.Keys(incoming)) {
-		merged, changed := maps.Clone(stored[id]), false
-		if merged == nil {
-			merged = map[string]latestVal{}
+		old, had := stored[id]
+		if !had {
+			fresh = append(fresh, []any{id, in.source, enc.latest(incoming[id]), in.now})
+			continue
 		}
+		merged, changed := maps.Clone(old), false
 		for name, v := range incoming[id] {
 			// Newer wins; at the same time the incoming value is a correction.
-			if old, ok := merged[name]; !ok || v.T.After(old.T) || (v.T.Equal(old.T) && v.V != old.V) {
+			if o, ok := merged[name]; !ok || v.T.After(o.T) || (v.T.Equal(o.T) && v.V != o.V) {
 				merged[name], changed = v, true
 			}
 		}
 		if changed {
-			writes = append(writes, []any{id, in.source, string(encodeLatest(merged)), in.now})
+			updates = append(updates, []any{id, in.source, enc.latest(merged), in.now})
 		}
 	}
 	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
-		"vals = excluded.vals, updated_at = excluded.updated_at", writes)
+		"vals = excluded.vals, updated_at = excluded.updated_at", fresh, updates)
 }
 
-// upsertWide writes merged rows: through COPY into a temporary table and one INSERT … ON
-// CONFLICT on Postgres when there are many, else with multi-row upserts.
-func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set string, rows [][]any) error {
-	if len(rows) == 0 {
+// upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their
+// key when the page was read) go straight into the table with COPY on Postgres, inside a
+// savepoint: if a concurrent writer stored the same key meanwhile, the COPY fails, the savepoint
+// is rolled back, and those rows take the upsert path with the rest.
+func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set string, fresh, updates [][]any) error {
+	if in.s.dialect == Postgres && len(fresh) >= bulkThreshold {
+		if err := in.copyFresh(ctx, table, cols, fresh); err != nil {
+			updates = append(updates, fresh...)
+		}
+	} else {
+		updates = append(updates, fresh...)
+	}
+	if len(updates) == 0 {
 		return nil
 	}
 	suffix := "ON CONFLICT " + conflict + " DO UPDATE SET " + set
-	if in.s.dialect != Postgres || len(rows) < bulkThreshold {
-		return in.insertRows(ctx, table, cols, suffix, len(rows[0]), rows)
+	if in.s.dialect != Postgres || len(updates) < bulkThreshold {
+		return in.insertRows(ctx, table, cols, suffix, len(updates[0]), updates)
 	}
 	tmp := "incoming_" + table
 	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 		return err
 	}
-	stmt, err := in.tx.PrepareContext(ctx, `COPY `+tmp+` (`+cols+`) FROM STDIN`)
+	if err := in.copyRows(ctx, tmp, cols, updates); err != nil {
+		return err
+	}
+	_, err := in.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+tmp+` `+suffix)
+	return err
+}
+
+// copyFresh copies rows straight into table under a savepoint; an error leaves the transaction
+// as it was before.
+func (in *ingest) copyFresh(ctx context.Context, table, cols string, rows [][]any) error {
+	if _, err := in.tx.ExecContext(ctx, `SAVEPOINT fresh_rows`); err != nil {
+		return err
+	}
+	if err := in.copyRows(ctx, table, cols, rows); err != nil {
+		if _, rerr := in.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT fresh_rows`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := in.tx.ExecContext(ctx, `RELEASE SAVEPOINT fresh_rows`)
+	return err
+}
+
+func (in *ingest) copyRows(ctx context.Context, table, cols string, rows [][]any) error {
+	stmt, err := in.tx.PrepareContext(ctx, `COPY `+table+` (`+cols+`) FROM STDIN`)
 	if err != nil {
 		return err
 	}
@@ -616,9 +687,5 @@ func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set str
 		stmt.Close()
 		return err
 	}
-	if err := stmt.Close(); err != nil {
-		return err
-	}
-	_, err = in.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+tmp+` `+suffix)
-	return err
+	return stmt.Close()
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -11,11 +10,21 @@ import (
 // sorting cost more than the database work there. These encoders write the same JSON for the
 // two fixed shapes, keys sorted, and are read back with encoding/json.
 
-// encodeVals writes {"signal": value, ...}.
-func encodeVals(m map[string]float64) []byte {
-	b := make([]byte, 0, 16+len(m)*24)
-	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+// encoder reuses its key and byte buffers across the rows of one page.
+type encoder struct {
+	keys []string
+	buf  []byte
+}
+
+// vals writes {"signal": value, ...}, keys sorted.
+func (e *encoder) vals(m map[string]float64) string {
+	e.keys = e.keys[:0]
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys)
+	b := append(e.buf[:0], '{')
+	for i, k := range e.keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -23,14 +32,19 @@ func encodeVals(m map[string]float64) []byte {
 		b = append(b, ':')
 		b = strconv.AppendFloat(b, m[k], 'g', -1, 64)
 	}
-	return append(b, '}')
+	e.buf = append(b, '}')
+	return string(e.buf)
 }
 
-// encodeLatest writes {"signal": {"v": value, "t": "RFC 3339"}, ...}.
-func encodeLatest(m map[string]latestVal) []byte {
-	b := make([]byte, 0, 16+len(m)*64)
-	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+// latest writes {"signal": {"v": value, "t": "RFC 3339"}, ...}, keys sorted.
+func (e *encoder) latest(m map[string]latestVal) string {
+	e.keys = e.keys[:0]
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys)
+	b := append(e.buf[:0], '{')
+	for i, k := range e.keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -42,5 +56,6 @@ func encodeLatest(m map[string]latestVal) []byte {
 		b = v.T.UTC().AppendFormat(b, time.RFC3339Nano)
 		b = append(b, `"}`...)
 	}
-	return append(b, '}')
+	e.buf = append(b, '}')
+	return string(e.buf)
 }

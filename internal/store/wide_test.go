@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+func encodeVals(m map[string]float64) []byte     { var e encoder; return []byte(e.vals(m)) }
+func encodeLatest(m map[string]latestVal) []byte { var e encoder; return []byte(e.latest(m)) }
+
 // The hand-written encoders must produce JSON that encoding/json reads back to the same values.
 func TestWideEncodersRoundTrip(t *testing.T) {
 	vals := map[string]float64{"nps": 10, "ltv": 48200.5, "tiny": 1e-9, "big": 3e21, "neg": -0.25, `we"ird`: 1, "zero": 0}
