@@ -200,6 +200,7 @@ func TestNormalizeDomain(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://www.Acme.io/about": "acme.io", "acme.io.": "acme.io", "jo@Acme.io": "acme.io",
 		"acme.io:8443": "acme.io", "localhost": "", "": "", " EU.acme.io ": "eu.acme.io",
+		"org_1.5": "", "12.34": "", "acme.i": "", "münchen.de": "münchen.de", "xn--80ak6aa92e.xn--p1ai": "xn--80ak6aa92e.xn--p1ai",
 	} {
 		if got := NormalizeDomain(in); got != want {
 			t.Errorf("NormalizeDomain(%q) = %q, want %q", in, got, want)

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/time/rate"
 )
@@ -258,10 +259,33 @@ func NormalizeDomain(s string) string {
 	}
 	s = strings.TrimPrefix(s, "www.")
 	s = strings.TrimSuffix(s, ".")
-	if !strings.Contains(s, ".") {
+	if !isHostname(s) {
 		return ""
 	}
 	return s
+}
+
+// isHostname accepts what can be a company's web domain: at least two labels, no spaces or
+// underscores, and a top-level label of letters (or punycode) — so ids such as "org_1.5" or
+// "12.34" are not mistaken for domains.
+func isHostname(s string) bool {
+	dot := strings.LastIndex(s, ".")
+	if dot <= 0 || strings.ContainsAny(s, " _\t/\\") {
+		return false
+	}
+	tld := s[dot+1:]
+	if strings.HasPrefix(tld, "xn--") {
+		return len(tld) > 4
+	}
+	if len([]rune(tld)) < 2 {
+		return false
+	}
+	for _, r := range tld {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // NormalizeEmail lower-cases and trims an email address; contacts are matched on it.

@@ -224,7 +224,7 @@ func (c *Connector) mapRows(resp queryResponse, asOf time.Time) (connectors.Page
 			domainText = cell[string](row, col["domain"])
 		}
 		ref := connectors.Ref{ExternalID: key}
-		if looksLikeDomain(domainText) {
+		if isDomain(domainText) {
 			ref.Domain = connectors.NormalizeDomain(domainText)
 		}
 		sig := func(name string, v float64) {
@@ -263,21 +263,5 @@ func number(row []any, i int) (float64, bool) {
 	return 0, false
 }
 
-// looksLikeDomain accepts "acme.io" or "https://acme.io" but not group keys such as
-// "org_1.5" or "12.34": the last label must be letters, as every top-level domain is.
-func looksLikeDomain(s string) bool {
-	d := connectors.NormalizeDomain(s)
-	if d == "" || strings.ContainsAny(d, " _") {
-		return false
-	}
-	tld := d[strings.LastIndex(d, ".")+1:]
-	if len(tld) < 2 {
-		return false
-	}
-	for _, r := range tld {
-		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return true
-}
+// isDomain reports whether s names a web domain (see connectors.NormalizeDomain).
+func isDomain(s string) bool { return connectors.NormalizeDomain(s) != "" }

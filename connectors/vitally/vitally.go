@@ -222,7 +222,7 @@ func (c *Connector) domain(a account) string {
 			return d
 		}
 	}
-	if looksLikeDomain(a.ExternalID) {
+	if isDomain(a.ExternalID) {
 		return connectors.NormalizeDomain(a.ExternalID)
 	}
 	return ""
@@ -233,21 +233,5 @@ func traitString(traits map[string]any, key string) string {
 	return s
 }
 
-// looksLikeDomain accepts "acme.io" or "https://acme.io" but not ids such as "acct_1.5" or
-// "12.34": the last label must be letters, as every top-level domain is.
-func looksLikeDomain(s string) bool {
-	d := connectors.NormalizeDomain(s)
-	if d == "" || strings.ContainsAny(d, " _") {
-		return false
-	}
-	tld := d[strings.LastIndex(d, ".")+1:]
-	if len(tld) < 2 {
-		return false
-	}
-	for _, r := range tld {
-		if r < 'a' || r > 'z' {
-			return false
-		}
-	}
-	return true
-}
+// isDomain reports whether s names a web domain (see connectors.NormalizeDomain).
+func isDomain(s string) bool { return connectors.NormalizeDomain(s) != "" }
