@@ -1,0 +1,274 @@
+package store
+
+// Signal observations are written wide: one history row per customer, source and observation
+// time, and one latest row per customer and source (see migrations/*/001_init.sql). This file
+// merges a page's observations into both.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+// latestVal is one signal's newest value in the signals table.
+type latestVal struct {
+	V float64   `json:"v"`
+	T time.Time `json:"t"`
+}
+
+type obsKey struct {
+	customer string
+	at       time.Time
+}
+
+// signals writes a page's observations. The existing history rows for the page's (customer,
+// observation time) keys and the customers' latest rows are read first and merged in Go, and
+// only rows that change are written: a re-sync of unchanged data writes nothing, and the count
+// of new observations is exact.
+func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []string) error {
+	hist := map[obsKey]map[string]float64{}
+	latest := map[string]map[string]latestVal{}
+	for i, sg := range recs {
+		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
+			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
+				Message: fmt.Sprintf("signal %q for %s skipped: needs a name, a finite value and an observation time", sg.Name, sg.Customer)})
+			continue
+		}
+		id := ids[i]
+		if id == "" {
+			in.res.Unmatched++
+			continue
+		}
+		at := sg.ObservedAt.UTC().Truncate(time.Microsecond) // what both engines store
+		k := obsKey{id, at}
+		if hist[k] == nil {
+			hist[k] = map[string]float64{}
+		}
+		hist[k][sg.Name] = sg.Value
+		if latest[id] == nil {
+			latest[id] = map[string]latestVal{}
+		}
+		if cur, ok := latest[id][sg.Name]; !ok || !at.Before(cur.T) {
+			latest[id][sg.Name] = latestVal{sg.Value, at}
+		}
+	}
+	if len(hist) == 0 {
+		return nil
+	}
+	stored, err := in.loadLatest(ctx, latest)
+	if err != nil {
+		return fmt.Errorf("read latest signals: %w", err)
+	}
+	if err := in.mergeHistory(ctx, hist, stored); err != nil {
+		return fmt.Errorf("write signal history: %w", err)
+	}
+	if err := in.mergeLatest(ctx, latest, stored); err != nil {
+		return fmt.Errorf("write latest signals: %w", err)
+	}
+	return nil
+}
+
+// loadLatest reads this source's stored latest row of every customer in the page.
+func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[string]latestVal) (map[string]map[string]latestVal, error) {
+	stored := map[string]map[string]latestVal{}
+	err := in.selectKeys(ctx, `SELECT customer_id, vals FROM signals WHERE source = ? AND customer_id IN (?)`, []any{in.source},
+		slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
+			var id string
+			var raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			var vals map[string]latestVal
+			if err := json.Unmarshal(raw, &vals); err != nil {
+				return fmt.Errorf("latest signals of %s: %w", id, err)
+			}
+			stored[id] = vals
+			return nil
+		})
+	return stored, err
+}
+
+func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[string]float64, latest map[string]map[string]latestVal) error {
+	// A history row can exist at a time only if some stored latest value of this customer and
+	// source is that recent: the latest row moves forward with every observation. Keys newer
+	// than all of them are new for certain, which is every key of an ordinary forward sync.
+	newest := make(map[string]time.Time, len(latest))
+	for id, vals := range latest {
+		for _, v := range vals {
+			if v.T.After(newest[id]) {
+				newest[id] = v.T
+			}
+		}
+	}
+	customers := map[string]bool{}
+	times := map[time.Time]bool{}
+	for k := range incoming {
+		if t, ok := newest[k.customer]; ok && !k.at.After(t) {
+			customers[k.customer] = true
+			times[k.at] = true
+		}
+	}
+	stored := map[obsKey]map[string]float64{}
+	if len(customers) > 0 {
+		q, args := `SELECT customer_id, observed_at, vals FROM signal_history WHERE source = ?`, []any{in.source}
+		if len(times) <= 200 {
+			// Few distinct times (a sync time, a handful of survey dates): filter by them too.
+			list := slices.SortedFunc(maps.Keys(times), func(a, b time.Time) int { return a.Compare(b) })
+			var b strings.Builder
+			for i, t := range list {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+				args = append(args, t)
+			}
+			q += ` AND observed_at IN (` + b.String() + `)`
+		}
+		err := in.selectKeys(ctx, q+` AND customer_id IN (?)`, args, slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
+			var k obsKey
+			var raw []byte
+			if err := rows.Scan(&k.customer, &k.at, &raw); err != nil {
+				return err
+			}
+			k.at = k.at.UTC()
+			if _, wanted := incoming[k]; !wanted {
+				return nil
+			}
+			var vals map[string]float64
+			if err := json.Unmarshal(raw, &vals); err != nil {
+				return fmt.Errorf("history of %s: %w", k.customer, err)
+			}
+			stored[k] = vals
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var fresh, updates [][]any
+	var enc encoder
+	for _, k := range slices.SortedFunc(maps.Keys(incoming), cmpKey) {
+		old, had := stored[k]
+		if !had {
+			in.res.Signals += len(incoming[k])
+			fresh = append(fresh, []any{k.customer, in.source, k.at, enc.vals(incoming[k]), in.now})
+			continue
+		}
+		merged, changed := maps.Clone(old), false
+		for name, v := range incoming[k] {
+			if o, ok := merged[name]; !ok || o != v {
+				merged[name], changed = v, true
+				in.res.Signals++
+			}
+		}
+		if changed {
+			updates = append(updates, []any{k.customer, in.source, k.at, enc.vals(merged), in.now})
+		}
+	}
+	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
+		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", fresh, updates)
+}
+
+func cmpKey(a, b obsKey) int {
+	if a.customer != b.customer {
+		return strings.Compare(a.customer, b.customer)
+	}
+	return a.at.Compare(b.at)
+}
+
+func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]map[string]latestVal) error {
+	var fresh, updates [][]any
+	var enc encoder
+	for _, id := range slices.Sorted(maps.Keys(incoming)) {
+		old, had := stored[id]
+		if !had {
+			fresh = append(fresh, []any{id, in.source, enc.latest(incoming[id]), in.now})
+			continue
+		}
+		merged, changed := maps.Clone(old), false
+		for name, v := range incoming[id] {
+			// Newer wins; at the same time the incoming value is a correction.
+			if o, ok := merged[name]; !ok || v.T.After(o.T) || (v.T.Equal(o.T) && v.V != o.V) {
+				merged[name], changed = v, true
+			}
+		}
+		if changed {
+			updates = append(updates, []any{id, in.source, enc.latest(merged), in.now})
+		}
+	}
+	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
+		"vals = excluded.vals, updated_at = excluded.updated_at", fresh, updates)
+}
+
+// upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their
+// key when the page was read) go straight into the table with COPY on Postgres, inside a
+// savepoint: if a concurrent writer stored the same key meanwhile, the COPY fails, the savepoint
+// is rolled back, and those rows take the upsert path with the rest.
+func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set string, fresh, updates [][]any) error {
+	if in.s.dialect == Postgres && len(fresh) >= bulkThreshold {
+		if err := in.copyFresh(ctx, table, cols, fresh); err != nil {
+			updates = append(updates, fresh...)
+		}
+	} else {
+		updates = append(updates, fresh...)
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	suffix := "ON CONFLICT " + conflict + " DO UPDATE SET " + set
+	if in.s.dialect != Postgres || len(updates) < bulkThreshold {
+		return in.insertRows(ctx, table, cols, suffix, len(updates[0]), updates)
+	}
+	tmp := "incoming_" + table
+	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
+		return err
+	}
+	if err := in.copyRows(ctx, tmp, cols, updates); err != nil {
+		return err
+	}
+	_, err := in.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+tmp+` `+suffix)
+	return err
+}
+
+// copyFresh copies rows straight into table under a savepoint; an error leaves the transaction
+// as it was before.
+func (in *ingest) copyFresh(ctx context.Context, table, cols string, rows [][]any) error {
+	if _, err := in.tx.ExecContext(ctx, `SAVEPOINT fresh_rows`); err != nil {
+		return err
+	}
+	if err := in.copyRows(ctx, table, cols, rows); err != nil {
+		if _, rerr := in.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT fresh_rows`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := in.tx.ExecContext(ctx, `RELEASE SAVEPOINT fresh_rows`)
+	return err
+}
+
+func (in *ingest) copyRows(ctx context.Context, table, cols string, rows [][]any) error {
+	stmt, err := in.tx.PrepareContext(ctx, `COPY `+table+` (`+cols+`) FROM STDIN`)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			stmt.Close()
+			return err
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		stmt.Close()
+		return err
+	}
+	return stmt.Close()
+}
