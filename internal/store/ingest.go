@@ -433,4 +433,3 @@ func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact, ids [
 	}
 	return nil
 }
-
