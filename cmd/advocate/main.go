@@ -53,6 +53,7 @@ type app struct {
 	configPath     string
 	dsn            string
 	verbose        bool
+	logFormat      string // text | json; "" = json for serve off a terminal, else text
 	now            func() time.Time
 	// isTerminal says whether stderr is a terminal (progress output); tests leave it false.
 	isTerminal bool
@@ -149,11 +150,13 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.configPath, "config", a.configPath, "config file")
 	fs.StringVar(&a.dsn, "db", a.dsn, "database DSN or SQLite path")
 	fs.BoolVar(&a.verbose, "v", a.verbose, "debug logging")
+	fs.StringVar(&a.logFormat, "log-format", a.logFormat, "text or json (default: json for serve when stderr is not a terminal)")
 }
 
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	a.configPath = os.Getenv("ADVOCATE_CONFIG")
 	a.dsn = os.Getenv("ADVOCATE_DATABASE_URL")
+	a.logFormat = os.Getenv("ADVOCATE_LOG_FORMAT")
 	fs := flag.NewFlagSet("advocate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	a.globalFlags(fs)
@@ -169,7 +172,17 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	name := rest[0]
 	for _, c := range commands {
 		if c.name == name {
-			a.setupLog()
+			// Flags after the command may set the log format: peek at them first.
+			for i, arg := range rest[1:] {
+				if v, ok := strings.CutPrefix(arg, "--log-format="); ok {
+					a.logFormat = v
+				} else if arg == "--log-format" && i+2 < len(rest) {
+					a.logFormat = rest[i+2]
+				}
+			}
+			if err := a.setupLog(name); err != nil {
+				return err
+			}
 			return c.run(ctx, a, rest[1:])
 		}
 	}
@@ -181,12 +194,30 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	return usageErr("unknown command %q (commands: %s; see advocate help)", name, strings.Join(names, ", "))
 }
 
-func (a *app) setupLog() {
+// setupLog makes the logger: text for people at a terminal, JSON (one object per line) for log
+// collectors — the default for the daemon when its stderr is not a terminal.
+func (a *app) setupLog(command string) error {
 	level := slog.LevelInfo
 	if a.verbose {
 		level = slog.LevelDebug
 	}
-	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	format := a.logFormat
+	if format == "" {
+		format = "text"
+		if command == "serve" && !a.isTerminal {
+			format = "json"
+		}
+	}
+	switch format {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return usageErr("--log-format must be text or json, not %q", format)
+	}
+	return nil
 }
 
 // flags returns a flag set for a command that also accepts the global flags. Flags and

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,8 +47,15 @@ func TestServeAcceptsPushesAndStopsCleanly(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("serve after shutdown: %v", err)
 	}
-	if !strings.Contains(stderr.String(), "stopped") {
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean-stop log line:\n%s", stderr.String())
+	}
+	// Off a terminal the daemon logs one JSON object per line, for log collectors.
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil {
+			t.Errorf("log line is not a JSON record: %q", line)
+		}
 	}
 	// The push survived the restart: it is in the database.
 	r := advocate(t, "--config", cfg, "export")
