@@ -53,8 +53,9 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	defer signal.Stop(hup)
 	go live.Watch(ctx, hup, 5*time.Second)
 
+	m := metrics.New()
 	sched := scheduler.New(loc, st, a.log)
-	sync := &syncer.Syncer{Store: st, Log: a.log}
+	sync := &syncer.Syncer{Store: st, Log: a.log, Metrics: m}
 	scheduled := 0
 	add := func(j scheduler.Job) error {
 		if err := sched.Add(j); err != nil {
@@ -77,6 +78,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}
 		run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
 		if err == nil {
+			m.ScoreDone(run.Customers, run.Eligible)
 			a.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
 		}
 		return err
@@ -100,7 +102,6 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		}
 	}
 
-	m := metrics.New()
 	sched.OnOutcome = func(job string, o scheduler.Outcome, err error) {
 		m.JobRuns.WithLabelValues(job, string(o)).Inc()
 		if err != nil {

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -63,4 +64,27 @@ func (m *Metrics) Error(component string) {
 	if m != nil {
 		m.Errors.WithLabelValues(component).Inc()
 	}
+}
+
+// SyncDone records one connector run; safe on a nil *Metrics.
+func (m *Metrics) SyncDone(connector, status string, records int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.SyncRuns.WithLabelValues(connector, status).Inc()
+	m.SyncRecords.WithLabelValues(connector).Add(float64(records))
+	m.SyncDuration.WithLabelValues(connector).Observe(d.Seconds())
+	if status == "failed" {
+		m.Errors.WithLabelValues("sync").Inc()
+	}
+}
+
+// ScoreDone records one scoring run; safe on a nil *Metrics.
+func (m *Metrics) ScoreDone(customers, eligible int) {
+	if m == nil {
+		return
+	}
+	m.ScoreRuns.Inc()
+	m.Scored.Set(float64(customers))
+	m.Eligible.Set(float64(eligible))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -41,7 +42,8 @@ type Progress func(r Result)
 type Syncer struct {
 	Store    *store.Store
 	Log      *slog.Logger
-	Progress Progress // optional
+	Metrics  *metrics.Metrics // optional
+	Progress Progress         // optional
 	// Build turns settings into a connector; connectors.New unless a test replaces it.
 	Build func(connectors.Settings) (connectors.Connector, error)
 }
@@ -96,6 +98,7 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	fail := func(err error) Result {
 		res.Status, res.Error, res.Duration = "failed", err.Error(), time.Since(start)
 		log.Error("sync failed", "err", err, "pages", res.Pages, "records", res.Records)
+		s.Metrics.SyncDone(cs.Name, res.Status, res.Records, res.Duration)
 		return res
 	}
 	build := s.Build
@@ -129,6 +132,7 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 		return fail(syncErr)
 	}
 	res.Duration = time.Since(start)
+	s.Metrics.SyncDone(cs.Name, res.Status, res.Records, res.Duration)
 	for _, p := range res.Problems {
 		log.Warn("record skipped", "where", p.Where, "problem", p.Message)
 	}

@@ -3,11 +3,13 @@ package syncer_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -54,7 +56,8 @@ func TestOneFailingConnectorDoesNotStopTheOthers(t *testing.T) {
 			"crm":     scripted{pages: []connectors.Page{page("a.io", "p1", 9), page("b.io", "p2", 3)}, failAt: 1, cursors: &seen},
 			"surveys": scripted{pages: []connectors.Page{page("c.io", "done", 10)}, failAt: -1},
 		}
-		s := &syncer.Syncer{Store: st, Build: func(cs connectors.Settings) (connectors.Connector, error) { return conns[cs.Name], nil }}
+		m := metrics.New()
+		s := &syncer.Syncer{Store: st, Metrics: m, Build: func(cs connectors.Settings) (connectors.Connector, error) { return conns[cs.Name], nil }}
 		var progress []int
 		s.Progress = func(r syncer.Result) { progress = append(progress, r.Pages) }
 		settings := []connectors.Settings{{Name: "crm", Type: "fake"}, {Name: "surveys", Type: "fake"}}
@@ -71,6 +74,14 @@ func TestOneFailingConnectorDoesNotStopTheOthers(t *testing.T) {
 		}
 		if len(progress) != 2 {
 			t.Errorf("progress reported %d times, want once per committed page", len(progress))
+		}
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for _, want := range []string{`advocate_sync_runs_total{connector="crm",status="failed"} 1`,
+			`advocate_sync_runs_total{connector="surveys",status="ok"} 1`, `advocate_sync_records_total{connector="surveys"} 2`} {
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 		// The page committed before the failure stays, and the next run resumes after it.
 		if _, err := st.FindCustomer(ctx, "a.io"); err != nil {
