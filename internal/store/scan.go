@@ -91,6 +91,26 @@ func (s *Store) Reachability(ctx context.Context) (map[string][2]int, error) {
 // escapes, other shapes — goes to encoding/json, so it is a fast path, never a second grammar.
 type latestDecoder struct {
 	times map[string]time.Time // most values from one sync share their observation time
+	names interner             // a handful of signal names, repeated millions of times
+}
+
+// interner returns one shared string per distinct byte sequence, so decoding millions of rows
+// of the same few keys and values allocates each only once. It stops growing at a bound:
+// past it, strings are simply allocated.
+type interner map[string]string
+
+func (in *interner) get(b []byte) string {
+	if s, ok := (*in)[string(b)]; ok { // no allocation: the compiler special-cases this lookup
+		return s
+	}
+	s := string(b)
+	if *in == nil {
+		*in = interner{}
+	}
+	if len(*in) < 10000 {
+		(*in)[s] = s
+	}
+	return s
 }
 
 func (d *latestDecoder) decode(raw []byte, out []LatestValue) ([]LatestValue, error) {
@@ -151,7 +171,7 @@ func (d *latestDecoder) fast(b []byte, out []LatestValue) ([]LatestValue, bool) 
 			return out, false
 		}
 		var lv LatestValue
-		lv.Name = string(name)
+		lv.Name = d.names.get(name)
 		var haveV, haveT bool
 		for f := 0; f < 2; f++ {
 			key, ok := str()
@@ -226,14 +246,15 @@ func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map
 	}
 	defer rows.Close()
 	var (
-		id  string
-		raw []byte
+		id     string
+		raw    []byte
+		intern interner // attribute keys and most values (plan, channel…) repeat
 	)
 	for rows.Next() {
 		if err := rows.Scan(&id, &raw); err != nil {
 			return fmt.Errorf("scan customers: %w", err)
 		}
-		attrs, ok := decodeFlat(raw)
+		attrs, ok := decodeFlat(raw, &intern)
 		if !ok {
 			attrs = nil
 			if err := json.Unmarshal(raw, &attrs); err != nil {
@@ -249,7 +270,7 @@ func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map
 
 // decodeFlat reads a flat {"key": "value", …} object of plain strings (no escapes), the shape
 // attributes always have; anything else reports !ok for encoding/json to handle.
-func decodeFlat(b []byte) (map[string]string, bool) {
+func decodeFlat(b []byte, intern *interner) (map[string]string, bool) {
 	i := 0
 	ws := func() {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
@@ -273,7 +294,7 @@ func decodeFlat(b []byte) (map[string]string, bool) {
 			return "", false
 		}
 		i++
-		return string(b[start : i-1]), true
+		return intern.get(b[start : i-1]), true
 	}
 	ws()
 	if i >= len(b) || b[i] != '{' {

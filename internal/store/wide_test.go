@@ -70,7 +70,7 @@ func TestLatestDecoderFastPathMatchesEncodingJSON(t *testing.T) {
 
 func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
 	for _, raw := range []string{`{}`, ` { "plan" : "growth", "industry":"fintech" } `, `{"a":""}`} {
-		got, ok := decodeFlat([]byte(raw))
+		got, ok := decodeFlat([]byte(raw), new(interner))
 		var want map[string]string
 		json.Unmarshal([]byte(raw), &want)
 		if !ok || len(got) != len(want) {
@@ -83,7 +83,7 @@ func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, raw := range []string{`{"a":"x\"y"}`, `{"n":1}`, `{"a":"b"`, `[]`, `{"a":"b"} x`} {
-		if _, ok := decodeFlat([]byte(raw)); ok {
+		if _, ok := decodeFlat([]byte(raw), new(interner)); ok {
 			t.Errorf("%s: fast path accepted what it should hand to encoding/json", raw)
 		}
 	}
