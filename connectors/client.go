@@ -126,7 +126,8 @@ func (c *Client) log() *slog.Logger {
 	return slog.Default()
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits for d or until ctx ends, whichever comes first.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -200,7 +201,7 @@ func (c *Client) Do(ctx context.Context, r Request) ([]byte, *http.Response, err
 	policy := c.Retry.WithDefaults()
 	sleep := c.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = SleepContext
 	}
 	jitter := c.Jitter
 	if jitter == nil {

@@ -239,7 +239,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		if !r.Eligible {
 			why = "not eligible: " + strings.Join(r.FailedGates, "; ")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, shortlist.Label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
 	}
 	return tw.Flush()
 }
@@ -256,16 +256,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func label(name, domain string) string {
-	switch {
-	case name == "":
-		return domain
-	case domain == "":
-		return name
-	}
-	return name + " (" + domain + ")"
 }
 
 func cmdShortlist(ctx context.Context, a *app, args []string) error {
@@ -341,7 +331,7 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 
 func printExplanation(w io.Writer, ex ranker.Explanation) {
 	c := ex.Customer
-	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", label(c.Name, c.Domain), c.ID, c.Owner)
+	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", shortlist.Label(c.Name, c.Domain), c.ID, c.Owner)
 	fmt.Fprintf(w, "Score %.1f / 100, rank %d", ex.Score, ex.Rank)
 	if ex.Of > 0 {
 		fmt.Fprintf(w, " of %d", ex.Of)
@@ -458,7 +448,7 @@ func decide(kind string) func(context.Context, *app, []string) error {
 		if _, err := st.RecordDecision(ctx, d); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s: %s", kind, label(c.Name, c.Domain))
+		fmt.Fprintf(a.stdout, "%s: %s", kind, shortlist.Label(c.Name, c.Domain))
 		if d.Until != nil {
 			fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
 		}

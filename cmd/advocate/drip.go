@@ -223,11 +223,7 @@ func cmdDripStatus(ctx context.Context, a *app, args []string) error {
 
 // openDrip loads the config, opens the store and builds the drip on them.
 func (a *app) openDrip(ctx context.Context) (*drip.Drip, *store.Store, error) {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := a.openStore(ctx, cfg)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -286,12 +286,5 @@ func (c *Connector) sleep(ctx context.Context, d time.Duration) error {
 	if c.s.Runtime.Sleep != nil {
 		return c.s.Runtime.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return connectors.SleepContext(ctx, d)
 }

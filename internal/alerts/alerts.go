@@ -88,16 +88,7 @@ func New(o Options) (*Alerter, error) {
 		o.MaxRetries = review.DefaultMaxRetries
 	}
 	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		o.Sleep = review.SleepContext
 	}
 	if o.Users == nil && o.Slack != nil {
 		o.Users = review.NewDirectory(o.Slack, nil)

@@ -92,7 +92,7 @@ func New(o Options) (*Service, error) {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = SleepContext
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -143,7 +143,8 @@ func (s *Service) Users() *Directory { return s.users }
 // stale buttons is brought up to date by the next press on it.
 func (s *Service) Close(ctx context.Context) error { return s.work.close(ctx) }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits for d or until ctx ends; the default wait between Slack retries.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -21,7 +21,7 @@ func WriteText(w io.Writer, sl Shortlist) {
 		}
 		fmt.Fprintf(w, "\n%s\n", owner)
 		for _, e := range g.Entries {
-			fmt.Fprintf(w, "  %2d. %-40s %5.1f  → %s", e.Rank, label(e.Customer.Name, e.Customer.Domain), e.Score, e.Contact.Name)
+			fmt.Fprintf(w, "  %2d. %-40s %5.1f  → %s", e.Rank, Label(e.Customer.Name, e.Customer.Domain), e.Score, e.Contact.Name)
 			if e.Contact.Role != "" {
 				fmt.Fprintf(w, ", %s", e.Contact.Role)
 			}
@@ -39,7 +39,8 @@ func WriteText(w io.Writer, sl Shortlist) {
 	}
 }
 
-func label(name, domain string) string {
+// Label names a customer for people: "Name (domain)", or whichever of the two is known.
+func Label(name, domain string) string {
 	switch {
 	case name == "":
 		return domain
