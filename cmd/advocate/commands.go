@@ -12,10 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/demo"
 	"github.com/advocate-hq/advocate/internal/ranker"
-	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -203,7 +203,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		*top = 20
 	}
 	start := time.Now()
-	run, results, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
+	run, results, err := ranker.Score(ctx, st, model, cfg.Sources(), a.now())
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	byID := map[string]store.Customer{}
+	byID := map[string]advocate.Customer{}
 	for _, c := range customers {
 		byID[c.ID] = c
 	}
@@ -239,7 +239,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		if !r.Eligible {
 			why = "not eligible: " + strings.Join(r.FailedGates, "; ")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, shortlist.Label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, advocate.Label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
 	}
 	return tw.Flush()
 }
@@ -272,19 +272,19 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	p := review.Policy(cfg)
+	p := cfg.Policy()
 	if *top > 0 {
 		p.Size = *top
 	}
 	now := a.now()
 	w := *week
 	if w == "" {
-		w = shortlist.Week(now)
+		w = advocate.Week(now)
 	}
 	if *post {
 		return postShortlist(ctx, a, cfg, st, p, w, *asJSON)
 	}
-	sl, posted, err := shortlist.Make(ctx, st, p, now, w)
+	sl, posted, err := shortlist.Make(ctx, st, p, cfg.Sources(), now, w)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	ex, err := ranker.Explain(ctx, st, ranker.InputOf(cfg), model, a.now(), pos[0])
+	ex, err := ranker.Explain(ctx, st, cfg.Sources(), model, a.now(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 
 func printExplanation(w io.Writer, ex ranker.Explanation) {
 	c := ex.Customer
-	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", shortlist.Label(c.Name, c.Domain), c.ID, c.Owner)
+	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", advocate.Label(c.Name, c.Domain), c.ID, c.Owner)
 	fmt.Fprintf(w, "Score %.1f / 100, rank %d", ex.Score, ex.Rank)
 	if ex.Of > 0 {
 		fmt.Fprintf(w, " of %d", ex.Of)
@@ -404,7 +404,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rows, err := ranker.Export(ctx, st, ranker.PrecedenceOf(cfg))
+	rows, err := ranker.Export(ctx, st, cfg.Sources(), a.now())
 	if err != nil {
 		return err
 	}
@@ -436,7 +436,7 @@ func decide(kind string) func(context.Context, *app, []string) error {
 			return err
 		}
 		now := a.now().UTC()
-		d := store.Decision{CustomerID: c.ID, Kind: kind, DecidedBy: *by, DecidedAt: now, Week: shortlist.Week(now), Via: "cli"}
+		d := store.Decision{CustomerID: c.ID, Kind: kind, DecidedBy: *by, DecidedAt: now, Week: advocate.Week(now), Via: "cli"}
 		if kind == "snooze" {
 			n := *days
 			if n <= 0 {
@@ -448,7 +448,7 @@ func decide(kind string) func(context.Context, *app, []string) error {
 		if _, err := st.RecordDecision(ctx, d); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s: %s", kind, shortlist.Label(c.Name, c.Domain))
+		fmt.Fprintf(a.stdout, "%s: %s", kind, advocate.Label(c.Name, c.Domain))
 		if d.Until != nil {
 			fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
 		}
@@ -519,21 +519,11 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}
 		errText := ""
 		if r.ConsecutiveFailures > 0 {
-			errText = fmt.Sprintf("%d failing: %s", r.ConsecutiveFailures, firstLine(r.LastError, 60))
+			errText = fmt.Sprintf("%d failing: %s", r.ConsecutiveFailures, advocate.Clip(advocate.FirstLine(r.LastError), 60))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, errText)
 	}
 	return tw.Flush()
-}
-
-func firstLine(s string, max int) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {

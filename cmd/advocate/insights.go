@@ -10,9 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/ranker"
-	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
@@ -43,7 +43,7 @@ func scoreWhatIf(ctx context.Context, a *app, cfg *config.Config, model *scoring
 		return err
 	}
 	defer st.Close()
-	r, err := ranker.WhatIf(ctx, st, ranker.InputOf(cfg), model, otherModel, topN, a.now())
+	r, err := ranker.WhatIf(ctx, st, cfg.Sources(), model, otherModel, topN, a.now())
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func printWhatIf(w io.Writer, r ranker.WhatIfReport, otherPath string) {
 			case !entering && !m.EligibleAfter:
 				note = "  (would not be eligible)"
 			}
-			fmt.Fprintf(tw, "  %s\t%d → %d\t%.1f → %.1f%s\n", shortlist.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter, m.ScoreBefore, m.ScoreAfter, note)
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%.1f → %.1f%s\n", advocate.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter, m.ScoreBefore, m.ScoreAfter, note)
 		}
 		tw.Flush()
 	}
@@ -93,7 +93,7 @@ func printWhatIf(w io.Writer, r ranker.WhatIfReport, otherPath string) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CUSTOMER\tRANK\tMOVE\tSCORE")
 		for _, m := range r.Movers {
-			fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%.1f → %.1f\n", shortlist.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter,
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%.1f → %.1f\n", advocate.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter,
 				rankMove(m.RankBefore, m.RankAfter), m.ScoreBefore, m.ScoreAfter)
 		}
 		tw.Flush()

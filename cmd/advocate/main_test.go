@@ -27,8 +27,8 @@ type result struct {
 	stdout, stderr string
 }
 
-// advocate runs one command line in-process, the way main would.
-func advocate(t *testing.T, args ...string) result {
+// cli runs one command line in-process, the way main would.
+func cli(t *testing.T, args ...string) result {
 	t.Helper()
 	return advocateAt(t, fixedNow, args...)
 }
@@ -83,7 +83,7 @@ func mustOK(t *testing.T, r result) result {
 func TestEndToEnd(t *testing.T) {
 	engines(t, func(t *testing.T, cfg, db string) {
 		g := []string{"--config", cfg, "--db", db}
-		cmd := func(args ...string) result { return advocate(t, append(append([]string{}, g...), args...)...) }
+		cmd := func(args ...string) result { return cli(t, append(append([]string{}, g...), args...)...) }
 
 		mustOK(t, cmd("migrate"))
 		sync1 := mustOK(t, cmd("sync"))
@@ -231,7 +231,7 @@ func decode(t *testing.T, s string, v any) {
 func TestUnknownConfigKeyFailsWithLineAndWritesNothing(t *testing.T) {
 	cfg := workdir(t)
 	bad := filepath.Join(filepath.Dir(cfg), "unknown-key.yaml")
-	r := advocate(t, "--config", bad, "sync")
+	r := cli(t, "--config", bad, "sync")
 	if r.code == 0 {
 		t.Fatal("sync with an unknown config key succeeded")
 	}
@@ -245,12 +245,12 @@ func TestUnknownConfigKeyFailsWithLineAndWritesNothing(t *testing.T) {
 
 func TestInitWritesAValidStarterConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "advocate.yaml")
-	mustOK(t, advocate(t, "--config", path, "init"))
-	if r := advocate(t, "--config", path, "init"); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
+	mustOK(t, cli(t, "--config", path, "init"))
+	if r := cli(t, "--config", path, "init"); r.code == 0 || !strings.Contains(r.stderr, "already exists") {
 		t.Errorf("second init: exit %d, %s", r.code, r.stderr)
 	}
 	// The starter config loads: status needs a valid config and a database.
-	mustOK(t, advocate(t, "--config", path, "status"))
+	mustOK(t, cli(t, "--config", path, "status"))
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -263,7 +263,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"export", "--format", "xml"}, "csv or json"},
 		{[]string{"--config", "/nonexistent/advocate.yaml", "score"}, "advocate init"},
 	} {
-		r := advocate(t, tc.args...)
+		r := cli(t, tc.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want one line containing %q", tc.args, r.code, r.stderr, tc.want)
 		}
@@ -272,7 +272,7 @@ func TestUsageErrors(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	out := t.TempDir()
-	r := mustOK(t, advocate(t, "demo", "--out", out))
+	r := mustOK(t, cli(t, "demo", "--out", out))
 	if !strings.Contains(r.stdout, "Shortlist 2026-W47") || strings.Count(r.stdout, "        · ") < 10 {
 		t.Errorf("demo output lacks a ranked shortlist with reasons:\n%s", r.stdout)
 	}
@@ -334,8 +334,8 @@ func TestDemo(t *testing.T) {
 
 func TestExplainShowsWhatChangedSinceLastWeek(t *testing.T) {
 	cfg := workdir(t)
-	mustOK(t, advocate(t, "--config", cfg, "sync"))
-	mustOK(t, advocate(t, "--config", cfg, "score"))
+	mustOK(t, cli(t, "--config", cfg, "sync"))
+	mustOK(t, cli(t, "--config", cfg, "score"))
 	// A week later Northwind's health score dropped from 92 to 55.
 	path := filepath.Join(filepath.Dir(cfg), "customers.csv")
 	b, _ := os.ReadFile(path)

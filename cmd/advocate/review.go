@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/review"
-	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
 // postShortlist is `shortlist --post`: build the week's list and send what of it Slack has
 // not received yet. Running it twice in a week sends nothing the second time.
-func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.Store, p shortlist.Policy, week string, asJSON bool) error {
+func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.Store, p advocate.Policy, week string, asJSON bool) error {
 	if cfg.Slack.BotToken == "" {
 		return errors.New("shortlist --post: slack.bot_token is not set in " + a.resolvedConfigPath())
 	}

@@ -87,7 +87,7 @@ func moveDomains(ms []whatIfMove) string {
 func TestScoreWhatIf(t *testing.T) {
 	engines(t, func(t *testing.T, cfg, db string) {
 		g := []string{"--config", cfg, "--db", db}
-		cmd := func(args ...string) result { return advocate(t, append(append([]string{}, g...), args...)...) }
+		cmd := func(args ...string) result { return cli(t, append(append([]string{}, g...), args...)...) }
 		mustOK(t, cmd("sync"))
 		mustOK(t, cmd("score"))
 		other := withConfig(t, cfg, "flipped.yaml", flipped)
@@ -136,11 +136,11 @@ func TestScoreWhatIf(t *testing.T) {
 func TestScoreWhatIfErrors(t *testing.T) {
 	cfg := workdir(t)
 	bad := withConfig(t, cfg, "bad.yaml", "scoring:\n  transforms:\n    nps: {kind: sigmoid}\n")
-	r := advocate(t, "--config", cfg, "score", "--what-if", bad)
+	r := cli(t, "--config", cfg, "score", "--what-if", bad)
 	if r.code == 0 || !strings.Contains(r.stderr, "bad.yaml:19: scoring.transforms.nps: unknown kind \"sigmoid\"") {
 		t.Errorf("what-if with an invalid file: exit %d, stderr:\n%s\nwant the other file's name and line", r.code, r.stderr)
 	}
-	r = advocate(t, "--config", cfg, "score", "--help")
+	r = cli(t, "--config", cfg, "score", "--help")
 	if r.code != 0 || !strings.Contains(r.stderr, "only its scoring: section is used") {
 		t.Errorf("score --help does not say only the scoring section of the what-if file counts:\n%s", r.stderr)
 	}
@@ -164,7 +164,7 @@ func TestInsights(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := []string{"--config", cfg, "--db", db}
-		cmd := func(args ...string) result { return advocate(t, append(append([]string{}, g...), args...)...) }
+		cmd := func(args ...string) result { return cli(t, append(append([]string{}, g...), args...)...) }
 		mustOK(t, cmd("sync"))
 		if r := cmd("insights"); r.code == 0 || !strings.Contains(r.stderr, "advocate score") {
 			t.Errorf("insights before any score run: exit %d, %s; want a hint to run `advocate score`", r.code, r.stderr)
@@ -226,7 +226,7 @@ func TestInsights(t *testing.T) {
 func TestExplainRecomputesWhenRunKeptNoDetail(t *testing.T) {
 	engines(t, func(t *testing.T, cfg, db string) {
 		g := []string{"--config", cfg, "--db", db}
-		cmd := func(args ...string) result { return advocate(t, append(append([]string{}, g...), args...)...) }
+		cmd := func(args ...string) result { return cli(t, append(append([]string{}, g...), args...)...) }
 		mustOK(t, cmd("sync"))
 		mustOK(t, cmd("score"))
 

@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 				return nil
 			}
 		}
-		run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), a.now())
+		run, _, err := ranker.Score(ctx, st, model, cfg.Sources(), a.now())
 		if err == nil {
 			m.ScoreDone(run.Customers, run.Eligible)
 			a.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
@@ -137,7 +137,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	alerter, err = alerts.New(alerts.Options{Store: st, Slack: slackAPI, Users: rev.Users(), Channel: cfg.AlertChannel(),
-		ConnectorFailures: cfg.Alerts.ConnectorFailures, HealthBelow: cfg.Alerts.HealthBelow, Log: a.log})
+		ConnectorFailures: cfg.Alerts.ConnectorFailures, HealthBelow: cfg.Alerts.HealthBelow, Sources: cfg.Sources(), Now: a.now, Log: a.log})
 	if err != nil {
 		return err
 	}

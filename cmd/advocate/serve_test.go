@@ -58,7 +58,7 @@ func TestServeAcceptsPushesAndStopsCleanly(t *testing.T) {
 		}
 	}
 	// The push survived the restart: it is in the database.
-	r := advocate(t, "--config", cfg, "export")
+	r := cli(t, "--config", cfg, "export")
 	if !strings.Contains(r.stdout, `"acme.io"`) {
 		t.Errorf("pushed customer missing after shutdown:\n%s", r.stdout)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -44,7 +45,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if len(all) != 10 {
 		t.Errorf("%d customers, want 10", len(all))
 	}
-	health := func(c store.Customer) (store.SignalValue, bool) {
+	health := func(c advocate.Customer) (advocate.SignalValue, bool) {
 		v, ok := connectortest.Latest(t, st, c.ID)["health_score"]
 		return v, ok
 	}
@@ -80,7 +81,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if acme.Name != "Acme" || acme.Owner != "dana@vendor.com" || acme.Attributes["plan"] != "Pro" || acme.Attributes["industry"] != "Software" {
 		t.Errorf("acme.io = %+v, want name Acme, owner dana@vendor.com, plan Pro, industry Software", acme)
 	}
-	i := slices.IndexFunc(all, func(c store.Customer) bool { return c.Name == "Local Bakery" })
+	i := slices.IndexFunc(all, func(c advocate.Customer) bool { return c.Name == "Local Bakery" })
 	if i < 0 {
 		t.Fatal("the company without a website is missing")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -43,7 +44,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if got := sorted(domains); !reflect.DeepEqual(got, want) {
 		t.Errorf("customer domains = %v, want %v (no gmail.com customer)", got, want)
 	}
-	latest := func(domain string) store.SignalValue {
+	latest := func(domain string) advocate.SignalValue {
 		t.Helper()
 		v, ok := connectortest.Latest(t, st, connectortest.Find(t, st, domain).ID)["nps"]
 		if !ok {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -79,7 +80,7 @@ func checkPortal(t *testing.T, st *store.Store) {
 	if len(custs) != 5 {
 		t.Errorf("%d customers, want 5 (one per company)", len(custs))
 	}
-	umbrella := slices.IndexFunc(custs, func(c store.Customer) bool { return c.Name == "Umbrella" })
+	umbrella := slices.IndexFunc(custs, func(c advocate.Customer) bool { return c.Name == "Umbrella" })
 	if umbrella < 0 {
 		t.Fatal("the company without a domain (Umbrella) is missing")
 	}
@@ -90,13 +91,13 @@ func checkPortal(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]store.Contact{
+	want := map[string]advocate.Contact{
 		"jane@acme.io":      {CustomerID: acme.ID, Email: "jane@acme.io", Name: "Jane Doe", Role: "VP Customer Success", Champion: true},
 		"bob@acme.io":       {CustomerID: acme.ID, Email: "bob@acme.io", Name: "Bob Smith", Role: "Engineer", OptedOut: true},
 		"ann@globex.com":    {CustomerID: globex.ID, Email: "ann@globex.com", Name: "Ann Lee", Role: "CTO"},
 		"peter@initech.com": {CustomerID: initech.ID, Email: "peter@initech.com", Name: "Peter Gibbons", Role: "Programmer"},
 	}
-	got := map[string]store.Contact{}
+	got := map[string]advocate.Contact{}
 	for _, cs := range contacts {
 		for _, c := range cs {
 			got[c.Email] = c

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -23,7 +24,7 @@ func settings() connectors.Settings {
 func check(t *testing.T, st *store.Store) {
 	t.Helper()
 	custs := connectortest.Customers(t, st)
-	byName := map[string]store.Customer{}
+	byName := map[string]advocate.Customer{}
 	for _, c := range custs {
 		byName[c.Name] = c
 		got := map[string]float64{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	_ "github.com/advocate-hq/advocate/connectors/salesforce"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -58,7 +59,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	}
 
 	all := connectortest.Customers(t, st)
-	i := slices.IndexFunc(all, func(c store.Customer) bool { return c.Name == "Initech" })
+	i := slices.IndexFunc(all, func(c advocate.Customer) bool { return c.Name == "Initech" })
 	if i < 0 || all[i].Domain != "" {
 		t.Fatalf("Initech (no Website) should be stored without a domain; customers: %+v", all)
 	}
@@ -68,7 +69,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]store.Contact{}
+	got := map[string]advocate.Contact{}
 	for _, cs := range contacts {
 		for _, c := range cs {
 			got[c.Email] = c

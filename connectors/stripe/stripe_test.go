@@ -12,6 +12,7 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	_ "github.com/advocate-hq/advocate/connectors/stripe"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -48,7 +49,7 @@ func TestConformance(t *testing.T) {
 func checkStore(t *testing.T, st *store.Store) {
 	t.Helper()
 	all := connectortest.Customers(t, st)
-	byKey := map[string]store.Customer{}
+	byKey := map[string]advocate.Customer{}
 	for _, c := range all {
 		byKey[c.Domain] = c
 		if c.Domain == "" && c.Name == "Dee Freelance" {

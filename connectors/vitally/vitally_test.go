@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -41,7 +42,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if len(all) != 10 {
 		t.Errorf("%d customers, want 10", len(all))
 	}
-	health := func(c store.Customer) (store.SignalValue, bool) {
+	health := func(c advocate.Customer) (advocate.SignalValue, bool) {
 		v, ok := connectortest.Latest(t, st, c.ID)["health_score"]
 		return v, ok
 	}
@@ -71,7 +72,7 @@ func checkStore(t *testing.T, st *store.Store) {
 	if _, ok := health(umbrella); ok {
 		t.Error("umbrella.co has a health_score, but Vitally reported none")
 	}
-	i := slices.IndexFunc(all, func(c store.Customer) bool { return c.Name == "No Domain Ltd" })
+	i := slices.IndexFunc(all, func(c advocate.Customer) bool { return c.Name == "No Domain Ltd" })
 	if i < 0 {
 		t.Fatal("the account without a domain is missing")
 	}

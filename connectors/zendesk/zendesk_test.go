@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/connectortest"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -22,10 +23,10 @@ func settings() connectors.Settings {
 }
 
 // byName reads the store as customer name -> signal -> value, plus the customers.
-func byName(t *testing.T, st *store.Store) (map[string]map[string]float64, map[string]store.Customer) {
+func byName(t *testing.T, st *store.Store) (map[string]map[string]float64, map[string]advocate.Customer) {
 	t.Helper()
 	custs := connectortest.Customers(t, st)
-	sigs, custByName := map[string]map[string]float64{}, map[string]store.Customer{}
+	sigs, custByName := map[string]map[string]float64{}, map[string]advocate.Customer{}
 	for _, c := range custs {
 		custByName[c.Name] = c
 		sigs[c.Name] = map[string]float64{}

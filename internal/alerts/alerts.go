@@ -20,6 +20,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -64,6 +65,9 @@ type Options struct {
 
 	ConnectorFailures int     // failures in a row before alerting; <= 0 = 3
 	HealthBelow       float64 // pause and alert below this health_score; 0 = off
+	// Sources is the current-value rule: the health pause reads the health_score the score used.
+	Sources advocate.Sources
+	Now     func() time.Time // nil = time.Now
 
 	Log        *slog.Logger
 	Sleep      func(ctx context.Context, d time.Duration) error // waits out 429s; nil = timer
@@ -147,7 +151,7 @@ func (a *Alerter) Flush(ctx context.Context) error {
 // DigestOver, else a digest with one section per kind (count, then up to 10 lines).
 func Render(list []store.Alert) ([]slack.Block, string) {
 	md := func(s string) *slack.TextBlockObject {
-		return slack.NewTextBlockObject(slack.MarkdownType, clip(s, 2900), false, false)
+		return slack.NewTextBlockObject(slack.MarkdownType, advocate.Clip(s, 2900), false, false)
 	}
 	if len(list) <= DigestOver {
 		var blocks []slack.Block
@@ -158,7 +162,7 @@ func Render(list []store.Alert) ([]slack.Block, string) {
 		if len(list) > 1 {
 			text = fmt.Sprintf("Advocate: %d alerts", len(list))
 		}
-		return blocks, clip(text, 300)
+		return blocks, advocate.Clip(text, 300)
 	}
 	byKind := map[string][]store.Alert{}
 	var kinds []string
@@ -190,12 +194,4 @@ func Render(list []store.Alert) ([]slack.Block, string) {
 	return blocks, header
 }
 
-func plainLine(s string) string { return clip(strings.Join(strings.Fields(s), " "), 280) }
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+func plainLine(s string) string { return advocate.Clip(strings.Join(strings.Fields(s), " "), 280) }

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
+	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 )
 
@@ -43,7 +44,7 @@ func (a *Alerter) checkConnectors(ctx context.Context) error {
 		switch {
 		case st.ConsecutiveFailures >= a.o.ConnectorFailures && !alerted:
 			text := fmt.Sprintf("`%s` failed %d runs in a row. Last error: %s", shortlist.EscapeMrkdwn(name), st.ConsecutiveFailures,
-				shortlist.EscapeMrkdwn(clip(firstLine(st.LastError), 300)))
+				shortlist.EscapeMrkdwn(advocate.Clip(advocate.FirstLine(st.LastError), 300)))
 			if st.LastSuccessAt != nil {
 				text += fmt.Sprintf("\nLast good sync %s; its data is getting stale.", st.LastSuccessAt.Format("2006-01-02 15:04 MST"))
 			}
@@ -105,30 +106,25 @@ func (a *Alerter) checkHealth(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// health is the customer's newest health_score from any source.
+// health is the customer's current health_score (advocate.Sources: the value the score used);
+// ok is false when no source reports a fresh one.
 func (a *Alerter) health(ctx context.Context, customerID string) (float64, bool, error) {
 	vals, err := a.o.Store.LatestSignals(ctx, customerID)
 	if err != nil {
 		return 0, false, err
 	}
-	var best float64
-	found := false
-	var at int64
-	for _, v := range vals {
-		if v.Name != "health_score" {
-			continue
-		}
-		if t := v.ObservedAt.UnixNano(); !found || t > at {
-			best, at, found = v.Value, t, true
-		}
+	now := time.Now()
+	if a.o.Now != nil {
+		now = a.o.Now()
 	}
-	return best, found, nil
+	v, ok := a.o.Sources.Value(vals, "health_score", now)
+	return v, ok, nil
 }
 
 func (a *Alerter) healthText(ctx context.Context, customerID, contact string, health float64) string {
 	name, owner := customerID, ""
 	if c, err := a.o.Store.FindCustomer(ctx, customerID); err == nil {
-		name, owner = shortlist.EscapeMrkdwn(cmpOr(c.Name, c.Domain, c.ID)), c.Owner
+		name, owner = shortlist.EscapeMrkdwn(advocate.FirstNonBlank(c.Name, c.Domain, c.ID)), c.Owner
 	}
 	text := fmt.Sprintf("*%s*: health score %g is below %g, so the onboarding emails to %s are paused.",
 		name, health, a.o.HealthBelow, shortlist.EscapeMrkdwn(contact))
@@ -140,20 +136,4 @@ func (a *Alerter) healthText(ctx context.Context, customerID, contact string, he
 		text += " " + mention + ", worth a look before they resume."
 	}
 	return text
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

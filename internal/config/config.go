@@ -24,8 +24,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
@@ -35,10 +37,10 @@ const (
 	DefaultMinConfidence     = 0.3                            // as scoring.DefaultConfig
 	DefaultMissingGoodness   = scoring.DefaultMissingGoodness // below the median
 	DefaultShortlistSchedule = "0 9 * * MON"
-	DefaultShortlistSize     = 20
+	DefaultShortlistSize     = advocate.DefaultShortlistSize
 	DefaultTimezone          = "UTC"
-	DefaultCooldownWeeks     = 8
-	DefaultSnoozeDays        = 30
+	DefaultCooldownWeeks     = advocate.DefaultCooldownWeeks
+	DefaultSnoozeDays        = advocate.DefaultSnoozeDays
 	DefaultSlackAPIURL       = "https://slack.com/api/"
 	DefaultSMTPPort          = 587
 	DefaultSMTPTLS           = "starttls"
@@ -212,7 +214,7 @@ type Shortlist struct {
 }
 
 // DefaultAskFatigueDays is how long after being asked a customer is not asked again.
-const DefaultAskFatigueDays = 90
+const DefaultAskFatigueDays = advocate.DefaultAskFatigue
 
 // Slack configures the Slack app. Without BotToken shortlists are printed instead of posted.
 type Slack struct {
@@ -397,4 +399,32 @@ func redactURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), Redaction)
 	}
 	return u.String()
+}
+
+// Sources is the current-value rule this config describes: connectors in the order listed
+// (first wins), per-signal overrides from scoring.precedence, and freshness windows (the
+// scoring default, or a connector's own).
+func (c *Config) Sources() advocate.Sources {
+	s := advocate.Sources{PerSignal: c.Scoring.Precedence, FreshFor: map[string]time.Duration{}}
+	s.Freshness, _ = ParseDuration(c.Scoring.Freshness)
+	for _, cc := range c.Connectors {
+		s.Order = append(s.Order, cc.Name)
+		if cc.Freshness == "" {
+			continue
+		}
+		if d, err := ParseDuration(cc.Freshness); err == nil {
+			s.FreshFor[cc.Name] = d
+		}
+	}
+	return s
+}
+
+// Policy is the shortlist policy this config describes.
+func (c *Config) Policy() advocate.Policy {
+	return advocate.Policy{
+		Size:         c.Shortlist.Size,
+		SkipCooldown: advocate.Weeks(c.Shortlist.CooldownWeeks),
+		Snooze:       advocate.Days(c.Shortlist.SnoozeDays),
+		AskFatigue:   advocate.Days(c.Shortlist.AskFatigueDays),
+	}
 }

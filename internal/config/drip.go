@@ -13,6 +13,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/robfig/cron/v3"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/templates"
 )
 
@@ -363,11 +364,6 @@ func (p *parser) checkExpr(path, s string) {
 		return
 	}
 	if _, err := expr.Compile(s, expr.AllowUndefinedVariables(), expr.AsBool()); err != nil {
-		p.report(path, "%s: %s: %v", path, p.show(path, s), firstLineOf(err.Error()))
+		p.report(path, "%s: %s: %v", path, p.show(path, s), advocate.FirstLine(err.Error()))
 	}
-}
-
-func firstLineOf(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }

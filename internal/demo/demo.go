@@ -18,6 +18,7 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/examples"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/ranker"
@@ -122,15 +123,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	run, _, err := ranker.Score(ctx, st, model, ranker.InputOf(cfg), Now)
+	run, _, err := ranker.Score(ctx, st, model, cfg.Sources(), Now)
 	if err != nil {
 		return res, err
 	}
 	fmt.Fprintf(w, "\n2. Score: %d customers scored, %d eligible (weights: %s)\n", run.Customers, run.Eligible, weightSummary(cfg.Scoring.Weights))
 
 	// 5. Shortlist.
-	week := shortlist.Week(Now)
-	sl, _, err := shortlist.Make(ctx, st, shortlist.Policy{Size: o.Top}, Now, week)
+	week := advocate.Week(Now)
+	policy := cfg.Policy()
+	policy.Size = o.Top
+	sl, _, err := shortlist.Make(ctx, st, policy, cfg.Sources(), Now, week)
 	if err != nil {
 		return res, err
 	}

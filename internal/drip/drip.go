@@ -23,11 +23,11 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/outbox"
-	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/unsubscribe"
@@ -81,7 +81,7 @@ type Drip struct {
 	outbox   *outbox.Outbox
 	stops    []compiled
 	seqs     []sequence
-	prec     ranker.Precedence
+	sources  advocate.Sources
 	idDomain string
 }
 
@@ -104,7 +104,7 @@ func New(ctx context.Context, o Options) (*Drip, error) {
 		return nil, errors.New("drip: Store and Config are required")
 	}
 	d := &Drip{st: o.Store, cfg: o.Config, d: o.Config.Drip.WithDefaults(), now: o.Now, log: o.Log, alerter: o.Alerter,
-		llm: o.LLM, prec: ranker.PrecedenceOf(o.Config)}
+		llm: o.LLM, sources: o.Config.Sources()}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -283,17 +283,7 @@ func (d *Drip) Stop(ctx context.Context, customer string, joined bool, reason st
 		}
 	}
 	if joined && n > 0 {
-		d.alert(ctx, AlertOnboardingFinished, fmt.Sprintf("%s joined the partner program; onboarding emails stopped.", label(c)))
+		d.alert(ctx, AlertOnboardingFinished, fmt.Sprintf("%s joined the partner program; onboarding emails stopped.", c.Label()))
 	}
 	return n, nil
-}
-
-func label(c store.Customer) string {
-	if c.Domain != "" && c.Name != "" {
-		return c.Name + " (" + c.Domain + ")"
-	}
-	if c.Name != "" {
-		return c.Name
-	}
-	return c.ID
 }

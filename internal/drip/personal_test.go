@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -108,7 +109,7 @@ func TestPersonalParagraph(t *testing.T) {
 		if err != nil || pv.Step != "case_study" || pv.Day != 3 || !strings.Contains(pv.HTML, "Read how the program works") {
 			t.Fatalf("Preview(acme, 3) = %+v, %v", pv, err)
 		}
-		ic, err := d.InvitePreview(ctx, shortlist.Entry{Customer: shortlist.Customer{ID: p.CustomerID}, Contact: shortlist.Contact{Name: "Jo", Email: "jo@acme.io"}})
+		ic, err := d.InvitePreview(ctx, shortlist.Entry{Customer: advocate.Customer{ID: p.CustomerID}, Contact: advocate.Contact{Name: "Jo", Email: "jo@acme.io"}})
 		if err != nil || !strings.Contains(ic.Text, acmeParagraph) || !strings.Contains(ic.Subject, "Jo") {
 			t.Errorf("InvitePreview (Slack) = %+v, %v; want the stored paragraph", ic, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/outreach"
@@ -39,8 +40,8 @@ type Planned struct {
 
 // facts is what the drip knows about one enrollment's customer.
 type facts struct {
-	customer store.Customer
-	contact  store.Contact // zero Email when the CRM has no such contact
+	customer advocate.Customer
+	contact  advocate.Contact // zero Email when the CRM has no such contact
 	signals  map[string]float64
 	reasons  []string
 	env      map[string]any // for stop and selection expressions
@@ -57,18 +58,16 @@ func (d *Drip) loadFacts(ctx context.Context, e store.Enrollment) (facts, error)
 	if err != nil {
 		return f, err
 	}
-	for _, ct := range contacts[c.ID] {
-		if strings.EqualFold(ct.Email, e.ContactEmail) {
-			f.contact = ct
-		}
-	}
+	f.contact, _ = advocate.FindContact(contacts[c.ID], e.ContactEmail)
 	values, err := d.st.LatestSignals(ctx, c.ID)
 	if err != nil {
 		return f, err
 	}
 	f.signals = map[string]float64{}
-	for name, v := range d.prec.Current(values) {
-		f.signals[name] = v.Value
+	for name, v := range d.sources.Current(values, d.now()) {
+		if !v.Stale { // a stale value is missing to the score, so it is to the drip's conditions too
+			f.signals[name] = v.Value
+		}
 	}
 	if hist, err := d.st.ScoreHistory(ctx, c.ID, 1); err == nil && len(hist) > 0 {
 		f.reasons = hist[0].Reasons
@@ -93,11 +92,8 @@ func (d *Drip) loadFacts(ctx context.Context, e store.Enrollment) (facts, error)
 // attrValue reads "true"/"yes" and "false"/"no" attributes as booleans (is_partner: "true"
 // from a CRM checkbox) and leaves the rest as text.
 func attrValue(v string) any {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "yes", "1":
-		return true
-	case "false", "no", "0", "":
-		return false
+	if b, ok := advocate.ParseBool(v); ok {
+		return b
 	}
 	return v
 }
@@ -201,7 +197,7 @@ func (d *Drip) planOne(ctx context.Context, e store.Enrollment, have map[string]
 			ps.Ended++
 			d.log.Info("drip: enrollment ended", "enrollment", e.ID, "customer", e.CustomerID, "status", status, "reason", reason)
 			if status == "completed" {
-				d.alert(ctx, AlertOnboardingFinished, fmt.Sprintf("%s: onboarding finished (%s).", label(f.customer), reason))
+				d.alert(ctx, AlertOnboardingFinished, fmt.Sprintf("%s: onboarding finished (%s).", f.customer.Label(), reason))
 			}
 		}
 		return nil
@@ -305,7 +301,7 @@ func (d *Drip) planOne(ctx context.Context, e store.Enrollment, have map[string]
 }
 
 // timing is the sequence's timing in the recipient's zone when the customer has a valid one.
-func (d *Drip) timing(seq *sequence, c store.Customer) Timing {
+func (d *Drip) timing(seq *sequence, c advocate.Customer) Timing {
 	t := Timing{Loc: seq.loc, Window: seq.window, BusinessDays: *seq.BusinessDays, MinGap: d.d.Duration(d.d.MinGap)}
 	if attr := d.d.TimezoneAttribute; attr != "-" {
 		if z := strings.TrimSpace(c.Attributes[attr]); z != "" {
@@ -456,16 +452,9 @@ func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others **[]st
 	rec := store.Personalization{CustomerID: f.customer.ID, Text: text, Status: "ok", Model: d.llm.Model()}
 	if err != nil {
 		d.log.Warn("drip: LLM paragraph not used; the template's text is", "customer", f.customer.ID, "err", err)
-		rec.Text, rec.Status = "", "fallback: "+truncate(err.Error(), 300)
+		rec.Text, rec.Status = "", "fallback: "+advocate.ClipBytes(err.Error(), 300)
 	}
 	return d.st.SavePersonalization(ctx, rec)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // Preview renders one step for a customer as it would be sent now (no outbox row, no LLM
@@ -531,7 +520,7 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 			}
 		}
 		if e.ContactEmail == "" {
-			return Preview{}, fmt.Errorf("customer %s has no contact to preview an email to", label(c))
+			return Preview{}, fmt.Errorf("customer %s has no contact to preview an email to", c.Label())
 		}
 	}
 	f, err := d.loadFacts(ctx, e)
@@ -571,7 +560,7 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 	if err != nil {
 		return Preview{}, err
 	}
-	pv := Preview{Customer: label(c), To: e.ContactEmail, Sequence: seq.Name, Step: st.Name, Day: st.Day, From: data.From,
+	pv := Preview{Customer: c.Label(), To: e.ContactEmail, Sequence: seq.Name, Step: st.Name, Day: st.Day, From: data.From,
 		ReplyTo: data.ReplyTo, Subject: content.Subject, Text: content.Text, HTML: content.HTML}
 	if p, err := d.st.GetPersonalization(ctx, c.ID); err == nil {
 		pv.Personal = p.Status

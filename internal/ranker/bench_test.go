@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 	"github.com/advocate-hq/advocate/scoring"
@@ -42,13 +43,13 @@ func BenchmarkScorePostgres1M(b *testing.B) {
 	storetest.LoadBulk(b, st, benchCustomers, benchNow)
 	b.Logf("loaded %d customers in %s", benchCustomers, time.Since(start).Round(time.Millisecond))
 	model := benchModel(b)
-	in := Input{Precedence: Precedence{Default: []string{"bench"}}, Freshness: Freshness{Default: 180 * 24 * time.Hour}}
+	src := advocate.Sources{Order: []string{"bench"}, Freshness: 180 * 24 * time.Hour}
 	ctx := context.Background()
 	b.ResetTimer()
 	for range b.N {
 		runtime.GC()
 		t0 := time.Now()
-		tbl, err := LoadTable(ctx, st, in, benchNow)
+		tbl, err := LoadTable(ctx, st, src, benchNow)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,13 +20,3 @@ func Model(cfg *config.Config) (*scoring.Model, error) {
 	}
 	return m, nil
 }
-
-// PrecedenceOf reads source precedence from a config: connectors in the order listed, with
-// per-signal overrides from scoring.precedence.
-func PrecedenceOf(cfg *config.Config) Precedence {
-	p := Precedence{PerSignal: cfg.Scoring.Precedence}
-	for _, c := range cfg.Connectors {
-		p.Default = append(p.Default, c.Name)
-	}
-	return p
-}

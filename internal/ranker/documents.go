@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
@@ -22,6 +23,7 @@ type SignalDoc struct {
 	Value      float64   `json:"value"`
 	ObservedAt time.Time `json:"observed_at"`
 	Source     string    `json:"source"`
+	Stale      bool      `json:"stale,omitempty"` // older than its source's freshness: the score treats it as missing
 }
 
 // CustomerDoc is a customer as the JSON contract shows it.
@@ -33,7 +35,7 @@ type CustomerDoc struct {
 	Attributes map[string]string `json:"attributes"`
 }
 
-func customerDoc(c store.Customer) CustomerDoc {
+func customerDoc(c advocate.Customer) CustomerDoc {
 	attrs := c.Attributes
 	if attrs == nil {
 		attrs = map[string]string{}
@@ -41,10 +43,10 @@ func customerDoc(c store.Customer) CustomerDoc {
 	return CustomerDoc{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner, Attributes: attrs}
 }
 
-func signalDocs(m map[string]store.SignalValue) map[string]SignalDoc {
+func signalDocs(m map[string]advocate.Current) map[string]SignalDoc {
 	out := make(map[string]SignalDoc, len(m))
 	for k, v := range m {
-		out[k] = SignalDoc{Value: v.Value, ObservedAt: v.ObservedAt, Source: v.Source}
+		out[k] = SignalDoc{Value: v.Value, ObservedAt: v.ObservedAt, Source: v.Source, Stale: v.Stale}
 	}
 	return out
 }
@@ -59,8 +61,8 @@ type ExportRow struct {
 }
 
 // Export reads every customer with attributes, current signals and latest score.
-func Export(ctx context.Context, st *store.Store, prec Precedence) ([]ExportRow, error) {
-	snap, err := Load(ctx, st, prec)
+func Export(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) ([]ExportRow, error) {
+	snap, err := Load(ctx, st, src, now)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
@@ -240,8 +242,7 @@ type HistoryPoint struct {
 // the stored score has no factors (ranker.Score keeps them only for the top of a large base)
 // and model is not nil, it recomputes them: it scores the current snapshot with model,
 // explaining only this customer, and marks the explanation Recomputed. Nothing is written.
-func Explain(ctx context.Context, st *store.Store, in Input, model *scoring.Model, now time.Time, customer string) (Explanation, error) {
-	prec := in.Precedence
+func Explain(ctx context.Context, st *store.Store, src advocate.Sources, model *scoring.Model, now time.Time, customer string) (Explanation, error) {
 	c, err := st.FindCustomer(ctx, customer)
 	if err != nil {
 		return Explanation{}, err
@@ -262,7 +263,7 @@ func Explain(ctx context.Context, st *store.Store, in Input, model *scoring.Mode
 	if err != nil {
 		return Explanation{}, err
 	}
-	ex := Explanation{Customer: customerDoc(c), Signals: signalDocs(prec.Current(values)), Score: latest.Score, Rank: latest.Rank,
+	ex := Explanation{Customer: customerDoc(c), Signals: signalDocs(src.Current(values, now)), Score: latest.Score, Rank: latest.Rank,
 		Confidence: latest.Confidence, Eligible: latest.Eligible, FailedGates: latest.FailedGates,
 		Contributions: latest.Contributions, Reasons: latest.Reasons, ScoredAt: latest.CreatedAt}
 	if run.ID == latest.RunID {
@@ -270,7 +271,7 @@ func Explain(ctx context.Context, st *store.Store, in Input, model *scoring.Mode
 		ex.ModelHash = run.ModelHash
 	}
 	if len(latest.Contributions) == 0 && model != nil {
-		if err := recompute(ctx, st, in, model, now, &ex); err != nil {
+		if err := recompute(ctx, st, src, model, now, &ex); err != nil {
 			return Explanation{}, err
 		}
 		latest.Contributions = ex.Contributions // what changed since last week, factor by factor
@@ -291,8 +292,8 @@ func Explain(ctx context.Context, st *store.Store, in Input, model *scoring.Mode
 // recompute fills ex's factors and reasons by scoring the current snapshot with model and
 // explaining only ex's customer. Ranks and percentiles are relative to everyone, so the whole
 // base is scored; only one explanation is built.
-func recompute(ctx context.Context, st *store.Store, in Input, model *scoring.Model, now time.Time, ex *Explanation) error {
-	t, err := LoadTable(ctx, st, in, now)
+func recompute(ctx context.Context, st *store.Store, src advocate.Sources, model *scoring.Model, now time.Time, ex *Explanation) error {
+	t, err := LoadTable(ctx, st, src, now)
 	if err != nil {
 		return fmt.Errorf("explain: recompute: %w", err)
 	}

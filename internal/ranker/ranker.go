@@ -6,62 +6,23 @@ package ranker
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
-// Precedence decides which source's value is current when several report the same signal:
-// the per-signal list if one is configured, else the connectors' order in the config.
-type Precedence struct {
-	Default   []string            // connector names in config order
-	PerSignal map[string][]string // signal -> connector names, first wins
-}
-
-// rank returns the position of source for signal; unknown sources (e.g. a connector removed
-// from the config, or the webhook) come after every listed one.
-func (p Precedence) rank(signal, source string) int {
-	order := p.Default
-	if o, ok := p.PerSignal[signal]; ok {
-		order = o
-	}
-	if i := slices.Index(order, source); i >= 0 {
-		return i
-	}
-	return len(order)
-}
-
-// Current picks, per signal, the value of the source with the best precedence; ties (two
-// unlisted sources) go to the newer observation.
-func (p Precedence) Current(values []store.SignalValue) map[string]store.SignalValue {
-	out := map[string]store.SignalValue{}
-	for _, v := range values {
-		cur, ok := out[v.Name]
-		if !ok {
-			out[v.Name] = v
-			continue
-		}
-		rv, rc := p.rank(v.Name, v.Source), p.rank(cur.Name, cur.Source)
-		if rv < rc || (rv == rc && v.ObservedAt.After(cur.ObservedAt)) {
-			out[v.Name] = v
-		}
-	}
-	return out
-}
-
-// Snapshot is everything scoring and its readers need, loaded once.
+// Snapshot is every customer with current signal values and contacts, loaded once for export.
 type Snapshot struct {
-	Customers []store.Customer
-	Signals   map[string]map[string]store.SignalValue // customer id -> signal -> current value
-	Contacts  map[string][]store.Contact
+	Customers []advocate.Customer
+	Signals   map[string]map[string]advocate.Current // customer id -> signal -> current value
+	Contacts  map[string][]advocate.Contact
 }
 
-// Load reads the snapshot from the store.
-func Load(ctx context.Context, st *store.Store, prec Precedence) (*Snapshot, error) {
+// Load reads the snapshot from the store, choosing current values with src.
+func Load(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*Snapshot, error) {
 	customers, err := st.Customers(ctx)
 	if err != nil {
 		return nil, err
@@ -74,50 +35,22 @@ func Load(ctx context.Context, st *store.Store, prec Precedence) (*Snapshot, err
 	if err != nil {
 		return nil, err
 	}
-	snap := &Snapshot{Customers: customers, Contacts: contacts, Signals: make(map[string]map[string]store.SignalValue, len(customers))}
+	snap := &Snapshot{Customers: customers, Contacts: contacts, Signals: make(map[string]map[string]advocate.Current, len(customers))}
 	// values arrive ordered by customer: hand each customer's slice to Current.
 	for i := 0; i < len(values); {
 		j := i
 		for j < len(values) && values[j].CustomerID == values[i].CustomerID {
 			j++
 		}
-		snap.Signals[values[i].CustomerID] = prec.Current(values[i:j])
+		snap.Signals[values[i].CustomerID] = src.Current(values[i:j], now)
 		i = j
 	}
 	return snap, nil
 }
 
-// truthy reads the yes/no attributes sources write in many spellings.
-func truthy(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "true", "yes", "y", "x":
-		return true
-	}
-	return false
-}
-
-// Inputs turns the snapshot into scoring inputs. A customer counts as opted out when an
-// attribute says so or when every known contact opted out (nobody left to ask).
-func (s *Snapshot) Inputs() []scoring.Customer {
-	out := make([]scoring.Customer, 0, len(s.Customers))
-	for _, c := range s.Customers {
-		sig := make(map[string]float64, len(s.Signals[c.ID]))
-		for name, v := range s.Signals[c.ID] {
-			sig[name] = v.Value
-		}
-		optedOut := truthy(c.Attributes["opted_out"])
-		if cs := s.Contacts[c.ID]; len(cs) > 0 && !optedOut {
-			optedOut = !slices.ContainsFunc(cs, func(x store.Contact) bool { return !x.OptedOut })
-		}
-		out = append(out, scoring.Customer{ID: c.ID, Signals: sig, Attributes: c.Attributes,
-			OptedOut: optedOut, IsPartner: truthy(c.Attributes["is_partner"])})
-	}
-	return out
-}
-
 // Score scores every customer and stores the run.
-func Score(ctx context.Context, st *store.Store, model *scoring.Model, in Input, now time.Time) (store.ScoreRun, []scoring.Result, error) {
-	t, err := LoadTable(ctx, st, in, now)
+func Score(ctx context.Context, st *store.Store, model *scoring.Model, src advocate.Sources, now time.Time) (store.ScoreRun, []scoring.Result, error) {
+	t, err := LoadTable(ctx, st, src, now)
 	if err != nil {
 		return store.ScoreRun{}, nil, fmt.Errorf("score: %w", err)
 	}

@@ -6,53 +6,16 @@ import (
 	"math"
 	"time"
 
-	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
-// Freshness says how long each source's values stay current: the connector's own freshness,
-// else the scoring default. A value older than that counts as missing and is flagged stale.
-type Freshness struct {
-	Default   time.Duration
-	PerSource map[string]time.Duration
-}
-
-func (f Freshness) of(source string) time.Duration {
-	if d, ok := f.PerSource[source]; ok {
-		return d
-	}
-	return f.Default
-}
-
-// FreshnessOf reads freshness windows from a config (already normalised to Go durations).
-func FreshnessOf(cfg *config.Config) Freshness {
-	f := Freshness{PerSource: map[string]time.Duration{}}
-	f.Default, _ = config.ParseDuration(cfg.Scoring.Freshness)
-	for _, c := range cfg.Connectors {
-		if d, err := config.ParseDuration(c.Freshness); err == nil && c.Freshness != "" {
-			f.PerSource[c.Name] = d
-		}
-	}
-	return f
-}
-
-// InputOf reads precedence and freshness from a config.
-func InputOf(cfg *config.Config) Input {
-	return Input{Precedence: PrecedenceOf(cfg), Freshness: FreshnessOf(cfg)}
-}
-
-// Input says how current values are chosen when building the scoring table.
-type Input struct {
-	Precedence Precedence
-	Freshness  Freshness
-}
-
 // LoadTable streams customers, contact reachability and current signal values from the store
 // into the columnar table scoring reads: one pass over each table, no per-customer maps kept.
-// Among sources reporting the same signal, precedence picks the value; a picked value older
-// than its source's freshness window is marked stale.
-func LoadTable(ctx context.Context, st *store.Store, in Input, now time.Time) (*scoring.Table, error) {
+// Among sources reporting the same signal, advocate.Sources picks the current value (the one
+// rule everything else asks too); a stale current value is marked so scoring treats it as missing.
+func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*scoring.Table, error) {
 	t := &scoring.Table{Attrs: map[string][]string{}}
 	index := map[string]int{}
 	err := st.ScanAttributes(ctx, func(id string, attrs map[string]string) error {
@@ -80,16 +43,16 @@ func LoadTable(ctx context.Context, st *store.Store, in Input, now time.Time) (*
 	}
 	t.OptedOut, t.IsPartner = make([]bool, n), make([]bool, n)
 	for i := range n {
-		t.OptedOut[i] = truthy(attr(t, "opted_out", i))
-		t.IsPartner[i] = truthy(attr(t, "is_partner", i))
+		t.OptedOut[i] = advocate.Truthy(attr(t, advocate.AttrOptedOut, i))
+		t.IsPartner[i] = advocate.Truthy(attr(t, advocate.AttrIsPartner, i))
 	}
 	reach, err := st.Reachability(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for id, r := range reach {
-		if i, ok := index[id]; ok && r[0] > 0 && r[1] == 0 {
-			t.OptedOut[i] = true // every contact opted out: nobody left to ask
+		if i, ok := index[id]; ok && advocate.EveryContactOptedOut(r[0], r[0]-r[1]) {
+			t.OptedOut[i] = true
 		}
 	}
 
@@ -117,25 +80,27 @@ func LoadTable(ctx context.Context, st *store.Store, in Input, now time.Time) (*
 		if !ok {
 			return nil // a customer deleted since: ignore its values
 		}
-		fresh := in.Freshness.of(source)
+		cutoff := src.StaleBefore(source, now)
 		for _, v := range vals {
 			j := column(v.Name)
-			r := int16(in.Precedence.rank(v.Name, source)) + 1 // 0 = nothing held yet
-			if held := rank[j][i]; held != 0 && (held < r || (held == r && !v.ObservedAt.After(time.Unix(t.Observed[j][i], 0)))) {
-				continue
+			c := advocate.Candidate{Rank: src.Rank(v.Name, source), Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
+			if held := rank[j][i]; held != 0 {
+				h := advocate.Candidate{Rank: int(held) - 1, Stale: t.Stale[j] != nil && t.Stale[j][i], Observed: time.Unix(t.Observed[j][i], 0)}
+				if !advocate.Beats(c, h) {
+					continue
+				}
 			}
 			if t.Observed[j] == nil {
 				t.Observed[j] = make([]int64, n)
 			}
-			rank[j][i] = r
+			rank[j][i] = int16(c.Rank) + 1 // 0 = nothing held yet
 			t.Cols[j][i] = v.Value
 			t.Observed[j][i] = v.ObservedAt.Unix()
-			stale := fresh > 0 && now.Sub(v.ObservedAt) > fresh
-			if stale && t.Stale[j] == nil {
+			if c.Stale && t.Stale[j] == nil {
 				t.Stale[j] = make([]bool, n)
 			}
 			if t.Stale[j] != nil {
-				t.Stale[j][i] = stale
+				t.Stale[j][i] = c.Stale
 			}
 		}
 		return nil

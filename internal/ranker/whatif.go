@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
@@ -44,8 +45,8 @@ func noDetail(*scoring.Result) bool { return false }
 
 // WhatIf scores the current snapshot with base and with other, and compares the top N
 // eligible of each. The snapshot is read once and nothing is written.
-func WhatIf(ctx context.Context, st *store.Store, in Input, base, other *scoring.Model, topN int, now time.Time) (WhatIfReport, error) {
-	t, err := LoadTable(ctx, st, in, now)
+func WhatIf(ctx context.Context, st *store.Store, src advocate.Sources, base, other *scoring.Model, topN int, now time.Time) (WhatIfReport, error) {
+	t, err := LoadTable(ctx, st, src, now)
 	if err != nil {
 		return WhatIfReport{}, fmt.Errorf("what-if: %w", err)
 	}
@@ -58,7 +59,7 @@ func WhatIf(ctx context.Context, st *store.Store, in Input, base, other *scoring
 
 	// Name only the customers the report shows: at most 2N+MaxMovers lookups, not a scan of
 	// the whole base.
-	who := map[string]store.Customer{}
+	who := map[string]advocate.Customer{}
 	docs := func(moves []scoring.Move) ([]MoveDoc, error) {
 		out := make([]MoveDoc, 0, len(moves))
 		for _, mv := range moves {
@@ -135,7 +136,7 @@ func Insights(ctx context.Context, st *store.Store, keys []string, topN int) (In
 	// Keep only the attributes asked about: a million customers' full attribute maps would be
 	// most of this command's memory.
 	attrs := make(map[string][]string, len(scores))
-	err = st.ScanCustomers(ctx, func(c store.Customer) error {
+	err = st.ScanCustomers(ctx, func(c advocate.Customer) error {
 		vals := make([]string, len(keys))
 		for k, key := range keys {
 			vals[k] = c.Attributes[key]

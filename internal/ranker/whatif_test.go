@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 	"github.com/advocate-hq/advocate/scoring"
@@ -68,7 +69,7 @@ func TestWhatIfComparesWithoutSaving(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := WhatIf(ctx, st, Input{}, health, nps, 3, t0)
+		r, err := WhatIf(ctx, st, advocate.Sources{}, health, nps, 3, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +108,7 @@ func TestInsightsFromLatestRun(t *testing.T) {
 		if _, err := Insights(ctx, st, nil, 3); err == nil || !strings.Contains(err.Error(), "advocate score") {
 			t.Errorf("insights before any run: %v, want a hint to run `advocate score`", err)
 		}
-		if _, _, err := Score(ctx, st, mustModel(t, map[string]float64{"health_score": 1}), Input{}, t0); err != nil {
+		if _, _, err := Score(ctx, st, mustModel(t, map[string]float64{"health_score": 1}), advocate.Sources{}, t0); err != nil {
 			t.Fatal(err)
 		}
 		r, err := Insights(ctx, st, nil, 3)
@@ -127,10 +128,10 @@ func TestExplainRecomputesMissingBreakdown(t *testing.T) {
 		ctx := context.Background()
 		seedSix(t, st)
 		model := mustModel(t, map[string]float64{"health_score": 2, "nps": 1})
-		if _, _, err := Score(ctx, st, model, Input{}, t0); err != nil {
+		if _, _, err := Score(ctx, st, model, advocate.Sources{}, t0); err != nil {
 			t.Fatal(err)
 		}
-		full, err := Explain(ctx, st, Input{}, model, t0, "c.io")
+		full, err := Explain(ctx, st, advocate.Sources{}, model, t0, "c.io")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,10 +154,10 @@ func TestExplainRecomputesMissingBreakdown(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		if ex, err := Explain(ctx, st, Input{}, nil, t0, "c.io"); err != nil || ex.Recomputed || len(ex.Contributions) != 0 {
+		if ex, err := Explain(ctx, st, advocate.Sources{}, nil, t0, "c.io"); err != nil || ex.Recomputed || len(ex.Contributions) != 0 {
 			t.Errorf("without a model: recomputed %v, %d contributions, %v; want the stored (empty) breakdown", ex.Recomputed, len(ex.Contributions), err)
 		}
-		ex, err := Explain(ctx, st, Input{}, model, t0, "c.io")
+		ex, err := Explain(ctx, st, advocate.Sources{}, model, t0, "c.io")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestExplainRecomputesMissingBreakdown(t *testing.T) {
 		}
 
 		other := mustModel(t, map[string]float64{"nps": 1})
-		ex, err = Explain(ctx, st, Input{}, other, t0, "c.io")
+		ex, err = Explain(ctx, st, advocate.Sources{}, other, t0, "c.io")
 		if err != nil {
 			t.Fatal(err)
 		}

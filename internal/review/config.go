@@ -6,18 +6,8 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/metrics"
-	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
-
-// Policy is the shortlist policy the config describes.
-func Policy(cfg *config.Config) shortlist.Policy {
-	return shortlist.Policy{
-		Size:         cfg.Shortlist.Size,
-		SkipCooldown: time.Duration(cfg.Shortlist.CooldownWeeks) * 7 * 24 * time.Hour,
-		AskFatigue:   time.Duration(cfg.Shortlist.AskFatigueDays) * 24 * time.Hour,
-	}
-}
 
 // OptionsFromConfig fills Options from advocate.yaml. The caller sets what only it knows
 // (tests replace Now, Sleep, HTTPClient).
@@ -29,7 +19,7 @@ func OptionsFromConfig(cfg *config.Config, st *store.Store, log *slog.Logger, m 
 	o := Options{
 		Store: st, BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL,
 		SigningSecret: cfg.Slack.SigningSecret, Channel: cfg.Shortlist.Channel, DM: cfg.Shortlist.DM,
-		Policy: Policy(cfg), SnoozeDays: cfg.Shortlist.SnoozeDays, Location: loc,
+		Policy: cfg.Policy(), Sources: cfg.Sources(), Location: loc,
 		Log: log, Metrics: m, Now: now,
 	}
 	if cfg.Email.From != "" && cfg.Email.ProgramURL != "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -28,11 +29,11 @@ func (s *Service) Dispatch(ctx context.Context, cb slack.InteractionCallback) er
 		var err error
 		switch a.ActionID {
 		case shortlist.ActionApprove:
-			err = s.decide(ctx, cb, a, shortlist.Approve)
+			err = s.decide(ctx, cb, a, advocate.Approve)
 		case shortlist.ActionSkip:
-			err = s.decide(ctx, cb, a, shortlist.Skip)
+			err = s.decide(ctx, cb, a, advocate.Skip)
 		case shortlist.ActionSnooze:
-			err = s.decide(ctx, cb, a, shortlist.Snooze)
+			err = s.decide(ctx, cb, a, advocate.Snooze)
 		case shortlist.ActionPreview:
 			err = s.queuePreview(cb, a)
 		default:
@@ -57,15 +58,15 @@ func (s *Service) who(ctx context.Context, userID string) string {
 	return "slack:" + userID
 }
 
-func (s *Service) decide(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction, kind shortlist.DecisionKind) error {
+func (s *Service) decide(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction, kind advocate.DecisionKind) error {
 	week, customerID, err := shortlist.ParseActionValue(a.Value)
 	if err != nil {
 		return err
 	}
 	now := s.o.Now().UTC()
 	d := store.Decision{CustomerID: customerID, Kind: string(kind), DecidedBy: s.who(ctx, cb.User.ID), DecidedAt: now, Week: week}
-	if kind == shortlist.Snooze {
-		until := now.AddDate(0, 0, s.o.SnoozeDays)
+	if kind == advocate.Snooze {
+		until := s.o.Policy.SnoozeUntil(now, 0)
 		d.Until = &until
 	}
 	rec, created, err := s.o.Store.RecordSlackDecision(ctx, d)
@@ -77,7 +78,7 @@ func (s *Service) decide(ctx context.Context, cb slack.InteractionCallback, a *s
 	}
 	// Enroll whenever the decision in force is an approval, not only when this press created
 	// it: a crash between the two writes is repaired by pressing again (Enroll is idempotent).
-	if rec.Kind == string(shortlist.Approve) {
+	if rec.Kind == string(advocate.Approve) {
 		if err := s.enroll(ctx, week, customerID); err != nil {
 			return err
 		}
@@ -124,11 +125,7 @@ func ContactFor(ctx context.Context, st *store.Store, week, customerID string) (
 	if err != nil {
 		return "", err
 	}
-	var cs []shortlist.Contact
-	for _, c := range contacts[customerID] {
-		cs = append(cs, shortlist.Contact{Name: c.Name, Email: c.Email, Role: c.Role, Champion: c.Champion, OptedOut: c.OptedOut})
-	}
-	c, ok := shortlist.PickContact(cs)
+	c, ok := advocate.PickContact(contacts[customerID])
 	if !ok {
 		return "", fmt.Errorf("approve %s: no contact we may email (all opted out or without an address)", customerID)
 	}
@@ -340,20 +337,12 @@ func (s *Service) previewMessage(ctx context.Context, week, customerID string) (
 		return nil, err
 	}
 	head := fmt.Sprintf("*Preview* · to %s\n*Subject:* %s", shortlist.EscapeMrkdwn(entry.Contact.Email), shortlist.EscapeMrkdwn(c.Subject))
-	body := "```" + strings.ReplaceAll(truncate(c.Text, 2900), "```", "'''") + "```"
+	body := "```" + strings.ReplaceAll(advocate.Clip(c.Text, 2900), "```", "'''") + "```"
 	blocks := slack.Blocks{BlockSet: []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, head, false, false), nil, nil),
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, body, false, false), nil, nil),
 	}}
 	return &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: "Invitation preview: " + c.Subject, Blocks: &blocks}, nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // InvitePreview renders the invitation with outreach.RenderInviteContent from the config's
@@ -362,20 +351,11 @@ func InvitePreview(from, programURL string, now func() time.Time) PreviewFunc {
 	return func(ctx context.Context, e shortlist.Entry) (outreach.InviteContent, error) {
 		return outreach.RenderInviteContent(outreach.InviteData{
 			From: from, ProgramURL: programURL,
-			CustomerName: cmpOr(e.Customer.Name, e.Customer.Domain, e.Customer.ID),
+			CustomerName: advocate.FirstNonBlank(e.Customer.Name, e.Customer.Domain, e.Customer.ID),
 			ContactName:  e.Contact.Name, ContactEmail: e.Contact.Email,
 			CSMEmail: e.Customer.Owner, Highlights: e.Reasons,
 			MessageID: "preview-" + e.Customer.ID + "@advocate.invalid",
 			Date:      now(),
 		})
 	}
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

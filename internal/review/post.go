@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -30,7 +31,7 @@ func (s *Service) ShortlistJob(ctx context.Context) error {
 }
 
 // Week is the ISO week of now in the configured time zone.
-func (s *Service) Week() string { return shortlist.Week(s.o.Now().In(s.o.Location)) }
+func (s *Service) Week() string { return advocate.Week(s.o.Now().In(s.o.Location)) }
 
 // PostWeek builds this week's shortlist (shortlist.Make) and posts whatever of it has not
 // reached Slack yet. It is idempotent per week.
@@ -56,7 +57,7 @@ func (s *Service) Post(ctx context.Context, week string) (PostResult, error) {
 	defer release()
 
 	now := s.o.Now()
-	sl, frozen, err := shortlist.Make(ctx, s.o.Store, s.o.Policy, now, week)
+	sl, frozen, err := shortlist.Make(ctx, s.o.Store, s.o.Policy, s.o.Sources, now, week)
 	if err != nil {
 		s.countShortlist("failed")
 		return res, fmt.Errorf("post shortlist %s: %w", week, err)
@@ -110,7 +111,7 @@ func (s *Service) Post(ctx context.Context, week string) (PostResult, error) {
 // them directly (DM mode), where CSMs Slack does not know, and unassigned customers, go to the
 // channel with their email as the mention.
 func (s *Service) plan(ctx context.Context, sl shortlist.Shortlist) ([]store.ShortlistMessage, error) {
-	opts := shortlist.RenderOptions{SnoozeDays: s.o.SnoozeDays, Mention: func(email string) string { return s.users.Mention(ctx, email) }}
+	opts := shortlist.RenderOptions{SnoozeDays: s.o.Policy.SnoozeDays(), Mention: func(email string) string { return s.users.Mention(ctx, email) }}
 	var plan []store.ShortlistMessage
 	add := func(part shortlist.Shortlist, channel, recipient string) error {
 		blocks, err := shortlist.SlackMessagesWith(part, opts)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -52,12 +53,12 @@ type Options struct {
 	SigningSecret string
 	HTTPClient    *http.Client // for Slack calls; nil = a client with a 30 s timeout
 
-	Channel    string // where the shortlist goes (and what DM mode falls back to)
-	DM         bool   // one direct message per CSM instead of one channel post
-	Policy     shortlist.Policy
-	SnoozeDays int            // Snooze button length; <= 0 = 30
-	Location   *time.Location // the week of "now" is taken here; nil = UTC
-	Sequence   string         // drip sequence Approve enrolls into; "" = DefaultSequence
+	Channel  string           // where the shortlist goes (and what DM mode falls back to)
+	DM       bool             // one direct message per CSM instead of one channel post
+	Policy   advocate.Policy  // who may be listed, and how long Snooze holds (the button says so)
+	Sources  advocate.Sources // the current-value rule the caution line reads with
+	Location *time.Location   // the week of "now" is taken here; nil = UTC
+	Sequence string           // drip sequence Approve enrolls into; "" = DefaultSequence
 
 	Preview PreviewFunc // nil: Preview answers that previews are not configured
 
@@ -97,9 +98,7 @@ func New(o Options) (*Service, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	if o.SnoozeDays <= 0 {
-		o.SnoozeDays = int(shortlist.SnoozeDuration / (24 * time.Hour))
-	}
+	o.Policy = o.Policy.WithDefaults()
 	o.Sequence = cmp.Or(o.Sequence, DefaultSequence)
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = DefaultMaxRetries

@@ -5,11 +5,9 @@ import (
 	"math"
 	"strings"
 	"time"
-)
 
-// DefaultStaleAfter is how old a customer's newest signal may be before the shortlist warns
-// that it was scored on old data.
-const DefaultStaleAfter = 14 * 24 * time.Hour
+	"github.com/advocate-hq/advocate/internal/advocate"
+)
 
 // Evidence is what the caution line looks at for one candidate.
 type Evidence struct {
@@ -44,11 +42,11 @@ func plural(v float64, one, many string) string {
 }
 
 // Caution says in one line why a CSM should double-check a candidate: data older than
-// staleAfter (<= 0: DefaultStaleAfter), a warning signal, or a score resting on little
+// staleAfter (<= 0: advocate.DefaultStaleAfter), a warning signal, or a score resting on little
 // evidence. "" when there is nothing to say.
 func Caution(now time.Time, staleAfter time.Duration, ev Evidence) string {
 	if staleAfter <= 0 {
-		staleAfter = DefaultStaleAfter
+		staleAfter = advocate.DefaultStaleAfter
 	}
 	var parts []string
 	switch {

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
 // Make builds the shortlist for week from the latest score run, the customers' contacts and
 // the decisions in force, and stores it. A week whose shortlist was already posted is not
 // rebuilt: the posted one is returned with posted=true, so nobody is asked twice.
-func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week string) (sl Shortlist, posted bool, err error) {
+//
+// src is the current-value rule: the caution line reads the same values the score used.
+func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.Sources, now time.Time, week string) (sl Shortlist, posted bool, err error) {
 	run, err := st.LatestScoreRun(ctx)
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
@@ -25,7 +28,7 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
-	byID := make(map[string]store.Customer, len(customers))
+	byID := make(map[string]advocate.Customer, len(customers))
 	for _, c := range customers {
 		byID[c.ID] = c
 	}
@@ -37,9 +40,9 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
-	decisions := make(map[string]Decision, len(stored))
+	decisions := make(map[string]advocate.Decision, len(stored))
 	for id, d := range stored {
-		dd := Decision{Kind: DecisionKind(d.Kind), At: d.DecidedAt}
+		dd := advocate.Decision{Kind: advocate.DecisionKind(d.Kind), At: d.DecidedAt}
 		if d.Until != nil {
 			dd.Until = *d.Until
 		}
@@ -54,16 +57,13 @@ func Make(ctx context.Context, st *store.Store, p Policy, now time.Time, week st
 	for _, sc := range scores {
 		c := byID[sc.CustomerID]
 		confidence[c.ID] = sc.Confidence
-		cand := Candidate{Customer: Customer{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner},
+		cand := Candidate{Customer: c, Contacts: contacts[c.ID],
 			Score: sc.Score, Eligible: sc.Eligible, Reasons: sc.Reasons, LastAsked: asked[c.ID]}
-		for _, ct := range contacts[c.ID] {
-			cand.Contacts = append(cand.Contacts, Contact{Name: ct.Name, Email: ct.Email, Role: ct.Role, Champion: ct.Champion, OptedOut: ct.OptedOut})
-		}
 		cands = append(cands, cand)
 	}
 	sl = Build(now, p, cands, decisions)
 	sl.Week = week
-	if err := annotate(ctx, st, p, now, run, confidence, sl.Entries); err != nil {
+	if err := annotate(ctx, st, p, src, now, run, confidence, sl.Entries); err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
 
@@ -87,7 +87,7 @@ const lastWeek = 7*24*time.Hour - 12*time.Hour
 
 // annotate adds what only the listed entries need, so a large customer base costs nothing
 // extra: the score change since last week and the caution line.
-func annotate(ctx context.Context, st *store.Store, p Policy, now time.Time, run store.ScoreRun, confidence map[string]float64, entries []Entry) error {
+func annotate(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.Sources, now time.Time, run store.ScoreRun, confidence map[string]float64, entries []Entry) error {
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = e.Customer.ID
@@ -102,16 +102,14 @@ func annotate(ctx context.Context, st *store.Store, p Policy, now time.Time, run
 			d := ScoreChange(e.Score, ps)
 			e.Change = &d
 		}
-		vals, err := st.LatestSignals(ctx, e.Customer.ID)
+		current, err := src.CurrentSignals(ctx, st, e.Customer.ID, now)
 		if err != nil {
 			return err
 		}
 		ev := Evidence{Signals: map[string]float64{}, Confidence: confidence[e.Customer.ID]}
-		seen := map[string]time.Time{}
-		for _, v := range vals {
-			// Several sources may report one signal: the newest observation speaks for it here.
-			if t, ok := seen[v.Name]; !ok || v.ObservedAt.After(t) {
-				seen[v.Name], ev.Signals[v.Name] = v.ObservedAt, v.Value
+		for name, v := range current {
+			if !v.Stale { // stale values are missing to the score; the staleness line covers them
+				ev.Signals[name] = v.Value
 			}
 			if v.ObservedAt.After(ev.Newest) {
 				ev.Newest = v.ObservedAt
@@ -137,8 +135,8 @@ func Stored(ctx context.Context, st *store.Store, week string) (Shortlist, error
 			return out, err
 		}
 		out.Entries = append(out.Entries, Entry{Rank: e.Rank, Score: e.Score, Reasons: e.Reasons, Caution: e.Caution,
-			Customer: Customer{ID: c.ID, Name: c.Name, Domain: c.Domain, Owner: c.Owner},
-			Contact:  Contact{Name: e.ContactName, Email: e.ContactEmail, Role: e.ContactRole}})
+			Customer: c,
+			Contact:  advocate.Contact{CustomerID: c.ID, Name: e.ContactName, Email: e.ContactEmail, Role: e.ContactRole}})
 	}
 	return out, nil
 }

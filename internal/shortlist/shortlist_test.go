@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/advocate-hq/advocate/internal/advocate"
 )
 
 var now = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC) // Monday of 2026-W47
 
-func cand(id string, score float64, contacts ...Contact) Candidate {
+func cand(id string, score float64, contacts ...advocate.Contact) Candidate {
 	return Candidate{
-		Customer: Customer{ID: id, Name: "Co " + id, Domain: id + ".example", Owner: "csm@acme.io"},
+		Customer: advocate.Customer{ID: id, Name: "Co " + id, Domain: id + ".example", Owner: "csm@acme.io"},
 		Contacts: contacts,
 		Score:    score,
 		Eligible: true,
@@ -20,8 +22,8 @@ func cand(id string, score float64, contacts ...Contact) Candidate {
 	}
 }
 
-func person(name, role string) Contact {
-	return Contact{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@x.example", Role: role}
+func person(name, role string) advocate.Contact {
+	return advocate.Contact{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@x.example", Role: role}
 }
 
 func ids(s Shortlist) []string {
@@ -39,9 +41,9 @@ func TestBuild(t *testing.T) {
 
 	tests := []struct {
 		name      string
-		policy    Policy
+		policy    advocate.Policy
 		cands     []Candidate
-		decisions map[string]Decision
+		decisions map[string]advocate.Decision
 		want      []string
 		// counts
 		eligible, decided, excluded, more int
@@ -55,62 +57,62 @@ func TestBuild(t *testing.T) {
 		{
 			name:      "ApprovedNeverAgain",
 			cands:     []Candidate{cand("a", 90, ann), cand("b", 80, ann)},
-			decisions: map[string]Decision{"a": {Kind: Approve, At: now.AddDate(-3, 0, 0)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Approve, At: now.AddDate(-3, 0, 0)}},
 			want:      []string{"b"},
 			eligible:  2, decided: 1,
 		},
 		{
 			name:      "SkipHeldDuringCooldown",
 			cands:     []Candidate{cand("a", 90, ann), cand("b", 80, ann)},
-			decisions: map[string]Decision{"a": {Kind: Skip, At: now.Add(-DefaultSkipCooldown + time.Second)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Skip, At: now.Add(-advocate.Weeks(advocate.DefaultCooldownWeeks) + time.Second)}},
 			want:      []string{"b"},
 			eligible:  2, decided: 1,
 		},
 		{
 			name:      "SkipReturnsWhenCooldownEnds",
 			cands:     []Candidate{cand("a", 90, ann), cand("b", 80, ann)},
-			decisions: map[string]Decision{"a": {Kind: Skip, At: now.Add(-DefaultSkipCooldown)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Skip, At: now.Add(-advocate.Weeks(advocate.DefaultCooldownWeeks))}},
 			want:      []string{"a", "b"},
 			eligible:  2,
 		},
 		{
 			name:      "SkipCooldownFromPolicy",
-			policy:    Policy{SkipCooldown: 7 * 24 * time.Hour},
+			policy:    advocate.Policy{SkipCooldown: 7 * 24 * time.Hour},
 			cands:     []Candidate{cand("a", 90, ann)},
-			decisions: map[string]Decision{"a": {Kind: Skip, At: now.AddDate(0, 0, -8)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Skip, At: now.AddDate(0, 0, -8)}},
 			want:      []string{"a"},
 			eligible:  1,
 		},
 		{
 			name:      "SnoozeHeldUntilUntil",
 			cands:     []Candidate{cand("a", 90, ann), cand("b", 80, ann)},
-			decisions: map[string]Decision{"a": {Kind: Snooze, At: now.AddDate(0, 0, -40), Until: now.Add(time.Hour)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Snooze, At: now.AddDate(0, 0, -40), Until: now.Add(time.Hour)}},
 			want:      []string{"b"},
 			eligible:  2, decided: 1,
 		},
 		{
 			name:      "SnoozeExpired",
 			cands:     []Candidate{cand("a", 90, ann)},
-			decisions: map[string]Decision{"a": {Kind: Snooze, At: now.AddDate(0, 0, -2), Until: now.Add(-time.Hour)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Snooze, At: now.AddDate(0, 0, -2), Until: now.Add(-time.Hour)}},
 			want:      []string{"a"},
 			eligible:  1,
 		},
 		{
 			name:      "SnoozeWithoutUntilLasts30Days",
 			cands:     []Candidate{cand("a", 90, ann), cand("b", 80, ann)},
-			decisions: map[string]Decision{"a": {Kind: Snooze, At: now.AddDate(0, 0, -29)}, "b": {Kind: Snooze, At: now.AddDate(0, 0, -31)}},
+			decisions: map[string]advocate.Decision{"a": {Kind: advocate.Snooze, At: now.AddDate(0, 0, -29)}, "b": {Kind: advocate.Snooze, At: now.AddDate(0, 0, -31)}},
 			want:      []string{"b"},
 			eligible:  2, decided: 1,
 		},
 		{
 			name:     "NoReachableContactExcluded",
-			cands:    []Candidate{cand("a", 90, Contact{Name: "Out", Email: "out@a.example", OptedOut: true}, Contact{Name: "No Mail"}), cand("b", 80, ann), cand("c", 70)},
+			cands:    []Candidate{cand("a", 90, advocate.Contact{Name: "Out", Email: "out@a.example", OptedOut: true}, advocate.Contact{Name: "No Mail"}), cand("b", 80, ann), cand("c", 70)},
 			want:     []string{"b"},
 			eligible: 3, excluded: 2,
 		},
 		{
 			name:     "SizeCutCountsTheRest",
-			policy:   Policy{Size: 2},
+			policy:   advocate.Policy{Size: 2},
 			cands:    []Candidate{cand("a", 90, ann), cand("b", 80, ann), cand("c", 70, ann), cand("d", 60, ann)},
 			want:     []string{"a", "b"},
 			eligible: 4, more: 2,
@@ -124,7 +126,11 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Build(now, tt.policy, tt.cands, tt.decisions)
+			p := tt.policy
+			if p == (advocate.Policy{}) {
+				p = advocate.DefaultPolicy()
+			}
+			s := Build(now, p, tt.cands, tt.decisions)
 			if got := ids(s); !slices.Equal(got, tt.want) {
 				t.Errorf("entries = %v, want %v", got, tt.want)
 			}
@@ -161,96 +167,12 @@ func entriesFor(cs []Candidate) []Entry {
 	return out
 }
 
-func TestPickContact(t *testing.T) {
-	tests := []struct {
-		name     string
-		contacts []Contact
-		want     string // email; "" = nobody
-	}{
-		{"ChampionBeatsSeniority", []Contact{
-			{Name: "Cee", Email: "ceo@x", Role: "CEO"},
-			{Name: "Champ", Email: "champ@x", Role: "Engineer", Champion: true},
-		}, "champ@x"},
-		{"OptedOutChampionFallsBackToSeniority", []Contact{
-			{Name: "Champ", Email: "champ@x", Role: "CTO", Champion: true, OptedOut: true},
-			{Name: "Mgr", Email: "mgr@x", Role: "Support Manager"},
-			{Name: "Dir", Email: "dir@x", Role: "Director of Support"},
-		}, "dir@x"},
-		{"DirectorIsNotCTO", []Contact{
-			{Name: "Dir", Email: "dir@x", Role: "Director"},
-			{Name: "Vp", Email: "vp@x", Role: "VP Engineering"},
-		}, "vp@x"},
-		{"VicePresidentIsVPNotPresident", []Contact{
-			{Name: "Vice", Email: "vice@x", Role: "Vice President, Sales"},
-			{Name: "Chief", Email: "chief@x", Role: "Chief Revenue Officer"},
-		}, "chief@x"},
-		{"HeadBeatsLeadBeatsManager", []Contact{
-			{Name: "M", Email: "m@x", Role: "manager"},
-			{Name: "L", Email: "l@x", Role: "Tech Lead"},
-			{Name: "H", Email: "h@x", Role: "Head of CS"},
-		}, "h@x"},
-		{"SameRoleByName", []Contact{
-			{Name: "zoe", Email: "zoe@x"},
-			{Name: "Adam", Email: "adam@x"},
-			{Name: "", Email: "anon@x"},
-		}, "adam@x"},
-		{"NoEmailIsUnreachable", []Contact{
-			{Name: "Boss", Role: "CEO"},
-			{Name: "Bob", Email: "bob@x"},
-		}, "bob@x"},
-		{"NobodyReachable", []Contact{
-			{Name: "Out", Email: "out@x", OptedOut: true, Champion: true},
-			{Name: "Blank", Email: "  "},
-		}, ""},
-		{"NoContacts", nil, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := PickContact(tt.contacts)
-			if tt.want == "" {
-				if ok {
-					t.Fatalf("picked %+v, want nobody", got)
-				}
-				return
-			}
-			if !ok || got.Email != tt.want {
-				t.Fatalf("picked %q (ok=%v), want %q", got.Email, ok, tt.want)
-			}
-			// Input order must not change the choice.
-			rev := slices.Clone(tt.contacts)
-			slices.Reverse(rev)
-			if again, _ := PickContact(rev); again.Email != tt.want {
-				t.Errorf("reversed input picked %q, want %q", again.Email, tt.want)
-			}
-		})
-	}
-}
-
-func TestWeek(t *testing.T) {
-	tests := []struct {
-		t    time.Time
-		want string
-	}{
-		{time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), "2026-W47"},
-		{time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC), "2026-W53"},
-		{time.Date(2027, 1, 3, 23, 59, 0, 0, time.UTC), "2026-W53"}, // Sunday still in the old ISO year
-		{time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), "2027-W01"},
-		{time.Date(2024, 12, 30, 0, 0, 0, 0, time.UTC), "2025-W01"}, // Monday already in the new ISO year
-		{time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "2026-W02"},
-	}
-	for _, tt := range tests {
-		if got := Week(tt.t); got != tt.want {
-			t.Errorf("Week(%s) = %q, want %q", tt.t.Format(time.DateOnly), got, tt.want)
-		}
-	}
-}
-
 func TestByOwner(t *testing.T) {
 	s := Shortlist{Entries: []Entry{
-		{Rank: 1, Customer: Customer{ID: "a", Owner: "bo@acme.io"}},
-		{Rank: 2, Customer: Customer{ID: "b", Owner: "al@acme.io"}},
-		{Rank: 3, Customer: Customer{ID: "c", Owner: "bo@acme.io"}},
-		{Rank: 4, Customer: Customer{ID: "d", Owner: ""}},
+		{Rank: 1, Customer: advocate.Customer{ID: "a", Owner: "bo@acme.io"}},
+		{Rank: 2, Customer: advocate.Customer{ID: "b", Owner: "al@acme.io"}},
+		{Rank: 3, Customer: advocate.Customer{ID: "c", Owner: "bo@acme.io"}},
+		{Rank: 4, Customer: advocate.Customer{ID: "d", Owner: ""}},
 	}}
 	groups := s.ByOwner()
 	var got []string
@@ -269,16 +191,16 @@ func TestByOwner(t *testing.T) {
 
 // The --json contract: field names other tools rely on, and [] rather than null.
 func TestShortlistJSONContract(t *testing.T) {
-	empty, err := json.Marshal(Build(now, Policy{}, nil, nil))
+	empty, err := json.Marshal(Build(now, advocate.Policy{}, nil, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(empty), `"entries":[]`) {
 		t.Errorf("empty shortlist JSON = %s, want entries []", empty)
 	}
-	s := Build(now, Policy{}, []Candidate{{
-		Customer: Customer{ID: "c1", Name: "Acme", Domain: "acme.io", Owner: "dana@acme.io"},
-		Contacts: []Contact{{Name: "Ann", Email: "ann@acme.io", Role: "CTO"}},
+	s := Build(now, advocate.Policy{}, []Candidate{{
+		Customer: advocate.Customer{ID: "c1", Name: "Acme", Domain: "acme.io", Owner: "dana@acme.io"},
+		Contacts: []advocate.Contact{{Name: "Ann", Email: "ann@acme.io", Role: "CTO"}},
 		Score:    91.25, Eligible: true,
 	}}, nil)
 	b, err := json.Marshal(s)
@@ -307,17 +229,17 @@ func TestShortlistJSONContract(t *testing.T) {
 
 func TestAskFatigueAndCaution(t *testing.T) {
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
-	contact := []Contact{{Name: "Jo", Email: "jo@a.io", Champion: true}}
+	contact := []advocate.Contact{{Name: "Jo", Email: "jo@a.io", Champion: true}}
 	cands := []Candidate{
-		{Customer: Customer{ID: "asked"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -30)},
-		{Customer: Customer{ID: "long-ago"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -120)},
-		{Customer: Customer{ID: "never"}, Contacts: contact, Eligible: true},
+		{Customer: advocate.Customer{ID: "asked"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -30)},
+		{Customer: advocate.Customer{ID: "long-ago"}, Contacts: contact, Eligible: true, LastAsked: now.AddDate(0, 0, -120)},
+		{Customer: advocate.Customer{ID: "never"}, Contacts: contact, Eligible: true},
 	}
-	s := Build(now, Policy{AskFatigue: 90 * 24 * time.Hour}, cands, nil)
+	s := Build(now, advocate.Policy{AskFatigue: 90 * 24 * time.Hour}, cands, nil)
 	if len(s.Entries) != 2 || s.Asked != 1 || s.Entries[0].Customer.ID != "long-ago" {
 		t.Errorf("with a 90-day window: %+v", s)
 	}
-	if s := Build(now, Policy{}, cands, nil); len(s.Entries) != 3 {
+	if s := Build(now, advocate.Policy{}, cands, nil); len(s.Entries) != 3 {
 		t.Errorf("fatigue off: %d entries, want 3", len(s.Entries))
 	}
 

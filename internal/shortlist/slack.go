@@ -8,11 +8,11 @@ import (
 	"strings"
 	"sync"
 	"text/template"
-	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/templates"
 )
 
@@ -117,7 +117,7 @@ type RenderOptions struct {
 	// Mention names a CSM (by email) in mrkdwn, e.g. "<@U123>" once the Slack adapter looked
 	// them up. It must escape what it returns; nil or "" means the escaped email as text.
 	Mention func(email string) string
-	// SnoozeDays labels the snooze button ("Snooze 30 days"); <= 0 means SnoozeDuration.
+	// SnoozeDays labels the snooze button ("Snooze 30 days"); <= 0 means advocate.DefaultSnoozeDays.
 	SnoozeDays int
 }
 
@@ -125,7 +125,7 @@ func (o RenderOptions) snoozeDays() int {
 	if o.SnoozeDays > 0 {
 		return o.SnoozeDays
 	}
-	return int(SnoozeDuration / (24 * time.Hour))
+	return advocate.DefaultSnoozeDays
 }
 
 // ownerMention is how a CSM is named in the message: a Slack mention when opts can resolve
@@ -167,7 +167,7 @@ func candidateText(e Entry) (string, error) {
 	}
 	name := e.Customer.Name
 	if strings.TrimSpace(name) == "" {
-		name = cmpOr(e.Customer.Domain, e.Customer.ID)
+		name = advocate.FirstNonBlank(e.Customer.Domain, e.Customer.ID)
 	}
 	text, err := render("candidate", candidateData{
 		Rank:         e.Rank,
@@ -183,15 +183,6 @@ func candidateText(e Entry) (string, error) {
 		Caution:      EscapeMrkdwn(e.Caution),
 	})
 	return truncateMrkdwn(text, maxSectionText), err
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func mrkdwn(text string) *slack.TextBlockObject {

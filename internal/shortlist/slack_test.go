@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/slack-go/slack"
 )
 
@@ -19,26 +20,26 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 func sample() Shortlist {
 	cands := []Candidate{
 		{
-			Customer: Customer{ID: "cus_1", Name: "Northwind Traders", Domain: "northwind.example", Owner: "dana@acme.io"},
-			Contacts: []Contact{{Name: "Priya Shah", Email: "priya@northwind.example", Role: "Head of Operations", Champion: true}},
+			Customer: advocate.Customer{ID: "cus_1", Name: "Northwind Traders", Domain: "northwind.example", Owner: "dana@acme.io"},
+			Contacts: []advocate.Contact{{Name: "Priya Shah", Email: "priya@northwind.example", Role: "Head of Operations", Champion: true}},
 			Score:    91.24, Eligible: true,
 			Reasons: []string{"NPS 10 (promoter)", "Upgraded plan twice in 12 months", "Usage up 40% month over month", "Two years a customer"},
 		},
 		{
-			Customer: Customer{ID: "cus_2", Name: "Globex", Domain: "globex.example", Owner: "sam@acme.io"},
-			Contacts: []Contact{{Name: "Hank Scorpio", Email: "hank@globex.example", Role: "CEO"}},
+			Customer: advocate.Customer{ID: "cus_2", Name: "Globex", Domain: "globex.example", Owner: "sam@acme.io"},
+			Contacts: []advocate.Contact{{Name: "Hank Scorpio", Email: "hank@globex.example", Role: "CEO"}},
 			Score:    84.06, Eligible: true,
 			Reasons: []string{"Health score 95"},
 			Caution: "1 escalation in the last 90 days",
 		},
 		{
-			Customer: Customer{ID: "cus_3", Name: "Initech", Domain: "initech.example", Owner: "dana@acme.io"},
-			Contacts: []Contact{{Name: "Bill Lumbergh", Email: "bill@initech.example", Role: "VP Product"}},
+			Customer: advocate.Customer{ID: "cus_3", Name: "Initech", Domain: "initech.example", Owner: "dana@acme.io"},
+			Contacts: []advocate.Contact{{Name: "Bill Lumbergh", Email: "bill@initech.example", Role: "VP Product"}},
 			Score:    77, Eligible: true,
 			Reasons: []string{"CSAT 98"},
 		},
 	}
-	return Build(now, Policy{Size: 10}, cands, nil)
+	return Build(now, advocate.Policy{Size: 10}, cands, nil)
 }
 
 // message is what chat.postMessage receives; unmarshalling into slack.Blocks proves Slack's
@@ -158,9 +159,9 @@ func TestSlackJSONRoundTrip(t *testing.T) {
 }
 
 func TestSlackEscapesCustomerText(t *testing.T) {
-	s := Build(now, Policy{}, []Candidate{{
-		Customer: Customer{ID: "evil", Name: "<script>&<!channel>", Domain: "evil.example", Owner: "<@U999>"},
-		Contacts: []Contact{{Name: "Mal <b>", Email: "mal@evil.example", Role: "CTO & co"}},
+	s := Build(now, advocate.Policy{}, []Candidate{{
+		Customer: advocate.Customer{ID: "evil", Name: "<script>&<!channel>", Domain: "evil.example", Owner: "<@U999>"},
+		Contacts: []advocate.Contact{{Name: "Mal <b>", Email: "mal@evil.example", Role: "CTO & co"}},
 		Score:    50, Eligible: true, Reasons: []string{"<https://phish.example|click>"},
 	}}, nil)
 	blocks, fallback, err := SlackBlocks(s)
@@ -195,7 +196,7 @@ func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
 		c.Customer.Owner = fmt.Sprintf("csm%d@acme.io", i%3)
 		cands = append(cands, c)
 	}
-	s := Build(now, Policy{Size: 60}, cands, nil)
+	s := Build(now, advocate.Policy{Size: 60}, cands, nil)
 	msgs, err := SlackMessages(s)
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +256,7 @@ func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
 }
 
 func TestSlackEmptyShortlist(t *testing.T) {
-	s := Build(now, Policy{}, []Candidate{cand("a", 90)}, nil)
+	s := Build(now, advocate.Policy{}, []Candidate{cand("a", 90)}, nil)
 	msgs, err := SlackMessages(s)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +279,7 @@ func TestSlackLimits(t *testing.T) {
 	c := cand("a", 90, person("Ann Lee", "CTO"))
 	c.Customer.Name = "x" + long // shifts the cut into the middle of an "&amp;"
 	c.Reasons = []string{long, long}
-	s := Build(now, Policy{}, []Candidate{c}, nil)
+	s := Build(now, advocate.Policy{}, []Candidate{c}, nil)
 	s.Week = strings.Repeat("W", 200) // a header over Slack's 150 characters
 	blocks, _, err := SlackBlocks(s)
 	if err != nil {
@@ -300,7 +301,7 @@ func TestSlackLimits(t *testing.T) {
 	}
 
 	c.Customer.ID = strings.Repeat("x", 2000)
-	if _, _, err := SlackBlocks(Build(now, Policy{}, []Candidate{c}, nil)); err == nil || !strings.Contains(err.Error(), "button value") {
+	if _, _, err := SlackBlocks(Build(now, advocate.Policy{}, []Candidate{c}, nil)); err == nil || !strings.Contains(err.Error(), "button value") {
 		t.Errorf("over-long customer id: err = %v, want a clear error", err)
 	}
 }

@@ -21,7 +21,7 @@ func WriteText(w io.Writer, sl Shortlist) {
 		}
 		fmt.Fprintf(w, "\n%s\n", owner)
 		for _, e := range g.Entries {
-			fmt.Fprintf(w, "  %2d. %-40s %5.1f  → %s", e.Rank, Label(e.Customer.Name, e.Customer.Domain), e.Score, e.Contact.Name)
+			fmt.Fprintf(w, "  %2d. %-40s %5.1f  → %s", e.Rank, e.Customer.Label(), e.Score, e.Contact.Name)
 			if e.Contact.Role != "" {
 				fmt.Fprintf(w, ", %s", e.Contact.Role)
 			}
@@ -37,15 +37,4 @@ func WriteText(w io.Writer, sl Shortlist) {
 			}
 		}
 	}
-}
-
-// Label names a customer for people: "Name (domain)", or whichever of the two is known.
-func Label(name, domain string) string {
-	switch {
-	case name == "":
-		return domain
-	case domain == "":
-		return name
-	}
-	return name + " (" + domain + ")"
 }

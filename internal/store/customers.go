@@ -9,48 +9,18 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
 )
-
-// Customer is a stored account.
-type Customer struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Domain     string            `json:"domain"`
-	Owner      string            `json:"owner"`
-	Attributes map[string]string `json:"attributes"`
-	CreatedAt  time.Time         `json:"created_at"`
-	UpdatedAt  time.Time         `json:"updated_at"`
-}
-
-// Contact is a stored person at a customer.
-type Contact struct {
-	CustomerID string `json:"-"`
-	Email      string `json:"email"`
-	Name       string `json:"name"`
-	Role       string `json:"role"`
-	Champion   bool   `json:"champion"`
-	OptedOut   bool   `json:"opted_out"`
-}
-
-// SignalValue is the newest observation of one signal for one customer from one source.
-type SignalValue struct {
-	CustomerID string    `json:"-"`
-	Name       string    `json:"-"`
-	Source     string    `json:"source"`
-	Value      float64   `json:"value"`
-	ObservedAt time.Time `json:"observed_at"`
-}
 
 const customerCols = `id, name, domain, owner, attributes, created_at, updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanCustomer(r rowScanner) (Customer, error) {
+func scanCustomer(r rowScanner) (advocate.Customer, error) {
 	var (
-		c     Customer
+		c     advocate.Customer
 		dom   sql.NullString
 		attrs []byte
 	)
@@ -67,7 +37,7 @@ func scanCustomer(r rowScanner) (Customer, error) {
 
 // FindCustomer looks a customer up by id or by web domain (any spelling NormalizeDomain
 // accepts, such as "https://www.acme.io").
-func (s *Store) FindCustomer(ctx context.Context, idOrDomain string) (Customer, error) {
+func (s *Store) FindCustomer(ctx context.Context, idOrDomain string) (advocate.Customer, error) {
 	key := strings.TrimSpace(idOrDomain)
 	c, err := scanCustomer(s.db.QueryRowContext(ctx, s.rebind(`SELECT `+customerCols+` FROM customers WHERE id = ? OR domain = ?`),
 		key, connectors.NormalizeDomain(key)))
@@ -81,13 +51,13 @@ func (s *Store) FindCustomer(ctx context.Context, idOrDomain string) (Customer, 
 }
 
 // Customers returns every customer, ordered by id.
-func (s *Store) Customers(ctx context.Context) ([]Customer, error) {
+func (s *Store) Customers(ctx context.Context) ([]advocate.Customer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerCols+` FROM customers ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}
 	defer rows.Close()
-	var out []Customer
+	var out []advocate.Customer
 	for rows.Next() {
 		c, err := scanCustomer(rows)
 		if err != nil {
@@ -101,7 +71,7 @@ func (s *Store) Customers(ctx context.Context) ([]Customer, error) {
 // LatestSignals returns the newest observation per customer, signal and source, ordered by
 // customer, signal and source. Choosing between sources (precedence) is the caller's business.
 // With customerID set, only that customer's.
-func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]SignalValue, error) {
+func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocate.SignalValue, error) {
 	q, args := `SELECT customer_id, source, vals FROM signals`, []any{}
 	if customerID != "" {
 		q += ` WHERE customer_id = ?`
@@ -112,7 +82,7 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]SignalV
 		return nil, fmt.Errorf("read signals: %w", err)
 	}
 	defer rows.Close()
-	var out []SignalValue
+	var out []advocate.SignalValue
 	var raw []byte
 	for rows.Next() {
 		var id, source string
@@ -124,29 +94,29 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]SignalV
 			return nil, fmt.Errorf("read signals of %s: %w", id, err)
 		}
 		for name, v := range vals {
-			out = append(out, SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
+			out = append(out, advocate.SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(out, func(a, b SignalValue) int {
+	slices.SortStableFunc(out, func(a, b advocate.SignalValue) int {
 		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), strings.Compare(a.Name, b.Name), strings.Compare(a.Source, b.Source))
 	})
 	return out, nil
 }
 
 // SignalHistory returns every stored observation of one signal for one customer, oldest first.
-func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]SignalValue, error) {
+func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]advocate.SignalValue, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT source, observed_at, vals FROM signal_history
 		WHERE customer_id = ? ORDER BY observed_at, source`), customerID)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s for %s: %w", name, customerID, err)
 	}
 	defer rows.Close()
-	var out []SignalValue
+	var out []advocate.SignalValue
 	for rows.Next() {
-		v := SignalValue{CustomerID: customerID, Name: name}
+		v := advocate.SignalValue{CustomerID: customerID, Name: name}
 		var raw []byte
 		if err := rows.Scan(&v.Source, &v.ObservedAt, &raw); err != nil {
 			return nil, err
@@ -166,7 +136,7 @@ func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]S
 }
 
 // Contacts returns contacts grouped by customer id; with customerID set, only that customer's.
-func (s *Store) Contacts(ctx context.Context, customerID string) (map[string][]Contact, error) {
+func (s *Store) Contacts(ctx context.Context, customerID string) (map[string][]advocate.Contact, error) {
 	q, args := `SELECT customer_id, email, name, role, champion, opted_out FROM contacts`, []any{}
 	if customerID != "" {
 		q += ` WHERE customer_id = ?`
@@ -177,9 +147,9 @@ func (s *Store) Contacts(ctx context.Context, customerID string) (map[string][]C
 		return nil, fmt.Errorf("read contacts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]Contact{}
+	out := map[string][]advocate.Contact{}
 	for rows.Next() {
-		var c Contact
+		var c advocate.Contact
 		if err := rows.Scan(&c.CustomerID, &c.Email, &c.Name, &c.Role, &c.Champion, &c.OptedOut); err != nil {
 			return nil, fmt.Errorf("read contacts: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -235,7 +236,7 @@ func (s *Store) Release(ctx context.Context, ids []int64, next, now time.Time) e
 // RetryEmail records a temporary failure: the row is pending again from next.
 func (s *Store) RetryEmail(ctx context.Context, id int64, next time.Time, reason string, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, lease_until = NULL, updated_at = ?
-		WHERE id = ? AND status = 'sending'`), next.UTC(), truncate(reason, 1000), now.UTC(), id)
+		WHERE id = ? AND status = 'sending'`), next.UTC(), advocate.ClipBytes(reason, 1000), now.UTC(), id)
 	if err != nil {
 		return fmt.Errorf("reschedule email %d: %w", id, err)
 	}
@@ -245,18 +246,11 @@ func (s *Store) RetryEmail(ctx context.Context, id int64, next time.Time, reason
 // FailEmail records a permanent failure.
 func (s *Store) FailEmail(ctx context.Context, id int64, reason string, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE outbox SET status = 'failed', last_error = ?, lease_until = NULL, updated_at = ?
-		WHERE id = ? AND status = 'sending'`), truncate(reason, 1000), now.UTC(), id)
+		WHERE id = ? AND status = 'sending'`), advocate.ClipBytes(reason, 1000), now.UTC(), id)
 	if err != nil {
 		return fmt.Errorf("fail email %d: %w", id, err)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 const outboxCols = `id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_addr, to_name, subject, text_body, html_body,

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/advocate-hq/advocate/internal/advocate"
 )
 
 // The scoring job reads every customer and every current signal value. At a million customers
@@ -20,7 +22,7 @@ type LatestValue struct {
 }
 
 // ScanCustomers streams every customer, ordered by id.
-func (s *Store) ScanCustomers(ctx context.Context, fn func(Customer) error) error {
+func (s *Store) ScanCustomers(ctx context.Context, fn func(advocate.Customer) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+customerCols+` FROM customers ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("scan customers: %w", err)
