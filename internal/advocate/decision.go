@@ -152,6 +152,6 @@ func ParseWeek(s string) (time.Time, error) {
 	}
 	// Jan 4 is always in week 1; step back to its Monday.
 	jan4 := time.Date(year, 1, 4, 0, 0, 0, 0, time.UTC)
-	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7))
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday()) + 6) % 7))
 	return monday.AddDate(0, 0, 7*(week-1)), nil
 }
