@@ -16,102 +16,136 @@ import (
 // Among sources reporting the same signal, advocate.Sources picks the current value (the one
 // rule everything else asks too); a stale current value is marked so scoring treats it as missing.
 func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*scoring.Table, error) {
-	t := &scoring.Table{Attrs: map[string][]string{}}
-	index := map[string]int{}
-	err := st.ScanAttributes(ctx, func(id string, attrs map[string]string) error {
-		i := len(t.IDs)
-		index[id] = i
-		t.IDs = append(t.IDs, id)
-		for k, v := range attrs {
-			col := t.Attrs[k]
-			if len(col) < i+1 {
-				col = append(col, make([]string, i+1-len(col))...)
-			}
-			col[i] = v
-			t.Attrs[k] = col
-		}
-		return nil
-	})
+	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: map[string]int{}, col: map[string]int{}, src: src, now: now}
+	if err := st.ScanAttributes(ctx, b.addCustomer); err != nil {
+		return nil, err
+	}
+	b.padAttributes()
+	reach, err := st.Reachability(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n := len(t.IDs)
-	for k, col := range t.Attrs {
+	b.setFlags(reach)
+	if err := st.ScanLatest(ctx, b.addValues); err != nil {
+		return nil, err
+	}
+	if err := b.t.Validate(); err != nil {
+		return nil, fmt.Errorf("build scoring table: %w", err)
+	}
+	return b.t, nil
+}
+
+// tableBuilder fills a scoring.Table column by column as the store streams rows.
+type tableBuilder struct {
+	t     *scoring.Table
+	index map[string]int // customer id -> row
+	col   map[string]int // signal -> column
+	rank  [][]int16      // precedence rank + 1 of the value held, per column and row; 0 = none yet
+	src   advocate.Sources
+	now   time.Time
+}
+
+func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
+	t := b.t
+	i := len(t.IDs)
+	b.index[id] = i
+	t.IDs = append(t.IDs, id)
+	for k, v := range attrs {
+		col := t.Attrs[k]
+		if len(col) < i+1 {
+			col = append(col, make([]string, i+1-len(col))...)
+		}
+		col[i] = v
+		t.Attrs[k] = col
+	}
+	return nil
+}
+
+// padAttributes makes every attribute column as long as the table.
+func (b *tableBuilder) padAttributes() {
+	n := len(b.t.IDs)
+	for k, col := range b.t.Attrs {
 		if len(col) < n {
-			t.Attrs[k] = append(col, make([]string, n-len(col))...)
+			b.t.Attrs[k] = append(col, make([]string, n-len(col))...)
 		}
 	}
+}
+
+// setFlags applies the core's opted-out and partner rules; reach holds, per customer with
+// contacts, how many contacts it has and how many may still be emailed.
+func (b *tableBuilder) setFlags(reach map[string][2]int) {
+	t, n := b.t, len(b.t.IDs)
 	t.OptedOut, t.IsPartner = make([]bool, n), make([]bool, n)
 	for i := range n {
 		t.OptedOut[i] = advocate.Truthy(attr(t, advocate.AttrOptedOut, i))
 		t.IsPartner[i] = advocate.Truthy(attr(t, advocate.AttrIsPartner, i))
 	}
-	reach, err := st.Reachability(ctx)
-	if err != nil {
-		return nil, err
-	}
 	for id, r := range reach {
-		if i, ok := index[id]; ok && advocate.EveryContactOptedOut(r[0], r[0]-r[1]) {
+		if i, ok := b.index[id]; ok && advocate.EveryContactOptedOut(r[0], r[0]-r[1]) {
 			t.OptedOut[i] = true
 		}
 	}
+}
 
-	col := map[string]int{}
-	var rank [][]int16 // precedence rank of the value held, per column and customer
-	column := func(name string) int {
-		j, ok := col[name]
-		if !ok {
-			j = len(t.Signals)
-			col[name] = j
-			t.Signals = append(t.Signals, name)
-			vals := make([]float64, n)
-			for i := range vals {
-				vals[i] = math.NaN()
-			}
-			t.Cols = append(t.Cols, vals)
-			rank = append(rank, make([]int16, n))
-			t.Stale = append(t.Stale, nil)
-			t.Observed = append(t.Observed, nil)
-		}
+// column returns the column of signal name, adding an empty (all missing) one the first time.
+func (b *tableBuilder) column(name string) int {
+	if j, ok := b.col[name]; ok {
 		return j
 	}
-	err = st.ScanLatest(ctx, func(id, source string, vals []store.LatestValue) error {
-		i, ok := index[id]
-		if !ok {
-			return nil // a customer deleted since: ignore its values
-		}
-		cutoff := src.StaleBefore(source, now)
-		for _, v := range vals {
-			j := column(v.Name)
-			c := advocate.Candidate{Rank: src.Rank(v.Name, source), Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
-			if held := rank[j][i]; held != 0 {
-				h := advocate.Candidate{Rank: int(held) - 1, Stale: t.Stale[j] != nil && t.Stale[j][i], Observed: time.Unix(t.Observed[j][i], 0)}
-				if !advocate.Beats(c, h) {
-					continue
-				}
-			}
-			if t.Observed[j] == nil {
-				t.Observed[j] = make([]int64, n)
-			}
-			rank[j][i] = int16(c.Rank) + 1 // 0 = nothing held yet
-			t.Cols[j][i] = v.Value
-			t.Observed[j][i] = v.ObservedAt.Unix()
-			if c.Stale && t.Stale[j] == nil {
-				t.Stale[j] = make([]bool, n)
-			}
-			if t.Stale[j] != nil {
-				t.Stale[j][i] = c.Stale
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	t, n := b.t, len(b.t.IDs)
+	j := len(t.Signals)
+	b.col[name] = j
+	t.Signals = append(t.Signals, name)
+	vals := make([]float64, n)
+	for i := range vals {
+		vals[i] = math.NaN()
 	}
-	if err := t.Validate(); err != nil {
-		return nil, fmt.Errorf("build scoring table: %w", err)
+	t.Cols = append(t.Cols, vals)
+	b.rank = append(b.rank, make([]int16, n))
+	t.Stale = append(t.Stale, nil)
+	t.Observed = append(t.Observed, nil)
+	return j
+}
+
+// addValues offers one customer's latest values from one source; each becomes the held value
+// when advocate.Beats says it should be current rather than what is held.
+func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) error {
+	i, ok := b.index[id]
+	if !ok {
+		return nil // a customer deleted since: ignore its values
 	}
-	return t, nil
+	cutoff := b.src.StaleBefore(source, b.now)
+	for _, v := range vals {
+		j := b.column(v.Name)
+		c := advocate.Candidate{Rank: b.src.Rank(v.Name, source), Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
+		if b.rank[j][i] != 0 && !advocate.Beats(c, b.held(j, i)) {
+			continue
+		}
+		b.hold(j, i, c, v.Value)
+	}
+	return nil
+}
+
+func (b *tableBuilder) held(j, i int) advocate.Candidate {
+	t := b.t
+	return advocate.Candidate{Rank: int(b.rank[j][i]) - 1, Stale: t.Stale[j] != nil && t.Stale[j][i], Observed: time.Unix(t.Observed[j][i], 0)}
+}
+
+func (b *tableBuilder) hold(j, i int, c advocate.Candidate, value float64) {
+	t, n := b.t, len(b.t.IDs)
+	if t.Observed[j] == nil {
+		t.Observed[j] = make([]int64, n)
+	}
+	b.rank[j][i] = int16(c.Rank) + 1
+	t.Cols[j][i] = value
+	t.Observed[j][i] = c.Observed.Unix()
+	// Stale columns are allocated only once a stale value is held: most bases have none.
+	if c.Stale && t.Stale[j] == nil {
+		t.Stale[j] = make([]bool, n)
+	}
+	if t.Stale[j] != nil {
+		t.Stale[j][i] = c.Stale
+	}
 }
 
 func attr(t *scoring.Table, key string, i int) string {
