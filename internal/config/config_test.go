@@ -431,8 +431,17 @@ func TestStarter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Starter() does not parse with an empty environment:\n%v", err)
 	}
-	if len(c.Connectors) != 1 || c.Connectors[0].Type != "csv" || c.Connectors[0].Path != "data/customers.csv" || c.Connectors[0].Kind != "customers" {
-		t.Errorf("starter connectors = %+v, want one csv connector reading data/customers.csv", c.Connectors)
+	// The starter reads the bundled sample files once they are copied to data/ (README "Using
+	// it"; cmd/advocate's TestReadmeUsingIt follows those steps literally).
+	var paths []string
+	for _, cc := range c.Connectors {
+		if cc.Type != "csv" {
+			t.Errorf("starter connector %s is %s, want csv", cc.Name, cc.Type)
+		}
+		paths = append(paths, cc.Kind+":"+cc.Path)
+	}
+	if want := []string{"customers:data/customers.csv", "contacts:data/contacts.csv", "signals:data/nps.csv"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("starter connectors read %v, want %v", paths, want)
 	}
 	if !reflect.DeepEqual(c.Scoring.Weights, DefaultWeights()) || !reflect.DeepEqual(c.Scoring.Gates, DefaultGates()) {
 		t.Errorf("starter scoring %+v differs from the defaults", c.Scoring)
