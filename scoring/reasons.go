@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -264,12 +265,17 @@ func genericPhrase(signal string) phrase {
 	}
 }
 
-// reasons picks up to three phrases: the best present contributions in points order; if there
-// is a red flag, the costliest one takes a slot near the end so a CSM sees it before
-// approving; if a signal was stale, a caution takes the last slot. cs must be sorted as in
-// Result.Contributions.
+// reasons picks up to three phrases. The good ones come in the order of what sets this customer
+// apart from the typical eligible customer (weight × (goodness − the median eligible goodness)),
+// so the list does not open with what everybody has ("no escalations in 90 days"); if there is a
+// red flag, the costliest one takes a slot near the end so a CSM sees it before approving; if a
+// signal was stale, a caution takes the last slot. cs must be sorted as in Result.Contributions.
 func (m *Model) reasons(r *run, i int, cs []Contribution) []string {
-	var good []string
+	type candidate struct {
+		text  string
+		apart float64
+	}
+	var good []candidate
 	var bad string
 	worst := -1.0
 	for _, c := range cs {
@@ -281,7 +287,11 @@ func (m *Model) reasons(r *run, i int, cs []Contribution) []string {
 		x := phraseCtx{signal: c.Signal, goodness: c.Goodness, weight: c.Weight, n: r.ranks[j].stats.n, currency: m.currency}
 		if p.good != nil {
 			if s := p.good(c.Value, x); s != "" {
-				good = append(good, s)
+				apart := c.Points
+				if r.typical != nil {
+					apart = math.Abs(c.Weight) * (c.Goodness - r.typical[j])
+				}
+				good = append(good, candidate{s, apart})
 				continue
 			}
 		}
@@ -301,7 +311,11 @@ func (m *Model) reasons(r *run, i int, cs []Contribution) []string {
 	if caution != "" {
 		limit--
 	}
-	out := good[:min(len(good), limit)]
+	slices.SortStableFunc(good, func(a, b candidate) int { return cmp.Compare(b.apart, a.apart) })
+	out := make([]string, 0, maxReasons)
+	for _, g := range good[:min(len(good), limit)] {
+		out = append(out, g.text)
+	}
 	if bad != "" {
 		out = append(out, bad)
 	}

@@ -68,6 +68,9 @@ type run struct {
 	score []float64
 	conf  []float64
 	ranks []signalRank // per weighted signal
+	// typical is, per weighted signal, the median goodness among eligible customers: the bar a
+	// reason must clear to say something that sets a customer apart (see reasons).
+	typical []float64
 }
 
 func (m *Model) score(now time.Time, t *Table, owned bool, opt Options, workers int) []Result {
@@ -317,6 +320,9 @@ func (m *Model) results(r *run, order []uint32, opt Options, workers int) []Resu
 			explain = append(explain, p)
 		}
 	}
+	if len(explain) > 0 {
+		r.typical = m.typicalGoodness(r, out, order)
+	}
 	k := len(m.signals)
 	slab := make([]Contribution, len(explain)*k)
 	chunks(len(explain), min(workers, max(1, len(explain)/serialBelow)), func(lo, hi, _ int) {
@@ -326,6 +332,41 @@ func (m *Model) results(r *run, order []uint32, opt Options, workers int) []Resu
 		}
 	})
 	return out
+}
+
+// typicalSample bounds the work of typicalGoodness on large bases: the median of an evenly
+// spaced sample of this many eligible customers is as good as the exact one for wording reasons.
+const typicalSample = 4096
+
+// typicalGoodness returns, per weighted signal, the median goodness among eligible customers
+// (all customers when none is eligible), read from an evenly spaced sample in rank order so
+// the result does not depend on worker count.
+func (m *Model) typicalGoodness(r *run, out []Result, order []uint32) []float64 {
+	var pool []int // customer indexes
+	for p := range out {
+		if out[p].Eligible {
+			pool = append(pool, int(order[p]))
+		}
+	}
+	if len(pool) == 0 {
+		pool = make([]int, len(order))
+		for p, i := range order {
+			pool[p] = int(i)
+		}
+	}
+	step := max(1, len(pool)/typicalSample)
+	typical := make([]float64, len(m.signals))
+	g := make([]float64, 0, len(pool)/step+1)
+	for j := range m.signals {
+		g = g[:0]
+		for s := 0; s < len(pool); s += step {
+			i := pool[s]
+			g = append(g, r.ranks[j].at(i, r.vals[j][i]))
+		}
+		slices.Sort(g)
+		typical[j] = g[len(g)/2]
+	}
+	return typical
 }
 
 // failures appends why customer i is not eligible: hard rules, gates, confidence.
