@@ -20,7 +20,7 @@ import (
 	"github.com/advocate-hq/advocate/examples"
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
-	"github.com/advocate-hq/advocate/internal/outreach"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -210,7 +210,7 @@ const (
 // approved.
 func writeInvite(path string, e shortlist.Entry) error {
 	first, _, _ := strings.Cut(e.Contact.Name, " ")
-	msg, err := outreach.RenderInvite(outreach.InviteData{
+	msg, err := email.RenderInvite(email.InviteData{
 		From:             demoFrom,
 		ProgramURL:       demoProgram,
 		ReferralURL:      demoProgram + "/join?ref=" + e.Customer.ID,
@@ -219,7 +219,7 @@ func writeInvite(path string, e shortlist.Entry) error {
 		ContactName:      e.Contact.Name,
 		ContactFirstName: first,
 		ContactEmail:     e.Contact.Email,
-		CSMName:          nameFromEmail(e.Customer.Owner),
+		CSMName:          email.NameFromAddress(e.Customer.Owner),
 		CSMEmail:         e.Customer.Owner,
 		Highlights:       e.Reasons,
 		MessageID:        "invite-" + e.Customer.ID + "@advocate.acme-saas.io",
@@ -232,19 +232,9 @@ func writeInvite(path string, e shortlist.Entry) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if err := outreach.WriteEML(f, msg); err != nil {
+	if err := email.WriteEML(f, msg); err != nil {
 		f.Close()
 		return fmt.Errorf("demo: write %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// nameFromEmail turns "maya.lopez@acme.io" into "Maya Lopez" for a greeting.
-func nameFromEmail(email string) string {
-	local, _, _ := strings.Cut(email, "@")
-	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' })
-	for i, p := range parts {
-		parts[i] = strings.ToUpper(p[:1]) + p[1:]
-	}
-	return strings.Join(parts, " ")
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/llm"
-	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -274,7 +274,7 @@ func (d *Drip) planOne(ctx context.Context, e store.Enrollment, have map[string]
 	if err != nil {
 		return err
 	}
-	content, err := outreach.RenderStepContent(step.Template, data)
+	content, err := email.RenderStepContent(step.Template, data)
 	if err != nil {
 		return err
 	}
@@ -314,9 +314,9 @@ func (d *Drip) timing(seq *sequence, c advocate.Customer) Timing {
 }
 
 // inviteData gathers what a step's templates see. step is the index in the sequence.
-func (d *Drip) inviteData(ctx context.Context, e store.Enrollment, f facts, step int, st config.DripStep, dryRun bool, others **[]string) (outreach.InviteData, error) {
+func (d *Drip) inviteData(ctx context.Context, e store.Enrollment, f facts, step int, st config.DripStep, dryRun bool, others **[]string) (email.InviteData, error) {
 	c := f.customer
-	data := outreach.InviteData{
+	data := email.InviteData{
 		From:           d.cfg.Email.From,
 		ReplyTo:        d.cfg.Email.ReplyTo,
 		ProgramURL:     d.cfg.Email.ProgramURL,
@@ -482,15 +482,15 @@ func (d *Drip) Preview(ctx context.Context, customer, step string) (Preview, err
 // InvitePreview is the Slack "Preview invite" (a review.PreviewFunc): the invitation the
 // shortlisted contact would get, with the LLM paragraph written now if an LLM is configured and
 // none is stored yet — so the CSM sees the exact words before approving.
-func (d *Drip) InvitePreview(ctx context.Context, e shortlist.Entry) (outreach.InviteContent, error) {
+func (d *Drip) InvitePreview(ctx context.Context, e shortlist.Entry) (email.InviteContent, error) {
 	if _, err := d.Personal(ctx, e.Customer.ID); err != nil {
-		return outreach.InviteContent{}, err
+		return email.InviteContent{}, err
 	}
 	p, err := d.preview(ctx, e.Customer.ID, "", e.Contact.Email)
 	if err != nil {
-		return outreach.InviteContent{}, err
+		return email.InviteContent{}, err
 	}
-	return outreach.InviteContent{Subject: p.Subject, Text: p.Text, HTML: p.HTML}, nil
+	return email.InviteContent{Subject: p.Subject, Text: p.Text, HTML: p.HTML}, nil
 }
 
 func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Preview, error) {
@@ -556,7 +556,7 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 	if err != nil {
 		return Preview{}, err
 	}
-	content, err := outreach.RenderStepContent(st.Template, data)
+	content, err := email.RenderStepContent(st.Template, data)
 	if err != nil {
 		return Preview{}, err
 	}

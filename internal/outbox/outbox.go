@@ -29,8 +29,8 @@ import (
 	"github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/metrics"
-	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -364,9 +364,9 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 
 // send delivers one email over the worker's connection, reconnecting after a failure.
 func (o *Outbox) send(ctx context.Context, c *conn, m store.OutboxEmail) (outcome, string) {
-	msg, err := outreach.Compose(outreach.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
+	msg, err := email.Compose(email.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
 		MessageID: m.MessageID, Date: o.now(), UnsubscribeURL: m.UnsubscribeURL},
-		outreach.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+		email.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 	if err != nil {
 		return permanent, err.Error() // the stored email is malformed; resending cannot help
 	}
