@@ -149,7 +149,7 @@ func TestSequenceEndToEnd(t *testing.T) {
 			enroll(t, s, e[0], e[1])
 		}
 		al := &alerts{}
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, ""), Now: clk.Now, Alerter: al})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, ""), s, drip.Runtime{Now: clk.Now, Alerter: al})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +281,7 @@ func TestConsentCheckedAtSendTime(t *testing.T) {
 		})
 		enroll(t, s, "acme.io", "jo@acme.io")
 		enroll(t, s, "initech.com", "pete@initech.com")
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, ""), Now: clk.Now})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, ""), s, drip.Runtime{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +331,7 @@ func TestDeliveryFailures(t *testing.T) {
 		enroll(t, s, "acme.io", "nobody@acme.io")
 		enroll(t, s, "initech.com", "busy@initech.com")
 		al := &alerts{}
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, "  retry_base: 10m\n"), Now: clk.Now, Alerter: al})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, "  retry_base: 10m\n"), s, drip.Runtime{Now: clk.Now, Alerter: al})
 		if err != nil {
 			t.Fatal(err)
 		}
