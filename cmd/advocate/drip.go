@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -150,54 +151,51 @@ func cmdDripStop(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("drip stop")
 	joined := fs.Bool("joined", false, "the advocate joined the program (completes the enrollment and tells the CSM)")
 	reason := fs.String("reason", "", "why, for the record")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageErr("drip stop needs exactly one CUSTOMER (an id or a domain)")
-	}
-	d, st, err := a.openDrip(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	why := *reason
-	if why == "" && !*joined {
-		why = "stopped from the CLI"
-	}
-	n, err := d.Stop(ctx, pos[0], *joined, why)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", pos[0])
+	return a.withDripCustomer(ctx, fs, args, "drip stop", func(d *drip.Drip, customer string) error {
+		why := *reason
+		if why == "" && !*joined {
+			why = "stopped from the CLI"
+		}
+		n, err := d.Stop(ctx, customer, *joined, why)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", customer)
+			return nil
+		}
+		fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, customer)
 		return nil
-	}
-	fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, pos[0])
-	return nil
+	})
 }
 
 func cmdDripResume(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("drip resume")
+	return a.withDripCustomer(ctx, fs, args, "drip resume", func(d *drip.Drip, customer string) error {
+		n, err := d.Resume(ctx, customer)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "resumed %d enrollment(s) of %s; due emails go out with the next drip run\n", n, customer)
+		return nil
+	})
+}
+
+// withDripCustomer parses a subcommand that takes exactly one CUSTOMER and runs it on the drip.
+func (a *app) withDripCustomer(ctx context.Context, fs *flag.FlagSet, args []string, name string, run func(d *drip.Drip, customer string) error) error {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("drip resume needs exactly one CUSTOMER (an id or a domain)")
+		return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", name)
 	}
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	n, err := d.Resume(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "resumed %d enrollment(s) of %s; due emails go out with the next drip run\n", n, pos[0])
-	return nil
+	return run(d, pos[0])
 }
 
 func cmdDripStatus(ctx context.Context, a *app, args []string) error {

@@ -213,7 +213,7 @@ func (d *Drip) UnsubscribeHandler() http.Handler {
 // CanSend reports whether an SMTP server is configured (the drip has a Sender).
 func (d *Drip) CanSend() bool { return d.sender != nil }
 
-// ErrCannotSend is wrapped by Run and Send when no SMTP server is configured.
+// ErrCannotSend is wrapped by Run when no SMTP server is configured.
 var ErrCannotSend = errors.New("smtp.host is not set in the config, so no email can be sent")
 
 // Result is what one Run did.
@@ -258,14 +258,6 @@ func (d *Drip) Tick(ctx context.Context) error {
 			"retried", st.Retried, "failed", st.Failed, "not_sent", st.Cancelled)
 	}
 	return err
-}
-
-// Send sends every outbox email due now.
-func (d *Drip) Send(ctx context.Context) (outbox.Stats, error) {
-	if d.sender == nil {
-		return outbox.Stats{}, fmt.Errorf("drip: %w", ErrCannotSend)
-	}
-	return d.sender.Drain(ctx)
 }
 
 // Due lists the outbox emails waiting to be sent now (pending, their next attempt not in the
@@ -316,11 +308,7 @@ func (d *Drip) DeliveryFailed(ctx context.Context, m store.OutboxEmail, reason s
 // advocate joined (completed, CSM told); otherwise it is stopped. Unsent emails are cancelled.
 // It returns how many enrollments it ended.
 func (d *Drip) Stop(ctx context.Context, customer string, joined bool, reason string) (int, error) {
-	c, err := d.st.FindCustomer(ctx, customer)
-	if err != nil {
-		return 0, err
-	}
-	es, err := d.st.CustomerEnrollments(ctx, c.ID)
+	c, es, err := d.customerEnrollments(ctx, customer)
 	if err != nil {
 		return 0, err
 	}
@@ -343,4 +331,14 @@ func (d *Drip) Stop(ctx context.Context, customer string, joined bool, reason st
 		d.alert(ctx, AlertOnboardingFinished, fmt.Sprintf("%s joined the partner program; onboarding emails stopped.", c.Label()))
 	}
 	return n, nil
+}
+
+// customerEnrollments finds a customer by id or domain and lists its enrollments.
+func (d *Drip) customerEnrollments(ctx context.Context, customer string) (advocate.Customer, []store.Enrollment, error) {
+	c, err := d.st.FindCustomer(ctx, customer)
+	if err != nil {
+		return c, nil, err
+	}
+	es, err := d.st.CustomerEnrollments(ctx, c.ID)
+	return c, es, err
 }

@@ -120,11 +120,7 @@ func (d *Drip) healthText(ctx context.Context, e store.Enrollment, health float6
 // not pause them again until health has recovered. It returns how many it resumed; a customer
 // with no paused enrollment is an error.
 func (d *Drip) Resume(ctx context.Context, customer string) (int, error) {
-	c, err := d.st.FindCustomer(ctx, customer)
-	if err != nil {
-		return 0, err
-	}
-	es, err := d.st.CustomerEnrollments(ctx, c.ID)
+	c, es, err := d.customerEnrollments(ctx, customer)
 	if err != nil {
 		return 0, err
 	}
