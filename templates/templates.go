@@ -1,7 +1,7 @@
 // Package templates holds the user-visible wording of Advocate's messages: the Slack shortlist
 // texts and the invitation email (subject, plain text, HTML). They are embedded so the binary
 // needs no files at run time; the Go code that renders them (internal/shortlist,
-// internal/outreach) owns the structure (Block Kit JSON, MIME), so editing wording here can
+// internal/email) owns the structure (Block Kit JSON, MIME), so editing wording here can
 // never produce an invalid message.
 //
 // Templates receive only their data struct: no functions that read the environment or files

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -17,6 +19,7 @@ import (
 //	advocate drip preview CUSTOMER [STEP] [--html] [--json]
 //	advocate drip stop CUSTOMER [--joined] [--reason TEXT]
 //	advocate drip status [--json]
+//	advocate drip resume CUSTOMER
 func cmdDrip(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -26,6 +29,8 @@ func cmdDrip(ctx context.Context, a *app, args []string) error {
 			return cmdDripStop(ctx, a, args[1:])
 		case "status":
 			return cmdDripStatus(ctx, a, args[1:])
+		case "resume":
+			return cmdDripResume(ctx, a, args[1:])
 		}
 	}
 	fs := a.flags("drip")
@@ -36,7 +41,7 @@ func cmdDrip(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErr("drip: unknown argument %q (drip [--dry-run] | preview CUSTOMER [STEP] | stop CUSTOMER | status)", pos[0])
+		return usageErr("drip: unknown argument %q (drip [--dry-run] | preview CUSTOMER [STEP] | stop CUSTOMER | resume CUSTOMER | status)", pos[0])
 	}
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
@@ -44,51 +49,44 @@ func cmdDrip(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.Close()
 	if *dry {
-		ps, err := d.Plan(ctx, true)
-		if err != nil {
-			return err
-		}
-		due, err := st.OutboxEmails(ctx, store.OutboxFilter{Status: "pending"})
-		if err != nil {
-			return err
-		}
-		now := a.now()
-		var waiting []store.OutboxEmail
-		for _, m := range due {
-			if !m.NextAttemptAt.After(now) {
-				waiting = append(waiting, m)
-			}
-		}
-		if *asJSON {
-			return writeJSON(a.stdout, map[string]any{"dry_run": true, "would_enqueue": nonNilP(ps.Planned), "would_end": ps.Ended, "due_in_outbox": len(waiting)})
-		}
-		fmt.Fprintf(a.stdout, "dry run: %d step(s) due to be written, %d enrollment(s) would end, %d email(s) already due in the outbox\n",
-			len(ps.Planned), ps.Ended, len(waiting))
-		printPlanned(a, ps.Planned)
-		return nil
+		return dripDryRun(ctx, a, d, *asJSON)
 	}
-	ps, err := d.Plan(ctx, false)
-	if err != nil {
-		a.log.Warn("drip: some enrollments could not be planned", "err", err)
+	r, err := d.Run(ctx)
+	if errors.Is(err, drip.ErrCannotSend) {
+		return err
 	}
-	if !d.CanSend() {
-		return fmt.Errorf("drip: %d email(s) planned, but smtp.host is not set in the config, so nothing was sent", ps.Enqueued)
-	}
-	sent, sendErr := d.Send(ctx)
+	ps, sent := r.Plan, r.Sent
 	if *asJSON {
-		if err := writeJSON(a.stdout, map[string]any{"enqueued": ps.Enqueued, "ended": ps.Ended, "sent": sent.Sent, "retrying": sent.Retried,
-			"failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released}); err != nil {
+		if err := writeJSON(a.stdout, map[string]any{"enqueued": ps.Enqueued, "ended": ps.Ended, "paused": ps.Paused, "sent": sent.Sent,
+			"retrying": sent.Retried, "failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released}); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "drip: %d step(s) planned, %d enrollment(s) ended; sent %d, retrying %d, failed %d, not sent (consent or ended) %d\n",
-			ps.Enqueued, ps.Ended, sent.Sent, sent.Retried, sent.Failed, sent.Cancelled)
+		fmt.Fprintf(a.stdout, "drip: %d step(s) planned, %d enrollment(s) ended, %d paused (health); sent %d, retrying %d, failed %d, not sent (consent or ended) %d\n",
+			ps.Enqueued, ps.Ended, ps.Paused, sent.Sent, sent.Retried, sent.Failed, sent.Cancelled)
 		printPlanned(a, ps.Planned)
 	}
-	if sendErr != nil {
-		return sendErr
-	}
 	return err
+}
+
+// dripDryRun prints what `advocate drip` would do now, changing nothing.
+func dripDryRun(ctx context.Context, a *app, d *drip.Drip, asJSON bool) error {
+	ps, err := d.Plan(ctx, true)
+	if err != nil {
+		return err
+	}
+	due, err := d.Due(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.stdout, map[string]any{"dry_run": true, "would_enqueue": nonNilP(ps.Planned), "would_end": ps.Ended,
+			"would_pause": ps.Paused, "due_in_outbox": len(due)})
+	}
+	fmt.Fprintf(a.stdout, "dry run: %d step(s) due to be written, %d enrollment(s) would end, %d would be paused (health), %d email(s) already due in the outbox\n",
+		len(ps.Planned), ps.Ended, ps.Paused, len(due))
+	printPlanned(a, ps.Planned)
+	return nil
 }
 
 func nonNilP(p []drip.Planned) []drip.Planned {
@@ -153,32 +151,51 @@ func cmdDripStop(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("drip stop")
 	joined := fs.Bool("joined", false, "the advocate joined the program (completes the enrollment and tells the CSM)")
 	reason := fs.String("reason", "", "why, for the record")
+	return a.withDripCustomer(ctx, fs, args, "drip stop", func(d *drip.Drip, customer string) error {
+		why := *reason
+		if why == "" && !*joined {
+			why = "stopped from the CLI"
+		}
+		n, err := d.Stop(ctx, customer, *joined, why)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", customer)
+			return nil
+		}
+		fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, customer)
+		return nil
+	})
+}
+
+func cmdDripResume(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("drip resume")
+	return a.withDripCustomer(ctx, fs, args, "drip resume", func(d *drip.Drip, customer string) error {
+		n, err := d.Resume(ctx, customer)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "resumed %d enrollment(s) of %s; due emails go out with the next drip run\n", n, customer)
+		return nil
+	})
+}
+
+// withDripCustomer parses a subcommand that takes exactly one CUSTOMER and runs it on the drip.
+func (a *app) withDripCustomer(ctx context.Context, fs *flag.FlagSet, args []string, name string, run func(d *drip.Drip, customer string) error) error {
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("drip stop needs exactly one CUSTOMER (an id or a domain)")
+		return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", name)
 	}
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	why := *reason
-	if why == "" && !*joined {
-		why = "stopped from the CLI"
-	}
-	n, err := d.Stop(ctx, pos[0], *joined, why)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", pos[0])
-		return nil
-	}
-	fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, pos[0])
-	return nil
+	return run(d, pos[0])
 }
 
 func cmdDripStatus(ctx context.Context, a *app, args []string) error {
@@ -227,7 +244,7 @@ func (a *app) openDrip(ctx context.Context) (*drip.Drip, *store.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := drip.New(ctx, drip.Options{Store: st, Config: cfg, Now: a.now, Log: a.log})
+	d, err := drip.FromConfig(ctx, cfg, st, drip.Runtime{Now: a.now, Log: a.log})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -121,23 +121,33 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	}
 	// The drip: sequences, outbox, unsubscribe links. Its invitation preview (with the stored
 	// LLM paragraph) is what Slack's Preview button shows.
+	// alerter and rev are made after the drip (rev needs its preview): the drip reaches them
+	// through these late-bound adapters.
 	var alerter *alerts.Alerter
-	d, err := drip.New(ctx, drip.Options{Store: st, Config: cfg, Now: a.now, Log: a.log, Metrics: m, Alerter: alerterFunc(func(ctx context.Context, kind, text string) error {
-		if alerter == nil {
-			return nil
-		}
-		return alerter.Alert(ctx, kind, text)
-	})})
+	var rev *review.Service
+	d, err := drip.FromConfig(ctx, cfg, st, drip.Runtime{Now: a.now, Log: a.log, Metrics: m,
+		Alerter: alerterFunc(func(ctx context.Context, kind, text string) error {
+			if alerter == nil {
+				return nil
+			}
+			return alerter.Alert(ctx, kind, text)
+		}),
+		Mentions: mentionFunc(func(ctx context.Context, email string) string {
+			if rev == nil {
+				return "" // the drip names the CSM by address
+			}
+			return rev.Users().Mention(ctx, email)
+		})})
 	if err != nil {
 		return err
 	}
 	ro.Preview = d.InvitePreview
-	rev, err := review.New(ro)
+	rev, err = review.New(ro)
 	if err != nil {
 		return err
 	}
 	alerter, err = alerts.New(alerts.Options{Store: st, Slack: slackAPI, Users: rev.Users(), Channel: cfg.AlertChannel(),
-		ConnectorFailures: cfg.Alerts.ConnectorFailures, HealthBelow: cfg.Alerts.HealthBelow, Sources: cfg.Sources(), Now: a.now, Log: a.log})
+		ConnectorFailures: cfg.Alerts.ConnectorFailures, Log: a.log})
 	if err != nil {
 		return err
 	}
@@ -221,3 +231,8 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 type alerterFunc func(ctx context.Context, kind, text string) error
 
 func (f alerterFunc) Alert(ctx context.Context, kind, text string) error { return f(ctx, kind, text) }
+
+// mentionFunc adapts a function to drip.Mentioner.
+type mentionFunc func(ctx context.Context, email string) string
+
+func (f mentionFunc) Mention(ctx context.Context, email string) string { return f(ctx, email) }

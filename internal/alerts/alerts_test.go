@@ -15,7 +15,6 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
-	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -46,7 +45,7 @@ func newAlerter(t *testing.T, st *store.Store) (*Alerter, *capture) {
 	srv.Start()
 	t.Cleanup(srv.Stop)
 	api := review.NewClient("xoxb-test", srv.GetAPIURL(), "", http.DefaultClient)
-	a, err := New(Options{Store: st, Slack: api, Channel: "#alerts", ConnectorFailures: 3, HealthBelow: 50,
+	a, err := New(Options{Store: st, Slack: api, Channel: "#alerts", ConnectorFailures: 3,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -97,44 +96,6 @@ func TestConnectorFailureAlertedOnceAndRecovery(t *testing.T) {
 		a.Job(ctx)
 		if got := c.all(); len(got) != 2 || !strings.Contains(got[1], "recovered") {
 			t.Fatalf("recovery: %d alerts %v", len(got), got)
-		}
-	})
-}
-
-func TestHealthDropPausesOnce(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		a, c := newAlerter(t, st)
-		ref := connectors.Ref{ExternalID: "1", Domain: "acme.io"}
-		page := connectors.Page{
-			Customers: []connectors.Customer{{Ref: ref, Name: "Acme", Owner: "maya@vendor.io"}},
-			Signals:   []connectors.Signal{{Customer: ref, Name: "health_score", Value: 42, ObservedAt: t0}},
-		}
-		run, _, _ := st.BeginSyncRun(ctx, "cs")
-		if _, err := st.CommitPage(ctx, "cs", run, page); err != nil {
-			t.Fatal(err)
-		}
-		st.FinishSyncRun(ctx, run, "cs", 0, nil)
-		cs, _ := st.Customers(ctx)
-		e, _, err := st.Enroll(ctx, cs[0].ID, "jo@acme.io", "default")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.Job(ctx)
-		a.Job(ctx)
-		es, _ := st.Enrollments(ctx, "")
-		if es[0].Status != "paused" {
-			t.Errorf("enrollment %s, want paused", es[0].Status)
-		}
-		// A human resumes it while health is still low: no second pause, no second alert.
-		st.SetEnrollmentStatus(ctx, e.ID, "active")
-		a.Job(ctx)
-		got := c.all()
-		if len(got) != 1 || !strings.Contains(got[0], "health score 42 is below 50") || !strings.Contains(got[0], `\u003c@UMAYA\u003e`) {
-			t.Fatalf("alerts %v, want one health alert mentioning the CSM", got)
-		}
-		if es, _ := st.Enrollments(ctx, ""); es[0].Status != "active" {
-			t.Errorf("re-paused a drip a human resumed")
 		}
 	})
 }

@@ -4,31 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 )
 
-// States remembered in the store's alert_state, by key prefix.
+// States remembered in the store's alert_state, by key prefix. (The drip keeps its health
+// pauses there too, under "health:".)
 const (
 	connectorKey = "connector:" // + connector name -> "failing"
-	healthKey    = "health:"    // + enrollment id -> "paused"
 	stateFailing = "failing"
-	statePaused  = "paused"
 )
 
 // Check looks for conditions to alert on and queues one alert per change: a connector that
-// reached ConnectorFailures failures in a row, a connector that recovered after that, and an
-// active enrollment whose customer's health_score fell below HealthBelow (the enrollment is
-// paused and the CSM mentioned). A condition already reported is not reported again until it
-// ends; the memory lives in the store, so restarts and replicas agree.
+// reached ConnectorFailures failures in a row, and a connector that recovered after that. A
+// condition already reported is not reported again until it ends; the memory lives in the
+// store, so restarts and replicas agree. (Health drops of enrolled advocates are the drip's:
+// it pauses their emails and raises KindHealthDrop through Alert.)
 func (a *Alerter) Check(ctx context.Context) error {
-	return errors.Join(a.checkConnectors(ctx), a.checkHealth(ctx))
-}
-
-func (a *Alerter) checkConnectors(ctx context.Context) error {
 	states, err := a.o.Store.SyncStates(ctx)
 	if err != nil {
 		return err
@@ -64,76 +57,4 @@ func (a *Alerter) raise(ctx context.Context, key, state, kind, text string) erro
 		return err
 	}
 	return a.o.Store.SetAlertState(ctx, key, state)
-}
-
-func (a *Alerter) checkHealth(ctx context.Context) error {
-	if a.o.HealthBelow <= 0 {
-		return nil
-	}
-	enrollments, err := a.o.Store.Enrollments(ctx, "")
-	if err != nil {
-		return err
-	}
-	known, err := a.o.Store.AlertStates(ctx, healthKey)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range enrollments {
-		key := healthKey + strconv.FormatInt(e.ID, 10)
-		paused := known[key] == statePaused
-		if e.Status != "active" && !paused {
-			continue
-		}
-		health, ok, err := a.health(ctx, e.CustomerID)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		switch {
-		case ok && health < a.o.HealthBelow && !paused && e.Status == "active":
-			if err := a.o.Store.SetEnrollmentStatus(ctx, e.ID, "paused"); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			errs = append(errs, a.raise(ctx, key, statePaused, KindHealthDrop, a.healthText(ctx, e.CustomerID, e.ContactEmail, health)))
-		case paused && (!ok || health >= a.o.HealthBelow):
-			// Recovered: forget, so a later drop alerts again. Resuming the drip stays a human
-			// call (`advocate drip`), so nothing is un-paused here.
-			errs = append(errs, a.o.Store.SetAlertState(ctx, key, ""))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// health is the customer's current health_score (advocate.Sources: the value the score used);
-// ok is false when no source reports a fresh one.
-func (a *Alerter) health(ctx context.Context, customerID string) (float64, bool, error) {
-	vals, err := a.o.Store.LatestSignals(ctx, customerID)
-	if err != nil {
-		return 0, false, err
-	}
-	now := time.Now()
-	if a.o.Now != nil {
-		now = a.o.Now()
-	}
-	v, ok := a.o.Sources.Value(vals, "health_score", now)
-	return v, ok, nil
-}
-
-func (a *Alerter) healthText(ctx context.Context, customerID, contact string, health float64) string {
-	name, owner := customerID, ""
-	if c, err := a.o.Store.FindCustomer(ctx, customerID); err == nil {
-		name, owner = shortlist.EscapeMrkdwn(advocate.FirstNonBlank(c.Name, c.Domain, c.ID)), c.Owner
-	}
-	text := fmt.Sprintf("*%s*: health score %g is below %g, so the onboarding emails to %s are paused.",
-		name, health, a.o.HealthBelow, shortlist.EscapeMrkdwn(contact))
-	if owner != "" {
-		mention := shortlist.EscapeMrkdwn(owner)
-		if a.o.Users != nil {
-			mention = a.o.Users.Mention(ctx, owner)
-		}
-		text += " " + mention + ", worth a look before they resume."
-	}
-	return text
 }

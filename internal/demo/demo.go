@@ -20,7 +20,7 @@ import (
 	"github.com/advocate-hq/advocate/examples"
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
-	"github.com/advocate-hq/advocate/internal/outreach"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -59,77 +59,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	out := o.OutDir
-	if out == "" {
-		var err error
-		if out, err = os.MkdirTemp("", "advocate-demo-"); err != nil {
-			return res, fmt.Errorf("demo: %w", err)
-		}
-	} else if err := os.MkdirAll(out, 0o755); err != nil {
-		return res, fmt.Errorf("demo: %w", err)
-	}
-	res.OutDir = out
-	w := o.Stdout
-
-	// 1. Sample data and a config that reads it.
-	dataDir := filepath.Join(out, "data")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return res, fmt.Errorf("demo: %w", err)
-	}
-	if err := examples.WriteFiles(dataDir); err != nil {
-		return res, fmt.Errorf("demo: write sample data: %w", err)
-	}
-	res.Config = filepath.Join(out, "advocate.yaml")
-	conns := examples.DemoConnectors(dataDir)
-	for i := range conns { // the config lives one level up, next to data/
-		conns[i].Path, conns[i].Dir = filepath.Join("data", conns[i].Path), ""
-	}
-	if err := writeConfig(res.Config, conns, o.Top); err != nil {
+	cfg, err := setup(&res, o)
+	if err != nil {
 		return res, err
 	}
-	cfg, err := config.Load(res.Config)
-	if err != nil {
-		return res, fmt.Errorf("demo: the generated config does not load: %w", err)
-	}
-
-	// 2. A fresh SQLite database.
-	res.Database = filepath.Join(out, "advocate.db")
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(res.Database + suffix) // a re-run into the same folder starts clean
-	}
-	st, err := store.Open(ctx, res.Database)
+	st, err := freshStore(ctx, &res)
 	if err != nil {
 		return res, err
 	}
 	defer st.Close()
-	st.Now = func() time.Time { return Now }
-	if _, err := st.Migrate(ctx); err != nil {
+	w := o.Stdout
+	if err := syncAndScore(ctx, w, cfg, st, res.Database, o.Log); err != nil {
 		return res, err
 	}
 
-	// 3. Sync.
-	fmt.Fprintf(w, "Advocate demo — sample data for %d B2B SaaS customers\n\n", sampledata.DemoCustomers)
-	fmt.Fprintf(w, "1. Sync: loading %d sources into %s\n", len(cfg.Connectors), res.Database)
-	results, err := (&syncer.Syncer{Store: st, Log: o.Log}).Run(ctx, cfg.Connectors)
-	for _, r := range results {
-		fmt.Fprintf(w, "   %-8s %5d records  (%d new customers, %d contacts, %d signal values)\n", r.Connector, r.Records, r.Created, r.Contacts, r.Signals)
-	}
-	if err != nil {
-		return res, fmt.Errorf("demo: %w", err)
-	}
-
-	// 4. Score.
-	model, err := ranker.Model(cfg)
-	if err != nil {
-		return res, err
-	}
-	run, _, err := ranker.Score(ctx, st, model, cfg.Sources(), Now)
-	if err != nil {
-		return res, err
-	}
-	fmt.Fprintf(w, "\n2. Score: %d customers scored, %d eligible (weights: %s)\n", run.Customers, run.Eligible, weightSummary(cfg.Scoring.Weights))
-
-	// 5. Shortlist.
 	week := advocate.Week(Now)
 	policy := cfg.Policy()
 	policy.Size = o.Top
@@ -141,23 +84,110 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	fmt.Fprintf(w, "\n3. ")
 	shortlist.WriteText(w, sl)
 
-	// 6. Renderings.
+	if err := writeRenderings(&res, sl); err != nil {
+		return res, err
+	}
+	printFiles(w, res, sl)
+	return res, nil
+}
+
+// setup makes the output folder with the sample data and a config that reads it.
+func setup(res *Result, o Options) (*config.Config, error) {
+	out := o.OutDir
+	if out == "" {
+		var err error
+		if out, err = os.MkdirTemp("", "advocate-demo-"); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	res.OutDir = out
+	dataDir := filepath.Join(out, "data")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := examples.WriteFiles(dataDir); err != nil {
+		return nil, fmt.Errorf("demo: write sample data: %w", err)
+	}
+	res.Config = filepath.Join(out, "advocate.yaml")
+	conns := examples.DemoConnectors(dataDir)
+	for i := range conns { // the config lives one level up, next to data/
+		conns[i].Path, conns[i].Dir = filepath.Join("data", conns[i].Path), ""
+	}
+	if err := writeConfig(res.Config, conns, o.Top); err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(res.Config)
+	if err != nil {
+		return nil, fmt.Errorf("demo: the generated config does not load: %w", err)
+	}
+	return cfg, nil
+}
+
+// freshStore opens a new, migrated SQLite database in the output folder, on the demo's clock.
+func freshStore(ctx context.Context, res *Result) (*store.Store, error) {
+	res.Database = filepath.Join(res.OutDir, "advocate.db")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(res.Database + suffix) // a re-run into the same folder starts clean
+	}
+	st, err := store.Open(ctx, res.Database)
+	if err != nil {
+		return nil, err
+	}
+	st.Now = func() time.Time { return Now }
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// syncAndScore loads the sample sources and scores everyone, printing steps 1 and 2.
+func syncAndScore(ctx context.Context, w io.Writer, cfg *config.Config, st *store.Store, db string, log *slog.Logger) error {
+	fmt.Fprintf(w, "Advocate demo — sample data for %d B2B SaaS customers\n\n", sampledata.DemoCustomers)
+	fmt.Fprintf(w, "1. Sync: loading %d sources into %s\n", len(cfg.Connectors), db)
+	results, err := (&syncer.Syncer{Store: st, Log: log}).Run(ctx, cfg.Connectors)
+	for _, r := range results {
+		fmt.Fprintf(w, "   %-8s %5d records  (%d new customers, %d contacts, %d signal values)\n", r.Connector, r.Records, r.Created, r.Contacts, r.Signals)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	model, err := ranker.Model(cfg)
+	if err != nil {
+		return err
+	}
+	run, _, err := ranker.Score(ctx, st, model, cfg.Sources(), Now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n2. Score: %d customers scored, %d eligible (weights: %s)\n", run.Customers, run.Eligible, weightSummary(cfg.Scoring.Weights))
+	return nil
+}
+
+// writeRenderings writes the Slack message and the first candidate's invitation.
+func writeRenderings(res *Result, sl shortlist.Shortlist) error {
 	slackJSON, err := shortlist.SlackJSON(sl)
 	if err != nil {
-		return res, fmt.Errorf("demo: render Slack message: %w", err)
+		return fmt.Errorf("demo: render Slack message: %w", err)
 	}
-	res.SlackJSON = filepath.Join(out, "slack-shortlist.json")
+	res.SlackJSON = filepath.Join(res.OutDir, "slack-shortlist.json")
 	if err := os.WriteFile(res.SlackJSON, slackJSON, 0o644); err != nil {
-		return res, fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("demo: %w", err)
 	}
 	if len(sl.Entries) > 0 {
-		res.InviteEML = filepath.Join(out, "invite.eml")
+		res.InviteEML = filepath.Join(res.OutDir, "invite.eml")
 		if err := writeInvite(res.InviteEML, sl.Entries[0]); err != nil {
-			return res, err
+			return err
 		}
 	}
+	return nil
+}
 
-	fmt.Fprintf(w, "\n4. Files in %s:\n", out)
+// printFiles lists what the demo wrote and what to try next.
+func printFiles(w io.Writer, res Result, sl shortlist.Shortlist) {
+	fmt.Fprintf(w, "\n4. Files in %s:\n", res.OutDir)
 	fmt.Fprintf(w, "   slack-shortlist.json  the Block Kit message CSMs get (paste into https://app.slack.com/block-kit-builder)\n")
 	if res.InviteEML != "" {
 		fmt.Fprintf(w, "   invite.eml            the invitation %s would receive (open in any mail client)\n", sl.Entries[0].Contact.Name)
@@ -169,7 +199,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	fmt.Fprintf(w, "   go run ./cmd/advocate --config %s export --format csv\n", res.Config)
 	fmt.Fprintf(w, "   go run ./cmd/advocate init     # your own advocate.yaml\n")
-	return res, nil
 }
 
 func weightSummary(ws map[string]float64) string {
@@ -210,7 +239,7 @@ const (
 // approved.
 func writeInvite(path string, e shortlist.Entry) error {
 	first, _, _ := strings.Cut(e.Contact.Name, " ")
-	msg, err := outreach.RenderInvite(outreach.InviteData{
+	msg, err := email.RenderInvite(email.InviteData{
 		From:             demoFrom,
 		ProgramURL:       demoProgram,
 		ReferralURL:      demoProgram + "/join?ref=" + e.Customer.ID,
@@ -219,7 +248,7 @@ func writeInvite(path string, e shortlist.Entry) error {
 		ContactName:      e.Contact.Name,
 		ContactFirstName: first,
 		ContactEmail:     e.Contact.Email,
-		CSMName:          nameFromEmail(e.Customer.Owner),
+		CSMName:          email.NameFromAddress(e.Customer.Owner),
 		CSMEmail:         e.Customer.Owner,
 		Highlights:       e.Reasons,
 		MessageID:        "invite-" + e.Customer.ID + "@advocate.acme-saas.io",
@@ -232,19 +261,9 @@ func writeInvite(path string, e shortlist.Entry) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if err := outreach.WriteEML(f, msg); err != nil {
+	if err := email.WriteEML(f, msg); err != nil {
 		f.Close()
 		return fmt.Errorf("demo: write %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// nameFromEmail turns "maya.lopez@acme.io" into "Maya Lopez" for a greeting.
-func nameFromEmail(email string) string {
-	local, _, _ := strings.Cut(email, "@")
-	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' })
-	for i, p := range parts {
-		parts[i] = strings.ToUpper(p[:1]) + p[1:]
-	}
-	return strings.Join(parts, " ")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/drip"
+	"github.com/advocate-hq/advocate/internal/outbox"
 	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -149,7 +150,7 @@ func TestSequenceEndToEnd(t *testing.T) {
 			enroll(t, s, e[0], e[1])
 		}
 		al := &alerts{}
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, ""), Now: clk.Now, Alerter: al})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, ""), s, drip.Runtime{Now: clk.Now, Alerter: al})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +282,7 @@ func TestConsentCheckedAtSendTime(t *testing.T) {
 		})
 		enroll(t, s, "acme.io", "jo@acme.io")
 		enroll(t, s, "initech.com", "pete@initech.com")
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, ""), Now: clk.Now})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, ""), s, drip.Runtime{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +295,9 @@ func TestConsentCheckedAtSendTime(t *testing.T) {
 		if _, err := s.Suppress(ctx, "pete@initech.com", "bounced"); err != nil {
 			t.Fatal(err)
 		}
-		st, err := d.Send(ctx)
+		// The sender alone, as the next tick would run it after planning.
+		ob := outbox.New(s, outbox.SMTP{Host: srv.Host, Port: srv.Port, TLS: "none"}, outbox.Config{Workers: 2}, clk.Now, nil)
+		st, err := ob.Drain(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +334,7 @@ func TestDeliveryFailures(t *testing.T) {
 		enroll(t, s, "acme.io", "nobody@acme.io")
 		enroll(t, s, "initech.com", "busy@initech.com")
 		al := &alerts{}
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: testConfig(t, srv, "  retry_base: 10m\n"), Now: clk.Now, Alerter: al})
+		d, err := drip.FromConfig(ctx, testConfig(t, srv, "  retry_base: 10m\n"), s, drip.Runtime{Now: clk.Now, Alerter: al})
 		if err != nil {
 			t.Fatal(err)
 		}

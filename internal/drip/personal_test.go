@@ -61,7 +61,7 @@ func TestPersonalParagraph(t *testing.T) {
 		})
 		cfg := testConfig(t, srv, "")
 		cfg.OpenAI.APIKey, cfg.OpenAI.BaseURL = "test-key", llm.URL+"/v1"
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: cfg, Now: clk.Now})
+		d, err := drip.FromConfig(ctx, cfg, s, drip.Runtime{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestSequenceBySegment(t *testing.T) {
     - name: default
       steps: [{day: 0, template: invite}]
 `)
-		d, err := drip.New(ctx, drip.Options{Store: s, Config: cfg, Now: clk.Now})
+		d, err := drip.FromConfig(ctx, cfg, s, drip.Runtime{Now: clk.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

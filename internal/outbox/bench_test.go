@@ -8,8 +8,8 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
-	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
 
@@ -63,9 +63,9 @@ func rawGoMailRate(b *testing.B, n int) float64 {
 	srv := smtptest.Start(b)
 	msgs := make([]*mail.Msg, n)
 	for i := range msgs {
-		m, err := outreach.Compose(outreach.Envelope{From: "Dana from Vendor <dana@vendor.io>", To: fmt.Sprintf("user%d@domain%d.example", i, i%50),
+		m, err := email.Compose(email.Envelope{From: "Dana from Vendor <dana@vendor.io>", To: fmt.Sprintf("user%d@domain%d.example", i, i%50),
 			ToName: "User", MessageID: fmt.Sprintf("raw.%d@vendor.io", i), Date: t0, UnsubscribeURL: "https://advocate.vendor.io/u/tok"},
-			outreach.InviteContent{Subject: "Your first step", Text: body, HTML: "<p>" + body + "</p>"})
+			email.InviteContent{Subject: "Your first step", Text: body, HTML: "<p>" + body + "</p>"})
 		if err != nil {
 			b.Fatal(err)
 		}

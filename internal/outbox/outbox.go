@@ -29,8 +29,8 @@ import (
 	"github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/metrics"
-	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -160,9 +160,6 @@ func New(st *store.Store, smtp SMTP, cfg Config, now func() time.Time, log *slog
 	return o
 }
 
-// InFlightLimit is the most emails that can repeat after a crash: workers × batch size.
-func (o *Outbox) InFlightLimit() int { return o.cfg.Workers * o.cfg.BatchSize }
-
 // Drain sends every email due now with cfg.Workers workers and returns when none is left (or
 // ctx ends: rows not yet sent are released for the next run). Rows a per-domain limit held
 // back are due again shortly and left for the next Drain.
@@ -270,13 +267,11 @@ func classify(err error) (outcome, string) {
 	return temporary, err.Error()
 }
 
+// work is one worker: it claims due rows and sends them until none is left or ctx ends.
 func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 	var st Stats
 	c := &conn{o: o}
 	defer c.close()
-	// Recording outcomes must survive a cancelled ctx: an email the server accepted is marked
-	// sent even during shutdown.
-	bg := context.WithoutCancel(ctx)
 	for ctx.Err() == nil {
 		claim, err := o.store.ClaimEmails(ctx, o.now(), o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
 		if err != nil {
@@ -294,79 +289,116 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 		if len(claim.Send) == 0 {
 			return st, nil
 		}
-		var done, release []int64
-		var stop error
-		for i, m := range claim.Send {
-			if ctx.Err() != nil || stop != nil {
-				for _, r := range claim.Send[i:] {
-					release = append(release, r.ID)
-				}
-				break
-			}
-			if ok, wait := o.domainAllows(ctx, m.To); !ok {
-				// Due again when the domain has room; not an attempt.
-				if err := o.store.Release(bg, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
-					return st, err
-				}
-				st.Released++
-				continue
-			}
-			if o.global != nil {
-				if err := o.global.Wait(ctx); err != nil {
-					release = append(release, m.ID)
-					continue
-				}
-			}
-			start := time.Now()
-			res, why := o.send(ctx, c, m)
-			if o.Metrics != nil {
-				o.Metrics.EmailDuration.Observe(time.Since(start).Seconds())
-			}
-			switch res {
-			case sent:
-				done = append(done, m.ID)
-			case permanent:
-				o.fail(bg, m, why)
-				st.Failed++
-			case temporary:
-				if c.client == nil && strings.HasPrefix(why, "connect") {
-					stop = errors.New(why) // the server is unreachable: leave the rest for later
-				}
-				if o.cfg.Retry.GiveUp(m.Attempts) {
-					o.fail(bg, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, why))
-					st.Failed++
-					continue
-				}
-				next := o.now().Add(o.cfg.Retry.Backoff(m.Attempts, m.ID))
-				if err := o.store.RetryEmail(bg, m.ID, next, why, o.now()); err != nil {
-					return st, err
-				}
-				o.log.Warn("email delivery failed, will retry", "outbox_id", m.ID, "attempt", m.Attempts, "next", next, "err", why)
-				o.count("retried", 1)
-				st.Retried++
-			}
-		}
-		if err := o.store.MarkSent(bg, done, o.now()); err != nil {
+		b := &batch{}
+		err = o.sendBatch(ctx, c, claim.Send, b)
+		st.add(b.stats)
+		if err != nil {
 			return st, err
-		}
-		st.Sent += len(done)
-		o.count("sent", len(done))
-		if err := o.store.Release(bg, release, o.now(), o.now()); err != nil {
-			return st, err
-		}
-		st.Released += len(release)
-		if stop != nil {
-			return st, stop
 		}
 	}
 	return st, nil
 }
 
+// batch is what one claimed batch came to.
+type batch struct {
+	stats   Stats
+	done    []int64 // accepted by the server: to mark sent
+	release []int64 // not attempted (shutdown, server unreachable): due again now
+	stop    error   // the server is unreachable: leave the rest for later
+}
+
+// sendBatch sends the claimed rows in order, then records the outcome. Recording must survive
+// a cancelled ctx: an email the server accepted is marked sent even during shutdown, and even
+// when recording another row's outcome failed.
+func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmail, b *batch) error {
+	bg := context.WithoutCancel(ctx)
+	var recordErr error
+	for i, m := range rows {
+		if ctx.Err() != nil || b.stop != nil {
+			for _, r := range rows[i:] {
+				b.release = append(b.release, r.ID)
+			}
+			break
+		}
+		if recordErr = o.sendOne(ctx, c, m, b); recordErr != nil {
+			break // the rest stay claimed until their lease ends
+		}
+	}
+	if err := o.store.MarkSent(bg, b.done, o.now()); err != nil {
+		return errors.Join(recordErr, err)
+	}
+	b.stats.Sent += len(b.done)
+	o.count("sent", len(b.done))
+	if recordErr != nil {
+		return recordErr
+	}
+	if err := o.store.Release(bg, b.release, o.now(), o.now()); err != nil {
+		return err
+	}
+	b.stats.Released += len(b.release)
+	return b.stop
+}
+
+// sendOne waits for the rate limits, sends one claimed row and files its outcome in b.
+func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *batch) error {
+	bg := context.WithoutCancel(ctx)
+	if ok, wait := o.domainAllows(ctx, m.To); !ok {
+		// Due again when the domain has room; not an attempt.
+		if err := o.store.Release(bg, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
+			return err
+		}
+		b.stats.Released++
+		return nil
+	}
+	if o.global != nil {
+		if err := o.global.Wait(ctx); err != nil {
+			b.release = append(b.release, m.ID)
+			return nil
+		}
+	}
+	start := time.Now()
+	res, why := o.send(ctx, c, m)
+	if o.Metrics != nil {
+		o.Metrics.EmailDuration.Observe(time.Since(start).Seconds())
+	}
+	switch res {
+	case sent:
+		b.done = append(b.done, m.ID)
+	case permanent:
+		o.fail(bg, m, why)
+		b.stats.Failed++
+	case temporary:
+		if c.client == nil && strings.HasPrefix(why, "connect") {
+			b.stop = errors.New(why)
+		}
+		return o.retry(bg, m, why, b)
+	}
+	return nil
+}
+
+// retry schedules a row that failed temporarily for its next attempt, or fails it for good
+// when the retry policy gives up.
+func (o *Outbox) retry(ctx context.Context, m store.OutboxEmail, why string, b *batch) error {
+	if o.cfg.Retry.GiveUp(m.Attempts) {
+		o.fail(ctx, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, why))
+		b.stats.Failed++
+		return nil
+	}
+	next := o.now().Add(o.cfg.Retry.Backoff(m.Attempts, m.ID))
+	if err := o.store.RetryEmail(ctx, m.ID, next, why, o.now()); err != nil {
+		return err
+	}
+	o.log.Warn("email delivery failed, will retry", "outbox_id", m.ID, "attempt", m.Attempts, "next", next, "err", why)
+	o.count("retried", 1)
+	b.stats.Retried++
+	return nil
+}
+
 // send delivers one email over the worker's connection, reconnecting after a failure.
 func (o *Outbox) send(ctx context.Context, c *conn, m store.OutboxEmail) (outcome, string) {
-	msg, err := outreach.Compose(outreach.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
+	msg, err := email.Compose(email.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
 		MessageID: m.MessageID, Date: o.now(), UnsubscribeURL: m.UnsubscribeURL},
-		outreach.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+		email.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 	if err != nil {
 		return permanent, err.Error() // the stored email is malformed; resending cannot help
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/outreach"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -345,11 +345,11 @@ func (s *Service) previewMessage(ctx context.Context, week, customerID string) (
 	return &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: "Invitation preview: " + c.Subject, Blocks: &blocks}, nil
 }
 
-// InvitePreview renders the invitation with outreach.RenderInviteContent from the config's
+// InvitePreview renders the invitation with email.RenderInviteContent from the config's
 // sender and program URL. The drip may supply a richer PreviewFunc (its first step).
 func InvitePreview(from, programURL string, now func() time.Time) PreviewFunc {
-	return func(ctx context.Context, e shortlist.Entry) (outreach.InviteContent, error) {
-		return outreach.RenderInviteContent(outreach.InviteData{
+	return func(ctx context.Context, e shortlist.Entry) (email.InviteContent, error) {
+		return email.RenderInviteContent(email.InviteData{
 			From: from, ProgramURL: programURL,
 			CustomerName: advocate.FirstNonBlank(e.Customer.Name, e.Customer.Domain, e.Customer.ID),
 			ContactName:  e.Contact.Name, ContactEmail: e.Contact.Email,

@@ -23,8 +23,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/metrics"
-	"github.com/advocate-hq/advocate/internal/outreach"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -41,7 +41,7 @@ const (
 )
 
 // PreviewFunc renders the email a shortlisted customer would get, for the Preview button.
-type PreviewFunc func(ctx context.Context, e shortlist.Entry) (outreach.InviteContent, error)
+type PreviewFunc func(ctx context.Context, e shortlist.Entry) (email.InviteContent, error)
 
 // Options configure a Service. Store and BotToken are required for posting; SigningSecret for
 // the HTTP handler; AppToken for Socket Mode.

@@ -1,4 +1,4 @@
-package outreach
+package email
 
 import (
 	"strings"
@@ -38,8 +38,12 @@ func TestStepTemplates(t *testing.T) {
 	if _, err := RenderStepContent("../secrets", sampleInvite()); err == nil {
 		t.Error("a template name with a path was accepted")
 	}
-	names := TemplateNames()
-	if len(names) < 5 {
-		t.Errorf("TemplateNames = %v", names)
+}
+
+func TestNameFromAddress(t *testing.T) {
+	for addr, want := range map[string]string{"sam.rivera@acme.io": "Sam Rivera", "maya_lopez@x.io": "Maya Lopez", "jo@x.io": "Jo", "a-b.c@x": "A B C"} {
+		if got := NameFromAddress(addr); got != want {
+			t.Errorf("NameFromAddress(%q) = %q, want %q", addr, got, want)
+		}
 	}
 }

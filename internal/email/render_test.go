@@ -1,4 +1,4 @@
-package outreach
+package email
 
 import (
 	"bytes"

@@ -1,13 +1,15 @@
-// Package outreach emails customers a CSM approved. This file renders the invitation: the
-// words come from templates/email, the MIME structure and headers from go-mail.
-package outreach
+// Package email is Advocate's email adapter: it renders the onboarding emails (the words
+// come from templates/email, with text and HTML parts) and composes them as MIME messages with
+// go-mail (stable Message-ID, Date, RFC 8058 List-Unsubscribe headers). internal/drip plans
+// what to send and fills the templates' data; internal/outbox sends the composed messages.
+//
+// This file renders: InviteData, the template cache, RenderStepContent.
+package email
 
 import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
-	"io/fs"
 	netmail "net/mail"
 	"net/url"
 	"regexp"
@@ -15,8 +17,6 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
-
-	"github.com/wneessen/go-mail"
 
 	"github.com/advocate-hq/advocate/templates"
 )
@@ -97,19 +97,6 @@ var stepTemplates = struct {
 	m map[string]inviteTemplates
 }{m: map[string]inviteTemplates{}}
 
-// TemplateNames lists the email templates that have a subject, text and HTML part.
-func TemplateNames() []string {
-	entries, _ := fs.Glob(templates.FS, "email/*.subject.tmpl")
-	var out []string
-	for _, e := range entries {
-		name := strings.TrimSuffix(strings.TrimPrefix(e, "email/"), ".subject.tmpl")
-		if _, err := loadTemplates(name); err == nil {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
 func loadTemplates(name string) (inviteTemplates, error) {
 	stepTemplates.Lock()
 	defer stepTemplates.Unlock()
@@ -117,19 +104,19 @@ func loadTemplates(name string) (inviteTemplates, error) {
 		return t, nil
 	}
 	if name == "" || strings.ContainsAny(name, "/.\\") {
-		return inviteTemplates{}, fmt.Errorf("outreach: bad template name %q", name)
+		return inviteTemplates{}, fmt.Errorf("email: bad template name %q", name)
 	}
 	var t inviteTemplates
 	var err error
 	// No FuncMap: templates see their data and nothing else (no env, no files).
 	if t.subject, err = texttemplate.ParseFS(templates.FS, "email/"+name+".subject.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse %s subject template: %w", name, err)
+		return t, fmt.Errorf("email: parse %s subject template: %w", name, err)
 	}
 	if t.text, err = texttemplate.ParseFS(templates.FS, "email/"+name+".txt.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse %s text template: %w", name, err)
+		return t, fmt.Errorf("email: parse %s text template: %w", name, err)
 	}
 	if t.html, err = htmltemplate.ParseFS(templates.FS, "email/"+name+".html.tmpl"); err != nil {
-		return t, fmt.Errorf("outreach: parse %s HTML template: %w", name, err)
+		return t, fmt.Errorf("email: parse %s HTML template: %w", name, err)
 	}
 	stepTemplates.m[name] = t
 	return t, nil
@@ -139,7 +126,7 @@ func loadTemplates(name string) (inviteTemplates, error) {
 var ErrInvalidInvite = errors.New("invalid invitation")
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("outreach: %w: %s", ErrInvalidInvite, fmt.Sprintf(format, args...))
+	return fmt.Errorf("email: %w: %s", ErrInvalidInvite, fmt.Sprintf(format, args...))
 }
 
 // normalize validates d and fills the derived fields.
@@ -238,97 +225,28 @@ func renderNamed(name string, d InviteData) (InviteContent, error) {
 	}
 	var subject, text, html strings.Builder
 	if err := t.subject.Execute(&subject, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render %s subject: %w", name, err)
+		return InviteContent{}, fmt.Errorf("email: render %s subject: %w", name, err)
 	}
 	if err := t.text.Execute(&text, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render %s text: %w", name, err)
+		return InviteContent{}, fmt.Errorf("email: render %s text: %w", name, err)
 	}
 	if err := t.html.Execute(&html, d); err != nil {
-		return InviteContent{}, fmt.Errorf("outreach: render %s HTML: %w", name, err)
+		return InviteContent{}, fmt.Errorf("email: render %s HTML: %w", name, err)
 	}
 	c := InviteContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String()}
 	if c.Subject == "" {
-		return InviteContent{}, fmt.Errorf("outreach: %s subject template rendered an empty subject", name)
+		return InviteContent{}, fmt.Errorf("email: %s subject template rendered an empty subject", name)
 	}
 	return c, nil
 }
 
-// RenderInvite builds the invitation as a MIME message: text/plain with a text/html
-// alternative, a stable Message-ID, a Date, and RFC 8058 unsubscribe headers.
-//
-// An https UnsubscribeURL gets both List-Unsubscribe and List-Unsubscribe-Post (one-click);
-// an http one (a local demo server) gets List-Unsubscribe only, because RFC 8058 allows
-// one-click over HTTPS alone and mailbox providers ignore it otherwise.
-func RenderInvite(d InviteData) (*mail.Msg, error) {
-	d, err := d.normalize()
-	if err != nil {
-		return nil, err
+// NameFromAddress guesses a display name from an address, for greetings and signatures when
+// no source gave one: "sam.rivera@acme.io" -> "Sam Rivera".
+func NameFromAddress(addr string) string {
+	local, _, _ := strings.Cut(addr, "@")
+	parts := strings.FieldsFunc(local, func(r rune) bool { return r == '.' || r == '_' || r == '-' })
+	for i, p := range parts {
+		parts[i] = strings.ToUpper(p[:1]) + p[1:]
 	}
-	c, err := renderContent(d)
-	if err != nil {
-		return nil, err
-	}
-
-	return Compose(Envelope{From: d.From, ReplyTo: d.ReplyTo, ToName: d.ContactName, To: d.ContactEmail,
-		MessageID: d.MessageID, Date: d.Date, UnsubscribeURL: d.UnsubscribeURL}, c)
-}
-
-// Envelope is what a message needs besides its content: who, when, which id, how to leave.
-type Envelope struct {
-	From, ReplyTo  string
-	ToName, To     string
-	MessageID      string // without angle brackets
-	Date           time.Time
-	UnsubscribeURL string
-}
-
-// Compose builds a rendered email as MIME: text/plain with a text/html alternative, the stable
-// Message-ID, a Date, and RFC 8058 unsubscribe headers. The outbox calls it at send time with
-// the content it stored when the step became due.
-//
-// An https UnsubscribeURL gets both List-Unsubscribe and List-Unsubscribe-Post (one-click);
-// an http one (a local demo server) gets List-Unsubscribe only, because RFC 8058 allows
-// one-click over HTTPS alone and mailbox providers ignore it otherwise.
-func Compose(e Envelope, c InviteContent) (*mail.Msg, error) {
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := m.From(e.From); err != nil {
-		return nil, fmt.Errorf("outreach: From %q: %w", e.From, err)
-	}
-	if e.ReplyTo != "" {
-		if err := m.ReplyTo(e.ReplyTo); err != nil {
-			return nil, fmt.Errorf("outreach: Reply-To %q: %w", e.ReplyTo, err)
-		}
-	}
-	if err := m.AddToFormat(oneLine(e.ToName), e.To); err != nil {
-		return nil, fmt.Errorf("outreach: To %q: %w", e.To, err)
-	}
-	m.Subject(c.Subject)
-	m.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(e.MessageID, "<"), ">"))
-	if e.Date.IsZero() {
-		e.Date = time.Now()
-	}
-	m.SetDateWithValue(e.Date)
-	if e.UnsubscribeURL != "" {
-		if strings.HasPrefix(e.UnsubscribeURL, "https:") {
-			if err := m.SetListUnsubscribeOneClick(e.UnsubscribeURL); err != nil {
-				return nil, fmt.Errorf("outreach: unsubscribe header: %w", err)
-			}
-		} else {
-			m.SetListUnsubscribe(e.UnsubscribeURL)
-		}
-	}
-	m.SetBodyString(mail.TypeTextPlain, c.Text)
-	m.AddAlternativeString(mail.TypeTextHTML, c.HTML)
-	return m, nil
-}
-
-// WriteEML writes m as an .eml file (RFC 5322), e.g. for the demo or a preview download.
-func WriteEML(w io.Writer, m *mail.Msg) error {
-	if m == nil {
-		return errors.New("outreach: write EML: no message")
-	}
-	if _, err := m.WriteTo(w); err != nil {
-		return fmt.Errorf("outreach: write EML: %w", err)
-	}
-	return nil
+	return strings.Join(parts, " ")
 }
