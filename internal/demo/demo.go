@@ -242,7 +242,6 @@ func writeInvite(path string, e shortlist.Entry) error {
 	msg, err := email.RenderInvite(email.InviteData{
 		From:             demoFrom,
 		ProgramURL:       demoProgram,
-		ReferralURL:      demoProgram + "/join?ref=" + e.Customer.ID,
 		UnsubscribeURL:   "https://advocate.acme-saas.io/u/demo-" + e.Customer.ID,
 		CustomerName:     e.Customer.Name,
 		ContactName:      e.Contact.Name,
