@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/advocate-hq/advocate/internal/alerts"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/metrics"
@@ -20,6 +18,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/scheduler"
 	"github.com/advocate-hq/advocate/internal/server"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/syncer"
 )
 
@@ -114,10 +113,18 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Alerts go to Slack when a bot token is set; otherwise they are only logged.
-	var slackAPI *slack.Client
+	// One Slack client for the shortlist, the buttons, decisions and alerts. Alerts go to Slack
+	// when a bot token is set; otherwise they are only logged.
+	slackClient := newSlack(a, cfg)
+	ro.Slack = slackClient
+	var alertSlack *slack.Client
 	if cfg.Slack.BotToken != "" {
-		slackAPI = review.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, "", &http.Client{Timeout: 30 * time.Second})
+		alertSlack = slackClient
+	}
+	// Every decision (Slack buttons here; the CLI and the web call the same service) is
+	// recorded, enrolled, shown on the posted message and counted by it.
+	if ro.Decider, err = newDecider(a, cfg, st, slackClient, m); err != nil {
+		return err
 	}
 	// The drip: sequences, outbox, unsubscribe links. Its invitation preview (with the stored
 	// LLM paragraph) is what Slack's Preview button shows.
@@ -136,7 +143,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	alerter, err = alerts.New(alerts.Options{Store: st, Slack: slackAPI, Users: rev.Users(), Channel: cfg.AlertChannel(),
+	alerter, err = alerts.New(alerts.Options{Store: st, Slack: alertSlack, Channel: cfg.AlertChannel(),
 		ConnectorFailures: cfg.Alerts.ConnectorFailures, HealthBelow: cfg.Alerts.HealthBelow, Sources: cfg.Sources(), Now: a.now, Log: a.log})
 	if err != nil {
 		return err
@@ -207,7 +214,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 	}
-	if err := rev.Close(shutdownCtx); err != nil {
+	if err := slackClient.Close(shutdownCtx); err != nil {
 		a.log.Warn("slack updates still queued at shutdown", "err", err)
 	}
 	if err := sched.Stop(20 * time.Second); err != nil {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 )
 
 // States remembered in the store's alert_state, by key prefix.
@@ -43,15 +43,15 @@ func (a *Alerter) checkConnectors(ctx context.Context) error {
 		alerted := known[key] == stateFailing
 		switch {
 		case st.ConsecutiveFailures >= a.o.ConnectorFailures && !alerted:
-			text := fmt.Sprintf("`%s` failed %d runs in a row. Last error: %s", shortlist.EscapeMrkdwn(name), st.ConsecutiveFailures,
-				shortlist.EscapeMrkdwn(advocate.Clip(advocate.FirstLine(st.LastError), 300)))
+			text := fmt.Sprintf("`%s` failed %d runs in a row. Last error: %s", slack.Escape(name), st.ConsecutiveFailures,
+				slack.Escape(advocate.Clip(advocate.FirstLine(st.LastError), 300)))
 			if st.LastSuccessAt != nil {
 				text += fmt.Sprintf("\nLast good sync %s; its data is getting stale.", st.LastSuccessAt.Format("2006-01-02 15:04 MST"))
 			}
 			errs = append(errs, a.raise(ctx, key, stateFailing, KindConnectorFailing, text))
 		case st.ConsecutiveFailures == 0 && alerted:
 			errs = append(errs, a.raise(ctx, key, "", KindConnectorRecovered,
-				fmt.Sprintf("`%s` synced successfully again.", shortlist.EscapeMrkdwn(name))))
+				fmt.Sprintf("`%s` synced successfully again.", slack.Escape(name))))
 		}
 	}
 	return errors.Join(errs...)
@@ -124,12 +124,12 @@ func (a *Alerter) health(ctx context.Context, customerID string) (float64, bool,
 func (a *Alerter) healthText(ctx context.Context, customerID, contact string, health float64) string {
 	name, owner := customerID, ""
 	if c, err := a.o.Store.FindCustomer(ctx, customerID); err == nil {
-		name, owner = shortlist.EscapeMrkdwn(advocate.FirstNonBlank(c.Name, c.Domain, c.ID)), c.Owner
+		name, owner = slack.Escape(advocate.FirstNonBlank(c.Name, c.Domain, c.ID)), c.Owner
 	}
 	text := fmt.Sprintf("*%s*: health score %g is below %g, so the onboarding emails to %s are paused.",
-		name, health, a.o.HealthBelow, shortlist.EscapeMrkdwn(contact))
+		name, health, a.o.HealthBelow, slack.Escape(contact))
 	if owner != "" {
-		mention := shortlist.EscapeMrkdwn(owner)
+		mention := slack.Escape(owner)
 		if a.o.Users != nil {
 			mention = a.o.Users.Mention(ctx, owner)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
 )
@@ -142,7 +143,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	shortlist.WriteText(w, sl)
 
 	// 6. Renderings.
-	slackJSON, err := shortlist.SlackJSON(sl)
+	slackJSON, err := slack.ShortlistJSON(sl)
 	if err != nil {
 		return res, fmt.Errorf("demo: render Slack message: %w", err)
 	}

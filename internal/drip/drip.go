@@ -28,7 +28,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/outbox"
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/unsubscribe"
 )
@@ -250,7 +250,7 @@ func (d *Drip) alert(ctx context.Context, kind, text string) {
 		return
 	}
 	// Alerts are Slack mrkdwn; names and addresses come from customers.
-	if err := d.alerter.Alert(ctx, kind, shortlist.EscapeMrkdwn(text)); err != nil {
+	if err := d.alerter.Alert(ctx, kind, slack.Escape(text)); err != nil {
 		d.log.Warn("drip: alert failed", "kind", kind, "err", err)
 	}
 }
