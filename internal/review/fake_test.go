@@ -131,6 +131,20 @@ func newService(t testing.TB, st *store.Store, f *slackfake.Server, mod func(*Op
 	return env{svc: s, slack: client, decide: dec, f: f, slept: &slept}
 }
 
+// posted seeds n customers, posts the week's shortlist to a fresh fake Slack, and returns the
+// service and what was posted.
+func posted(t *testing.T, st *store.Store, n int) (env, []slackfake.Message) {
+	t.Helper()
+	seed(t, st, n)
+	e := newService(t, st, slackfake.New(t), nil)
+	res, err := e.svc.PostWeek(context.Background())
+	posts, _, _ := e.f.Snapshot()
+	if err != nil || len(posts) == 0 {
+		t.Fatalf("post: %+v, %d messages, %v", res, len(posts), err)
+	}
+	return e, posts
+}
+
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 
 // press builds a signed block_actions request as Slack sends it.

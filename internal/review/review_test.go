@@ -172,13 +172,8 @@ func TestPostDM(t *testing.T) {
 func TestHandlerRejectsBadRequests(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := slackfake.New(t)
-		e := newService(t, st, f, nil)
-		if _, err := e.svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.Snapshot()
+		e, posts := posted(t, st, 2)
+		f := e.f
 		cb := click(f, posts[0], slack.ActionApprove, buttonValue(t, posts[0], slack.ActionApprove, 0), "UMAYA", 1)
 		h := e.svc.Handler()
 
@@ -213,13 +208,8 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 func TestDoubleClickIsOneDecision(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := slackfake.New(t)
-		e := newService(t, st, f, nil)
-		if _, err := e.svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.Snapshot()
+		e, posts := posted(t, st, 2)
+		f := e.f
 		value := buttonValue(t, posts[0], slack.ActionApprove, 0)
 		h := e.svc.Handler()
 		for i := range 3 { // a double (triple) click: three signed requests
@@ -264,13 +254,8 @@ func TestDoubleClickIsOneDecision(t *testing.T) {
 func TestPreviewAndSocketDispatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := slackfake.New(t)
-		e := newService(t, st, f, nil)
-		if _, err := e.svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.Snapshot()
+		e, posts := posted(t, st, 2)
+		f := e.f
 		// Socket Mode delivers the same payload; it is acknowledged after the decision is stored.
 		snooze := click(f, posts[0], slack.ActionSnooze, buttonValue(t, posts[0], slack.ActionSnooze, 1), "ULI", 1)
 		preview := click(f, posts[0], slack.ActionPreview, buttonValue(t, posts[0], slack.ActionPreview, 0), "UMAYA", 2)
