@@ -1,6 +1,6 @@
 // Package templates holds the user-visible wording of Advocate's messages: the Slack shortlist
 // texts and the invitation email (subject, plain text, HTML). They are embedded so the binary
-// needs no files at run time; the Go code that renders them (internal/shortlist,
+// needs no files at run time; the Go code that renders them (internal/slack,
 // internal/email) owns the structure (Block Kit JSON, MIME), so editing wording here can
 // never produce an invalid message.
 //

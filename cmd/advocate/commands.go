@@ -14,6 +14,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	decidepkg "github.com/advocate-hq/advocate/internal/decide"
 	"github.com/advocate-hq/advocate/internal/demo"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -431,31 +432,17 @@ func decide(kind string) func(context.Context, *app, []string) error {
 			return err
 		}
 		defer st.Close()
-		c, err := st.FindCustomer(ctx, pos[0])
+		client := newSlack(a, cfg)
+		defer client.Close(context.WithoutCancel(ctx)) // sends the message update before the store closes
+		dec, err := newDecider(a, cfg, st, client, nil)
 		if err != nil {
 			return err
 		}
-		now := a.now().UTC()
-		d := store.Decision{CustomerID: c.ID, Kind: kind, DecidedBy: *by, DecidedAt: now, Week: advocate.Week(now), Via: "cli"}
-		if kind == "snooze" {
-			n := *days
-			if n <= 0 {
-				n = cfg.Shortlist.SnoozeDays
-			}
-			until := now.AddDate(0, 0, n)
-			d.Until = &until
-		}
-		if _, err := st.RecordDecision(ctx, d); err != nil {
+		res, err := dec.Decide(ctx, decidepkg.Request{Customer: pos[0], Kind: advocate.DecisionKind(kind), By: *by, Via: decidepkg.ViaCLI, SnoozeDays: *days})
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s: %s", kind, advocate.Label(c.Name, c.Domain))
-		if d.Until != nil {
-			fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
-		}
-		fmt.Fprintln(a.stdout)
-		if kind == "approve" {
-			return enrollApproved(ctx, a, st, d.Week, c.ID)
-		}
+		printDecision(a, res)
 		return nil
 	}
 }

@@ -4,12 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	decidepkg "github.com/advocate-hq/advocate/internal/decide"
+	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/review"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 )
+
+// newSlack is the one Slack client of a process. Close it before the store: its Close sends
+// the queued message updates, which read the store.
+func newSlack(a *app, cfg *config.Config) *slack.Client {
+	return slack.New(slack.Config{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL, Log: a.log})
+}
+
+// newDecider wires the one decide service. With a bot token, decisions are shown on the
+// week's posted Slack message through client; m may be nil (the CLI exports no metrics).
+func newDecider(a *app, cfg *config.Config, st *store.Store, client *slack.Client, m *metrics.Metrics) (*decidepkg.Service, error) {
+	loc, err := time.LoadLocation(cfg.Shortlist.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	o := decidepkg.Options{Store: st, Policy: cfg.Policy(), Location: loc, Metrics: m, Log: a.log, Now: a.now}
+	if client != nil && cfg.Slack.BotToken != "" {
+		o.Messages = slack.NewUpdater(client, st, loc)
+	}
+	return decidepkg.New(o)
+}
 
 // postShortlist is `shortlist --post`: build the week's list and send what of it Slack has
 // not received yet. Running it twice in a week sends nothing the second time.
@@ -22,11 +46,12 @@ func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.St
 		return err
 	}
 	o.Policy = p
+	o.Slack = newSlack(a, cfg)
+	defer o.Slack.Close(context.WithoutCancel(ctx))
 	svc, err := review.New(o)
 	if err != nil {
 		return err
 	}
-	defer svc.Close(context.WithoutCancel(ctx))
 	res, err := svc.Post(ctx, week)
 	if err != nil {
 		return err
@@ -45,20 +70,20 @@ func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.St
 	return nil
 }
 
-// enrollApproved starts the onboarding drip for an approved customer, as the Slack button does.
-func enrollApproved(ctx context.Context, a *app, st *store.Store, week, customerID string) error {
-	email, err := review.ContactFor(ctx, st, week, customerID)
-	if err != nil {
-		return fmt.Errorf("approved, but not enrolled: %w", err)
+// printDecision is the CLI's account of what a decision did.
+func printDecision(a *app, res decidepkg.Result) {
+	d := res.Decision
+	fmt.Fprintf(a.stdout, "%s: %s", d.Kind, res.Customer.Label())
+	if d.Until != nil {
+		fmt.Fprintf(a.stdout, " until %s", d.Until.Format("2006-01-02"))
 	}
-	e, created, err := st.Enroll(ctx, customerID, email, review.DefaultSequence)
-	if err != nil {
-		return fmt.Errorf("approved, but not enrolled: %w", err)
-	}
-	if created {
+	fmt.Fprintln(a.stdout)
+	if e := res.Enrollment; e != nil && res.EnrollmentCreated {
 		fmt.Fprintf(a.stdout, "enrolled %s in the %q onboarding sequence\n", e.ContactEmail, e.Sequence)
-	} else {
+	} else if e != nil {
 		fmt.Fprintf(a.stdout, "%s was already enrolled in %q (%s)\n", e.ContactEmail, e.Sequence, e.Status)
 	}
-	return nil
+	if res.Messages > 0 {
+		fmt.Fprintf(a.stdout, "updating the %s shortlist message in Slack\n", d.Week)
+	}
 }

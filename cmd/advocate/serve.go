@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/advocate-hq/advocate/internal/alerts"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/metrics"
@@ -20,6 +18,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/scheduler"
 	"github.com/advocate-hq/advocate/internal/server"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/syncer"
 )
 
@@ -114,39 +113,43 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Alerts go to Slack when a bot token is set; otherwise they are only logged.
-	var slackAPI *slack.Client
+	// One Slack client for the shortlist, the buttons, decisions and alerts. Alerts go to Slack
+	// when a bot token is set; otherwise they are only logged.
+	slackClient := newSlack(a, cfg)
+	ro.Slack = slackClient
+	var alertSlack *slack.Client
 	if cfg.Slack.BotToken != "" {
-		slackAPI = review.NewClient(cfg.Slack.BotToken, cfg.Slack.APIURL, "", &http.Client{Timeout: 30 * time.Second})
+		alertSlack = slackClient
+	}
+	// Every decision (Slack buttons here; the CLI and the web call the same service) is
+	// recorded, enrolled, shown on the posted message and counted by it.
+	if ro.Decider, err = newDecider(a, cfg, st, slackClient, m); err != nil {
+		return err
 	}
 	// The drip: sequences, outbox, unsubscribe links. Its invitation preview (with the stored
 	// LLM paragraph) is what Slack's Preview button shows.
-	// alerter and rev are made after the drip (rev needs its preview): the drip reaches them
-	// through these late-bound adapters.
+	// The alerter is made after the drip: the drip reaches it through this late-bound adapter.
 	var alerter *alerts.Alerter
-	var rev *review.Service
-	d, err := drip.FromConfig(ctx, cfg, st, drip.Runtime{Now: a.now, Log: a.log, Metrics: m,
+	rt := drip.Runtime{Now: a.now, Log: a.log, Metrics: m,
 		Alerter: alerterFunc(func(ctx context.Context, kind, text string) error {
 			if alerter == nil {
 				return nil
 			}
 			return alerter.Alert(ctx, kind, text)
-		}),
-		Mentions: mentionFunc(func(ctx context.Context, email string) string {
-			if rev == nil {
-				return "" // the drip names the CSM by address
-			}
-			return rev.Users().Mention(ctx, email)
-		})})
+		})}
+	if alertSlack != nil {
+		rt.Mentions = alertSlack.Users()
+	}
+	d, err := drip.FromConfig(ctx, cfg, st, rt)
 	if err != nil {
 		return err
 	}
 	ro.Preview = d.InvitePreview
-	rev, err = review.New(ro)
+	rev, err := review.New(ro)
 	if err != nil {
 		return err
 	}
-	alerter, err = alerts.New(alerts.Options{Store: st, Slack: slackAPI, Users: rev.Users(), Channel: cfg.AlertChannel(),
+	alerter, err = alerts.New(alerts.Options{Store: st, Slack: alertSlack, Channel: cfg.AlertChannel(),
 		ConnectorFailures: cfg.Alerts.ConnectorFailures, Log: a.log})
 	if err != nil {
 		return err
@@ -217,7 +220,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		a.log.Warn("http shutdown", "err", err)
 	}
-	if err := rev.Close(shutdownCtx); err != nil {
+	if err := slackClient.Close(shutdownCtx); err != nil {
 		a.log.Warn("slack updates still queued at shutdown", "err", err)
 	}
 	if err := sched.Stop(20 * time.Second); err != nil {
@@ -231,8 +234,3 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 type alerterFunc func(ctx context.Context, kind, text string) error
 
 func (f alerterFunc) Alert(ctx context.Context, kind, text string) error { return f(ctx, kind, text) }
-
-// mentionFunc adapts a function to drip.Mentioner.
-type mentionFunc func(ctx context.Context, email string) string
-
-func (f mentionFunc) Mention(ctx context.Context, email string) string { return f(ctx, email) }

@@ -18,10 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/review"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -59,19 +59,13 @@ func title(kind string) string {
 // Options configure an Alerter.
 type Options struct {
 	Store   *store.Store
-	Slack   *slack.Client // nil: alerts are logged, not posted
-	Users   *review.Directory
-	Channel string // where alerts go; "" = logged only
+	Slack   *slack.Client    // nil: alerts are logged, not posted; it waits out rate limits
+	Users   *slack.Directory // CSM mentions; nil = Slack's directory
+	Channel string           // where alerts go; "" = logged only
 
-	ConnectorFailures int     // failures in a row before alerting; <= 0 = 3
-	HealthBelow       float64 // pause and alert below this health_score; 0 = off
-	// Sources is the current-value rule: the health pause reads the health_score the score used.
-	Sources advocate.Sources
-	Now     func() time.Time // nil = time.Now
+	ConnectorFailures int // failures in a row before alerting; <= 0 = 3
 
-	Log        *slog.Logger
-	Sleep      func(ctx context.Context, d time.Duration) error // waits out 429s; nil = timer
-	MaxRetries int
+	Log *slog.Logger
 }
 
 // Alerter queues and sends alerts. Its Alert method satisfies the drip's Alerter interface.
@@ -88,21 +82,15 @@ func New(o Options) (*Alerter, error) {
 	if o.ConnectorFailures <= 0 {
 		o.ConnectorFailures = 3
 	}
-	if o.MaxRetries <= 0 {
-		o.MaxRetries = review.DefaultMaxRetries
-	}
-	if o.Sleep == nil {
-		o.Sleep = review.SleepContext
-	}
 	if o.Users == nil && o.Slack != nil {
-		o.Users = review.NewDirectory(o.Slack, nil)
+		o.Users = o.Slack.Users()
 	}
 	log := cmp.Or(o.Log, slog.Default()).With("component", "alerts")
 	return &Alerter{o: o, log: log}, nil
 }
 
 // Alert queues an alert for the next Flush. text is Slack mrkdwn; escape what came from
-// customers (shortlist.EscapeMrkdwn).
+// customers (slack.Escape).
 func (a *Alerter) Alert(ctx context.Context, kind, text string) error {
 	if _, err := a.o.Store.QueueAlert(ctx, kind, text); err != nil {
 		return err
@@ -135,11 +123,7 @@ func (a *Alerter) Flush(ctx context.Context) error {
 		return a.o.Store.MarkAlertsSent(ctx, ids)
 	}
 	blocks, text := Render(pending)
-	err = review.RetryRateLimited(ctx, a.o.Sleep, a.o.MaxRetries, a.log, "chat.postMessage", func() error {
-		_, _, err := a.o.Slack.PostMessageContext(ctx, a.o.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
-		return err
-	})
-	if err != nil {
+	if _, _, err := a.o.Slack.Post(ctx, a.o.Channel, text, blocks); err != nil {
 		return fmt.Errorf("alerts: post %d alerts: %w", len(pending), err)
 	}
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -149,14 +133,14 @@ func (a *Alerter) Flush(ctx context.Context) error {
 
 // Render lays alerts out as one message: each alert a section when there are at most
 // DigestOver, else a digest with one section per kind (count, then up to 10 lines).
-func Render(list []store.Alert) ([]slack.Block, string) {
-	md := func(s string) *slack.TextBlockObject {
-		return slack.NewTextBlockObject(slack.MarkdownType, advocate.Clip(s, 2900), false, false)
+func Render(list []store.Alert) ([]slackapi.Block, string) {
+	md := func(s string) *slackapi.TextBlockObject {
+		return slackapi.NewTextBlockObject(slackapi.MarkdownType, advocate.Clip(s, 2900), false, false)
 	}
 	if len(list) <= DigestOver {
-		var blocks []slack.Block
+		var blocks []slackapi.Block
 		for _, a := range list {
-			blocks = append(blocks, slack.NewSectionBlock(md("*"+title(a.Kind)+"*\n"+a.Text), nil, nil))
+			blocks = append(blocks, slackapi.NewSectionBlock(md("*"+title(a.Kind)+"*\n"+a.Text), nil, nil))
 		}
 		text := title(list[0].Kind) + ": " + plainLine(list[0].Text)
 		if len(list) > 1 {
@@ -174,7 +158,7 @@ func Render(list []store.Alert) ([]slack.Block, string) {
 	}
 	slices.Sort(kinds)
 	header := fmt.Sprintf("Advocate alerts: %d since the last digest", len(list))
-	blocks := []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, header, false, false))}
+	blocks := []slackapi.Block{slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, header, false, false))}
 	for _, k := range kinds {
 		items := byKind[k]
 		var b strings.Builder
@@ -186,7 +170,7 @@ func Render(list []store.Alert) ([]slack.Block, string) {
 			}
 			b.WriteString("\n• " + plainLine(a.Text))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(md(b.String()), nil, nil))
+		blocks = append(blocks, slackapi.NewSectionBlock(md(b.String()), nil, nil))
 		if len(blocks) >= 49 {
 			break
 		}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
-	"github.com/advocate-hq/advocate/internal/review"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
@@ -44,7 +44,7 @@ func newAlerter(t *testing.T, st *store.Store) (*Alerter, *capture) {
 	})
 	srv.Start()
 	t.Cleanup(srv.Stop)
-	api := review.NewClient("xoxb-test", srv.GetAPIURL(), "", http.DefaultClient)
+	api := slack.New(slack.Config{BotToken: "xoxb-test", APIURL: srv.GetAPIURL(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	a, err := New(Options{Store: st, Slack: api, Channel: "#alerts", ConnectorFailures: 3,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

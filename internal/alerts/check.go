@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 )
 
 // States remembered in the store's alert_state, by key prefix. (The drip keeps its health
@@ -36,15 +36,15 @@ func (a *Alerter) Check(ctx context.Context) error {
 		alerted := known[key] == stateFailing
 		switch {
 		case st.ConsecutiveFailures >= a.o.ConnectorFailures && !alerted:
-			text := fmt.Sprintf("`%s` failed %d runs in a row. Last error: %s", shortlist.EscapeMrkdwn(name), st.ConsecutiveFailures,
-				shortlist.EscapeMrkdwn(advocate.Clip(advocate.FirstLine(st.LastError), 300)))
+			text := fmt.Sprintf("`%s` failed %d runs in a row. Last error: %s", slack.Escape(name), st.ConsecutiveFailures,
+				slack.Escape(advocate.Clip(advocate.FirstLine(st.LastError), 300)))
 			if st.LastSuccessAt != nil {
 				text += fmt.Sprintf("\nLast good sync %s; its data is getting stale.", st.LastSuccessAt.Format("2006-01-02 15:04 MST"))
 			}
 			errs = append(errs, a.raise(ctx, key, stateFailing, KindConnectorFailing, text))
 		case st.ConsecutiveFailures == 0 && alerted:
 			errs = append(errs, a.raise(ctx, key, "", KindConnectorRecovered,
-				fmt.Sprintf("`%s` synced successfully again.", shortlist.EscapeMrkdwn(name))))
+				fmt.Sprintf("`%s` synced successfully again.", slack.Escape(name))))
 		}
 	}
 	return errors.Join(errs...)

@@ -24,6 +24,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
 )
@@ -168,7 +169,7 @@ func syncAndScore(ctx context.Context, w io.Writer, cfg *config.Config, st *stor
 
 // writeRenderings writes the Slack message and the first candidate's invitation.
 func writeRenderings(res *Result, sl shortlist.Shortlist) error {
-	slackJSON, err := shortlist.SlackJSON(sl)
+	slackJSON, err := slack.ShortlistJSON(sl)
 	if err != nil {
 		return fmt.Errorf("demo: render Slack message: %w", err)
 	}

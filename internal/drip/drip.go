@@ -30,7 +30,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/outbox"
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/unsubscribe"
 )
@@ -280,7 +280,7 @@ func (d *Drip) Due(ctx context.Context) ([]store.OutboxEmail, error) {
 // alert raises an alert whose text is plain (names and addresses from customers): it is
 // escaped for Slack. A failure is logged.
 func (d *Drip) alert(ctx context.Context, kind, text string) {
-	if err := d.raise(ctx, kind, shortlist.EscapeMrkdwn(text)); err != nil {
+	if err := d.raise(ctx, kind, slack.Escape(text)); err != nil {
 		d.log.Warn("drip: alert failed", "kind", kind, "err", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"strconv"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -101,9 +101,9 @@ func (d *Drip) healthText(ctx context.Context, e store.Enrollment, health float6
 		c = advocate.Customer{ID: e.CustomerID}
 	}
 	text := fmt.Sprintf("*%s*: health score %g is below %g, so the onboarding emails to %s are paused.",
-		shortlist.EscapeMrkdwn(c.Label()), health, d.cfg.Alerts.HealthBelow, shortlist.EscapeMrkdwn(e.ContactEmail))
+		slack.Escape(c.Label()), health, d.cfg.Alerts.HealthBelow, slack.Escape(e.ContactEmail))
 	if c.Owner != "" {
-		mention := shortlist.EscapeMrkdwn(c.Owner)
+		mention := slack.Escape(c.Owner)
 		if d.mentions != nil {
 			if m := d.mentions.Mention(ctx, c.Owner); m != "" {
 				mention = m
@@ -111,7 +111,7 @@ func (d *Drip) healthText(ctx context.Context, e store.Enrollment, health float6
 		}
 		text += " " + mention + ", worth a look before they resume."
 	}
-	return text + fmt.Sprintf(" Resume with `advocate drip resume %s`.", shortlist.EscapeMrkdwn(advocate.FirstNonBlank(c.Domain, c.ID)))
+	return text + fmt.Sprintf(" Resume with `advocate drip resume %s`.", slack.Escape(advocate.FirstNonBlank(c.Domain, c.ID)))
 }
 
 // Resume sets a customer's paused enrollments (customer is an id or a domain) active again and

@@ -15,169 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slacktest"
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/decide"
+	"github.com/advocate-hq/advocate/internal/slack"
+	"github.com/advocate-hq/advocate/internal/slack/slackfake"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
 // t0 is a Monday 09:00 UTC in 2026-W47.
 var t0 = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
-
-// posted is one chat.postMessage or chat.update the fake Slack received.
-type posted struct {
-	Method  string
-	Channel string
-	TS      string
-	Text    string
-	Blocks  []map[string]any
-	RawJSON string
-}
-
-// fakeSlack is slacktest with our own handlers that record what was sent (the stock
-// chat.postMessage records nothing, see TOOLCHAIN.md).
-type fakeSlack struct {
-	srv *slacktest.Server
-
-	mu        sync.Mutex
-	posts     []posted
-	updates   []posted
-	lookups   map[string]int // email -> calls
-	responses []string       // bodies POSTed to the response_url
-	opened    []string       // users conversations.open was called for
-	n         int
-	// rateLimit makes the next N chat.postMessage calls answer 429 with Retry-After: 7.
-	rateLimit int
-	// failAfter makes chat.postMessage fail once this many messages were accepted (0: never).
-	failAfter int
-
-	users    map[string]string // email -> user id
-	respSrv  *httptest.Server
-	response string // URL of the response_url endpoint
-}
-
-func newFakeSlack(t testing.TB) *fakeSlack {
-	f := &fakeSlack{lookups: map[string]int{}, users: map[string]string{
-		"maya@vendor.io": "UMAYA", "li@vendor.io": "ULI", "csm@vendor.io": "UCSM",
-	}}
-	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", f.postMessage)
-		c.Handle("/chat.update", f.update)
-		c.Handle("/users.lookupByEmail", f.lookupByEmail)
-		c.Handle("/users.info", f.userInfo)
-		c.Handle("/conversations.open", f.conversationsOpen)
-	})
-	f.srv.Start()
-	f.respSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		f.responses = append(f.responses, string(b))
-		f.mu.Unlock()
-		w.Write([]byte("ok"))
-	}))
-	f.response = f.respSrv.URL + "/response"
-	t.Cleanup(func() { f.srv.Stop(); f.respSrv.Close() })
-	return f
-}
-
-func (f *fakeSlack) url() string { return f.srv.GetAPIURL() }
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}
-
-func (f *fakeSlack) record(r *http.Request, method string) (posted, bool) {
-	r.ParseForm()
-	p := posted{Method: method, Channel: r.FormValue("channel"), TS: r.FormValue("ts"), Text: r.FormValue("text"), RawJSON: r.FormValue("blocks")}
-	if p.RawJSON != "" {
-		if err := json.Unmarshal([]byte(p.RawJSON), &p.Blocks); err != nil {
-			return p, false
-		}
-	}
-	return p, true
-}
-
-func (f *fakeSlack) postMessage(w http.ResponseWriter, r *http.Request) {
-	p, ok := f.record(r, "chat.postMessage")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !ok {
-		writeJSON(w, map[string]any{"ok": false, "error": "invalid_blocks"})
-		return
-	}
-	if f.rateLimit > 0 {
-		f.rateLimit--
-		w.Header().Set("Retry-After", "7")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return
-	}
-	if f.failAfter > 0 && len(f.posts) >= f.failAfter {
-		writeJSON(w, map[string]any{"ok": false, "error": "fatal_error"})
-		return
-	}
-	f.n++
-	p.TS = fmt.Sprintf("1763283600.%06d", f.n)
-	ch := p.Channel
-	if strings.HasPrefix(ch, "#") {
-		ch = "C" + strings.ToUpper(strings.TrimPrefix(ch, "#"))
-	}
-	p.Channel = ch
-	f.posts = append(f.posts, p)
-	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": p.TS})
-}
-
-func (f *fakeSlack) update(w http.ResponseWriter, r *http.Request) {
-	p, _ := f.record(r, "chat.update")
-	f.mu.Lock()
-	f.updates = append(f.updates, p)
-	f.mu.Unlock()
-	writeJSON(w, map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS})
-}
-
-func (f *fakeSlack) lookupByEmail(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
-	email := r.FormValue("email")
-	f.mu.Lock()
-	f.lookups[email]++
-	id, ok := f.users[email]
-	f.mu.Unlock()
-	if !ok {
-		writeJSON(w, map[string]any{"ok": false, "error": "users_not_found"})
-		return
-	}
-	writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": email}}})
-}
-
-func (f *fakeSlack) userInfo(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
-	id := r.FormValue("user")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for email, uid := range f.users {
-		if uid == id {
-			writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": email}}})
-			return
-		}
-	}
-	writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
-}
-
-func (f *fakeSlack) conversationsOpen(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
-	users := r.FormValue("users")
-	f.mu.Lock()
-	f.opened = append(f.opened, users)
-	f.mu.Unlock()
-	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + users}})
-}
-
-func (f *fakeSlack) snapshot() (posts, updates []posted, responses []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]posted(nil), f.posts...), append([]posted(nil), f.updates...), append([]string(nil), f.responses...)
-}
 
 // seed stores n customers (owners alternating between two CSMs, plus one unknown to Slack
 // every fifth), each with a champion contact and signals, and a scoring run a week ago and
@@ -231,22 +79,47 @@ func seed(t testing.TB, st *store.Store, n int) {
 	}
 }
 
-// newService makes a Service against the fake, with a fixed clock and a sleep that records.
-func newService(t testing.TB, st *store.Store, f *fakeSlack, mod func(*Options)) (*Service, *[]time.Duration) {
+// env is a review service wired as serve wires it: one Slack client, the decide service
+// updating the messages through the adapter, against the fake Slack.
+type env struct {
+	svc    *Service
+	slack  *slack.Client
+	decide *decide.Service
+	f      *slackfake.Server
+	slept  *[]time.Duration
+}
+
+// close waits for the queued Slack calls (message updates, replies).
+func (e env) close(t testing.TB) {
+	t.Helper()
+	if err := e.slack.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newService makes a Service against f, with a fixed clock and a sleep that records.
+func newService(t testing.TB, st *store.Store, f *slackfake.Server, mod func(*Options)) env {
 	t.Helper()
 	var slept []time.Duration
 	var mu sync.Mutex
-	o := Options{
-		Store: st, BotToken: "xoxb-test", APIURL: f.url(), SigningSecret: secret,
-		Channel: "#cs-advocates", Now: func() time.Time { return t0 },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	client := slack.New(slack.Config{BotToken: "xoxb-test", APIURL: f.URL(), Log: log,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			mu.Lock()
 			slept = append(slept, d)
 			mu.Unlock()
 			return nil
-		},
-		Preview: InvitePreview("Dana from Acme <dana@acme.io>", "https://acme.io/partners", func() time.Time { return t0 }),
+		}})
+	t.Cleanup(func() { client.Close(context.Background()) })
+	now := func() time.Time { return t0 }
+	dec, err := decide.New(decide.Options{Store: st, Messages: slack.NewUpdater(client, st, time.UTC), Log: log, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{
+		Store: st, Slack: client, Decider: dec, SigningSecret: secret,
+		Channel: "#cs-advocates", Now: now, Log: log,
+		Preview: InvitePreview("Dana from Acme <dana@acme.io>", "https://acme.io/partners", now),
 	}
 	if mod != nil {
 		mod(&o)
@@ -255,42 +128,51 @@ func newService(t testing.TB, st *store.Store, f *fakeSlack, mod func(*Options))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close(context.Background()) })
-	return s, &slept
+	return env{svc: s, slack: client, decide: dec, f: f, slept: &slept}
+}
+
+// posted seeds n customers, posts the week's shortlist to a fresh fake Slack, and returns the
+// service and what was posted.
+func posted(t *testing.T, st *store.Store, n int) (env, []slackfake.Message) {
+	t.Helper()
+	seed(t, st, n)
+	e := newService(t, st, slackfake.New(t), nil)
+	res, err := e.svc.PostWeek(context.Background())
+	posts, _, _ := e.f.Snapshot()
+	if err != nil || len(posts) == 0 {
+		t.Fatalf("post: %+v, %d messages, %v", res, len(posts), err)
+	}
+	return e, posts
 }
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 
 // press builds a signed block_actions request as Slack sends it.
-func press(t testing.TB, sec string, ts time.Time, cb slack.InteractionCallback) *http.Request {
+func press(t testing.TB, sec string, ts time.Time, cb slackapi.InteractionCallback) *http.Request {
 	t.Helper()
 	raw, err := json.Marshal(cb)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := "payload=" + urlQueryEscape(string(raw))
+	body := "payload=" + url.QueryEscape(string(raw))
 	r := httptest.NewRequest(http.MethodPost, "/slack/actions", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	stamp := strconv.FormatInt(ts.Unix(), 10)
 	r.Header.Set("X-Slack-Request-Timestamp", stamp)
-	r.Header.Set("X-Slack-Signature", Sign(sec, stamp, []byte(body)))
+	r.Header.Set("X-Slack-Signature", slack.Sign(sec, stamp, []byte(body)))
 	return r
 }
 
 // click is the payload of pressing button actionID under a candidate of a posted message.
-func click(f *fakeSlack, p posted, actionID, value, user string, nonce int) slack.InteractionCallback {
-	cb := slack.InteractionCallback{
-		Type:        slack.InteractionTypeBlockActions,
-		User:        slack.User{ID: user},
-		ResponseURL: f.response,
+func click(f *slackfake.Server, p slackfake.Message, actionID, value, user string, nonce int) slackapi.InteractionCallback {
+	cb := slackapi.InteractionCallback{
+		Type:        slackapi.InteractionTypeBlockActions,
+		User:        slackapi.User{ID: user},
+		ResponseURL: f.ResponseURL(),
 		ActionTs:    strconv.Itoa(nonce),
-		Container:   slack.Container{Type: "message", ChannelID: p.Channel, MessageTs: p.TS},
+		Container:   slackapi.Container{Type: "message", ChannelID: p.Channel, MessageTs: p.TS},
 	}
 	cb.Channel.ID = p.Channel
-	cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: actionID, Value: value, BlockID: "advocate_actions_1"}}
+	cb.ActionCallback.BlockActions = []*slackapi.BlockAction{{ActionID: actionID, Value: value, BlockID: "advocate_actions_1"}}
 	return cb
 }
-
-func strconvI(n int64) string { return strconv.FormatInt(n, 10) }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }

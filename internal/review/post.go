@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slack-go/slack"
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -111,14 +112,15 @@ func (s *Service) Post(ctx context.Context, week string) (PostResult, error) {
 // them directly (DM mode), where CSMs Slack does not know, and unassigned customers, go to the
 // channel with their email as the mention.
 func (s *Service) plan(ctx context.Context, sl shortlist.Shortlist) ([]store.ShortlistMessage, error) {
-	opts := shortlist.RenderOptions{SnoozeDays: s.o.Policy.SnoozeDays(), Mention: func(email string) string { return s.users.Mention(ctx, email) }}
+	users := s.o.Slack.Users()
+	opts := slack.RenderOptions{SnoozeDays: s.o.Policy.SnoozeDays(), Mention: func(email string) string { return users.Mention(ctx, email) }}
 	var plan []store.ShortlistMessage
 	add := func(part shortlist.Shortlist, channel, recipient string) error {
-		blocks, err := shortlist.SlackMessagesWith(part, opts)
+		blocks, err := slack.ShortlistMessages(part, opts)
 		if err != nil {
 			return err
 		}
-		text, err := shortlist.SlackFallback(part)
+		text, err := slack.ShortlistFallback(part)
 		if err != nil {
 			return err
 		}
@@ -140,7 +142,7 @@ func (s *Service) plan(ctx context.Context, sl shortlist.Shortlist) ([]store.Sho
 		id := ""
 		if g.Owner != "" {
 			var err error
-			if id, err = s.users.UserID(ctx, g.Owner); err != nil {
+			if id, err = users.UserID(ctx, g.Owner); err != nil {
 				return nil, fmt.Errorf("look up CSM %s: %w", g.Owner, err)
 			}
 		}
@@ -168,30 +170,18 @@ func (s *Service) plan(ctx context.Context, sl shortlist.Shortlist) ([]store.Sho
 // send posts one planned message and records its ts before anything else happens, so a crash
 // right after leaves at most this one message to be sent again.
 func (s *Service) send(ctx context.Context, m store.ShortlistMessage) error {
-	var blocks slack.Blocks
+	var blocks slackapi.Blocks
 	if err := json.Unmarshal([]byte(m.Blocks), &blocks); err != nil {
 		return fmt.Errorf("stored blocks: %w", err)
 	}
 	channel := m.Channel
 	if m.Recipient != "" { // a DM: the planned channel is the CSM's user id
-		err := s.retry(ctx, "conversations.open", func() error {
-			ch, _, _, err := s.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{m.Channel}})
-			if err == nil {
-				channel = ch.ID
-			}
-			return err
-		})
-		if err != nil {
+		var err error
+		if channel, err = s.o.Slack.OpenDM(ctx, m.Channel); err != nil {
 			return err
 		}
 	}
-	var postedChannel, ts string
-	err := s.retry(ctx, "chat.postMessage", func() error {
-		var err error
-		postedChannel, ts, err = s.api.PostMessageContext(ctx, channel,
-			slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(blocks.BlockSet...))
-		return err
-	})
+	postedChannel, ts, err := s.o.Slack.Post(ctx, channel, m.Text, blocks.BlockSet)
 	if err != nil {
 		return err
 	}

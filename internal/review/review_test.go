@@ -2,81 +2,44 @@ package review
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	"github.com/advocate-hq/advocate/internal/slack"
+	"github.com/advocate-hq/advocate/internal/slack/slackfake"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
 
-// texts collects every mrkdwn/plain text in posted blocks, in order.
-func texts(p posted) string {
-	var b strings.Builder
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if t, ok := x["text"].(string); ok {
-				b.WriteString(t + "\n")
-			}
-			for k, vv := range x {
-				if k != "text" || func() bool { _, ok := vv.(string); return !ok }() {
-					walk(vv)
-				}
-			}
-		case []any:
-			for _, vv := range x {
-				walk(vv)
-			}
-		}
-	}
-	for _, bl := range p.Blocks {
-		walk(bl)
-	}
-	return b.String()
-}
+var texts = slackfake.Texts
 
-// buttonValue finds the value of a button for a customer name in a posted message.
-func buttonValue(t *testing.T, p posted, actionID string, nth int) string {
+// buttonValue finds the value of the nth button with actionID in a posted message.
+func buttonValue(t *testing.T, p slackfake.Message, actionID string, nth int) string {
 	t.Helper()
-	seen := 0
-	for _, bl := range p.Blocks {
-		if bl["type"] != "actions" {
-			continue
-		}
-		for _, el := range bl["elements"].([]any) {
-			e := el.(map[string]any)
-			if e["action_id"] == actionID {
-				if seen == nth {
-					return e["value"].(string)
-				}
-				seen++
-			}
-		}
+	v := slackfake.ButtonValue(p, actionID, nth)
+	if v == "" {
+		t.Fatalf("no %s button #%d in message", actionID, nth)
 	}
-	t.Fatalf("no %s button #%d in message", actionID, nth)
-	return ""
+	return v
 }
 
 func TestPostChannel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		seed(t, st, 5)
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, nil)
-		res, err := svc.PostWeek(ctx)
+		f := slackfake.New(t)
+		e := newService(t, st, f, nil)
+		res, err := e.svc.PostWeek(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		posts, _, _ := f.snapshot()
+		posts, _, _ := f.Snapshot()
 		if res.Week != "2026-W47" || res.Sent != 1 || len(posts) != 1 {
 			t.Fatalf("result %+v, %d posts; want one message for 2026-W47", res, len(posts))
 		}
@@ -103,11 +66,9 @@ func TestPostChannel(t *testing.T) {
 		if p.Channel != "CCS-ADVOCATES" || !strings.Contains(p.Text, "5 candidates") {
 			t.Errorf("channel %q text %q", p.Channel, p.Text)
 		}
-		f.mu.Lock()
-		if f.lookups["maya@vendor.io"] != 1 {
-			t.Errorf("maya looked up %d times, want 1 (cached)", f.lookups["maya@vendor.io"])
+		if n := f.Lookups("maya@vendor.io"); n != 1 {
+			t.Errorf("maya looked up %d times, want 1 (cached)", n)
 		}
-		f.mu.Unlock()
 	})
 }
 
@@ -115,14 +76,14 @@ func TestPostIsIdempotentAcrossRestarts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		seed(t, st, 30) // 30 candidates: more than one message
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
+		f := slackfake.New(t)
+		e := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
 		// The first run crashes after the first message reached Slack.
-		f.failAfter = 1
-		if _, err := svc.PostWeek(ctx); err == nil {
+		f.FailAfter(1)
+		if _, err := e.svc.PostWeek(ctx); err == nil {
 			t.Fatal("want an error when Slack fails half-way")
 		}
-		posts, _, _ := f.snapshot()
+		posts, _, _ := f.Snapshot()
 		if len(posts) != 1 {
 			t.Fatalf("%d messages before the failure, want 1", len(posts))
 		}
@@ -132,13 +93,13 @@ func TestPostIsIdempotentAcrossRestarts(t *testing.T) {
 		if _, err := st.RecordDecision(ctx, store.Decision{CustomerID: first[len(first)-1].ID, Kind: "skip", Week: "2026-W47"}); err != nil {
 			t.Fatal(err)
 		}
-		f.failAfter = 0
-		svc2, _ := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
-		res, err := svc2.PostWeek(ctx)
+		f.FailAfter(0)
+		e2 := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
+		res, err := e2.svc.PostWeek(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		posts, _, _ = f.snapshot()
+		posts, _, _ = f.Snapshot()
 		if res.Messages < 2 || res.AlreadySent != 1 || res.Sent != res.Messages-1 || len(posts) != res.Messages {
 			t.Fatalf("resume: %+v, %d posts in all; want the remaining messages only", res, len(posts))
 		}
@@ -148,12 +109,12 @@ func TestPostIsIdempotentAcrossRestarts(t *testing.T) {
 			}
 		}
 		// A restarted serve (new service, same store) posts nothing twice.
-		svc3, _ := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
-		res, err = svc3.PostWeek(ctx)
+		e3 := newService(t, st, f, func(o *Options) { o.Policy.Size = 30 })
+		res, err = e3.svc.PostWeek(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		after, _, _ := f.snapshot()
+		after, _, _ := f.Snapshot()
 		if res.Sent != 0 || len(after) != len(posts) {
 			t.Fatalf("restart sent %d (now %d posts, was %d); want nothing", res.Sent, len(after), len(posts))
 		}
@@ -167,18 +128,18 @@ func TestPostIsIdempotentAcrossRestarts(t *testing.T) {
 func TestPostWaitsOutRateLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		seed(t, st, 3)
-		f := newFakeSlack(t)
-		f.rateLimit = 2
-		svc, slept := newService(t, st, f, nil)
-		res, err := svc.PostWeek(context.Background())
+		f := slackfake.New(t)
+		f.RateLimit(2)
+		e := newService(t, st, f, nil)
+		res, err := e.svc.PostWeek(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Sent != 1 {
 			t.Fatalf("sent %d, want 1", res.Sent)
 		}
-		if len(*slept) != 2 || (*slept)[0] != 7*time.Second {
-			t.Errorf("waited %v, want twice the 7s Retry-After", *slept)
+		if len(*e.slept) != 2 || (*e.slept)[0] != 7*time.Second {
+			t.Errorf("waited %v, want twice the 7s Retry-After", *e.slept)
 		}
 	})
 }
@@ -186,12 +147,12 @@ func TestPostWaitsOutRateLimit(t *testing.T) {
 func TestPostDM(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		seed(t, st, 5)
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, func(o *Options) { o.DM = true })
-		if _, err := svc.PostWeek(context.Background()); err != nil {
+		f := slackfake.New(t)
+		e := newService(t, st, f, func(o *Options) { o.DM = true })
+		if _, err := e.svc.PostWeek(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		posts, _, _ := f.snapshot()
+		posts, _, _ := f.Snapshot()
 		byChannel := map[string]string{}
 		for _, p := range posts {
 			byChannel[p.Channel] += texts(p)
@@ -208,56 +169,13 @@ func TestPostDM(t *testing.T) {
 	})
 }
 
-func TestVerify(t *testing.T) {
-	body := []byte("payload=%7B%7D")
-	now := t0
-	stamp := func(d time.Duration) string { return strconvI(now.Add(d).Unix()) }
-	tests := []struct {
-		name   string
-		secret string
-		ts     string
-		sig    string
-		want   error
-	}{
-		{"OK", secret, stamp(0), Sign(secret, stamp(0), body), nil},
-		{"OKWithinWindow", secret, stamp(-4 * time.Minute), Sign(secret, stamp(-4*time.Minute), body), nil},
-		{"Unsigned", secret, stamp(0), "", ErrMissingHeaders},
-		{"NoTimestamp", secret, "", Sign(secret, stamp(0), body), ErrMissingHeaders},
-		{"Forged", secret, stamp(0), Sign("another-secret", stamp(0), body), ErrBadSignature},
-		{"TamperedTimestamp", secret, stamp(time.Second), Sign(secret, stamp(0), body), ErrBadSignature},
-		{"Stale", secret, stamp(-6 * time.Minute), Sign(secret, stamp(-6*time.Minute), body), ErrStale},
-		{"FromTheFuture", secret, stamp(6 * time.Minute), Sign(secret, stamp(6*time.Minute), body), ErrStale},
-		{"Garbage", secret, "yesterday", "v0=00", ErrBadTimestamp},
-		{"NoSecretConfigured", "", stamp(0), Sign("", stamp(0), body), ErrNoSecret},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.ts != "" {
-				h.Set("X-Slack-Request-Timestamp", tt.ts)
-			}
-			if tt.sig != "" {
-				h.Set("X-Slack-Signature", tt.sig)
-			}
-			if err := Verify(tt.secret, h, body, now); !errors.Is(err, tt.want) {
-				t.Errorf("Verify = %v, want %v", err, tt.want)
-			}
-		})
-	}
-}
-
 func TestHandlerRejectsBadRequests(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, nil)
-		if _, err := svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.snapshot()
-		cb := click(f, posts[0], shortlist.ActionApprove, buttonValue(t, posts[0], shortlist.ActionApprove, 0), "UMAYA", 1)
-		h := svc.Handler()
+		e, posts := posted(t, st, 2)
+		f := e.f
+		cb := click(f, posts[0], slack.ActionApprove, buttonValue(t, posts[0], slack.ActionApprove, 0), "UMAYA", 1)
+		h := e.svc.Handler()
 
 		do := func(r *http.Request) int {
 			w := httptest.NewRecorder()
@@ -290,34 +208,27 @@ func TestHandlerRejectsBadRequests(t *testing.T) {
 func TestDoubleClickIsOneDecision(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, nil)
-		if _, err := svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.snapshot()
-		value := buttonValue(t, posts[0], shortlist.ActionApprove, 0)
-		h := svc.Handler()
+		e, posts := posted(t, st, 2)
+		f := e.f
+		value := buttonValue(t, posts[0], slack.ActionApprove, 0)
+		h := e.svc.Handler()
 		for i := range 3 { // a double (triple) click: three signed requests
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, press(t, secret, t0, click(f, posts[0], shortlist.ActionApprove, value, "UMAYA", i)))
+			h.ServeHTTP(w, press(t, secret, t0, click(f, posts[0], slack.ActionApprove, value, "UMAYA", i)))
 			if w.Code != http.StatusOK {
 				t.Fatalf("click %d: %d %s", i, w.Code, w.Body)
 			}
 		}
 		// A second CSM presses Skip on the same candidate: the first decision stands.
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, press(t, secret, t0, click(f, posts[0], shortlist.ActionSkip, value, "ULI", 9)))
-		if err := svc.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
+		h.ServeHTTP(w, press(t, secret, t0, click(f, posts[0], slack.ActionSkip, value, "ULI", 9)))
+		e.close(t)
 
 		var n int
 		if err := st.DB().Get(&n, `SELECT COUNT(*) FROM decisions`); err != nil || n != 1 {
 			t.Fatalf("%d decisions (%v), want 1", n, err)
 		}
-		_, customerID, _ := shortlist.ParseActionValue(value)
+		_, customerID, _ := slack.ParseActionValue(value)
 		d, _ := st.LatestDecisions(ctx)
 		if got := d[customerID]; got.Kind != "approve" || got.DecidedBy != "maya@vendor.io" || got.Via != "slack" || got.Week != "2026-W47" {
 			t.Errorf("decision %+v, want approve by maya@vendor.io via slack in 2026-W47", got)
@@ -326,7 +237,7 @@ func TestDoubleClickIsOneDecision(t *testing.T) {
 		if len(es) != 1 || es[0].ContactEmail != "champ@cust00.io" || es[0].Sequence != "default" {
 			t.Fatalf("enrollments %+v, want one for champ@cust00.io in default", es)
 		}
-		_, updates, responses := f.snapshot()
+		_, updates, responses := f.Snapshot()
 		if len(updates) == 0 {
 			t.Fatal("message never updated")
 		}
@@ -343,26 +254,18 @@ func TestDoubleClickIsOneDecision(t *testing.T) {
 func TestPreviewAndSocketDispatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		seed(t, st, 2)
-		f := newFakeSlack(t)
-		svc, _ := newService(t, st, f, nil)
-		if _, err := svc.PostWeek(ctx); err != nil {
-			t.Fatal(err)
-		}
-		posts, _, _ := f.snapshot()
+		e, posts := posted(t, st, 2)
+		f := e.f
 		// Socket Mode delivers the same payload; it is acknowledged after the decision is stored.
-		snooze := click(f, posts[0], shortlist.ActionSnooze, buttonValue(t, posts[0], shortlist.ActionSnooze, 1), "ULI", 1)
-		preview := click(f, posts[0], shortlist.ActionPreview, buttonValue(t, posts[0], shortlist.ActionPreview, 0), "UMAYA", 2)
+		snooze := click(f, posts[0], slack.ActionSnooze, buttonValue(t, posts[0], slack.ActionSnooze, 1), "ULI", 1)
+		preview := click(f, posts[0], slack.ActionPreview, buttonValue(t, posts[0], slack.ActionPreview, 0), "UMAYA", 2)
 		var acked []string
 		ack := func(r socketmode.Request, _ ...any) error { acked = append(acked, r.EnvelopeID); return nil }
-		svc.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: snooze, Request: &socketmode.Request{EnvelopeID: "e1"}}, ack)
-		svc.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: preview, Request: &socketmode.Request{EnvelopeID: "e2"}}, ack)
-		svc.handleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: slack.InteractionCallback{Type: slack.InteractionTypeBlockActions,
-			ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{{ActionID: shortlist.ActionApprove, Value: "garbage"}}}},
-			Request: &socketmode.Request{EnvelopeID: "e3"}}, ack)
-		if err := svc.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
+		e.slack.HandleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: snooze, Request: &socketmode.Request{EnvelopeID: "e1"}}, ack, e.svc.Dispatch)
+		e.slack.HandleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: preview, Request: &socketmode.Request{EnvelopeID: "e2"}}, ack, e.svc.Dispatch)
+		garbage := click(f, posts[0], slack.ActionApprove, "garbage", "UMAYA", 3)
+		e.slack.HandleSocketEvent(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Data: garbage, Request: &socketmode.Request{EnvelopeID: "e3"}}, ack, e.svc.Dispatch)
+		e.close(t)
 		if strings.Join(acked, ",") != "e1,e2" {
 			t.Errorf("acked %v, want e1,e2 (a malformed button value is not acknowledged)", acked)
 		}
@@ -374,32 +277,33 @@ func TestPreviewAndSocketDispatch(t *testing.T) {
 		if len(d) != 1 || snoozed.Kind != "snooze" || snoozed.Until == nil || !snoozed.Until.Equal(t0.AddDate(0, 0, 30)) {
 			t.Errorf("decisions %+v, want one snooze until %s", d, t0.AddDate(0, 0, 30))
 		}
-		_, _, responses := f.snapshot()
-		if len(responses) != 1 || !strings.Contains(responses[0], "ephemeral") || !strings.Contains(responses[0], "champ@cust00.io") ||
-			!strings.Contains(responses[0], "Subject:") {
-			t.Errorf("preview reply %q, want an ephemeral invitation to champ@cust00.io", responses)
+		_, _, responses := f.Snapshot()
+		all := strings.Join(responses, "\n")
+		if len(responses) != 2 || strings.Count(all, `"ephemeral"`) != 2 || !strings.Contains(all, "champ@cust00.io") ||
+			!strings.Contains(all, "Subject:") || !strings.Contains(all, "Nothing was recorded") {
+			t.Errorf("replies %q, want an ephemeral invitation to champ@cust00.io and a private rejection of the garbage press", responses)
 		}
 	})
 }
 
 func BenchmarkPostShortlist(b *testing.B) {
 	for _, n := range []int{20, 50} {
-		b.Run(strconvI(int64(n)), func(b *testing.B) {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			st := storetest.SQLite(b)
 			seed(b, st, n)
-			f := newFakeSlack(b)
+			f := slackfake.New(b)
 			b.ResetTimer()
 			for i := range b.N {
 				b.StopTimer()
 				if _, err := st.DB().Exec(`DELETE FROM shortlists`); err != nil {
 					b.Fatal(err)
 				}
-				svc, _ := newService(b, st, f, func(o *Options) {
+				e := newService(b, st, f, func(o *Options) {
 					o.Policy.Size = n
 					o.Now = func() time.Time { return t0.Add(time.Duration(i) * time.Second) }
 				})
 				b.StartTimer()
-				res, err := svc.PostWeek(context.Background())
+				res, err := e.svc.PostWeek(context.Background())
 				if err != nil || res.Sent == 0 {
 					b.Fatalf("%+v %v", res, err)
 				}

@@ -1,9 +1,10 @@
 // Package shortlist turns scored customers into the weekly list a CSM reviews: it drops
 // customers a human already decided on, names the person to recruit at each account, cuts the
-// list to size, and renders it as Slack Block Kit messages.
+// list to size, and writes it as text or JSON. It knows nothing of Slack: the Slack adapter
+// (internal/slack) renders a Shortlist as Block Kit.
 //
 // Build is pure (no database, no network, no clock: callers pass now); Make reads the store
-// and saves the week's list; the Slack adapter renders it.
+// and saves the week's list.
 package shortlist
 
 import (

@@ -1,4 +1,4 @@
-package shortlist
+package slack
 
 import (
 	"encoding/json"
@@ -8,21 +8,12 @@ import (
 	"strings"
 	"sync"
 	"text/template"
-	"unicode/utf8"
 
-	"github.com/slack-go/slack"
+	slackapi "github.com/slack-go/slack"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/templates"
-)
-
-// Action IDs of the buttons under each candidate. The interaction handler dispatches on these;
-// each button's value is ActionValue(week, customer ID).
-const (
-	ActionApprove = "advocate_approve"
-	ActionSkip    = "advocate_skip"
-	ActionSnooze  = "advocate_snooze"
-	ActionPreview = "advocate_preview"
 )
 
 // Block Kit limits (https://api.slack.com/reference/block-kit). Exceeding one makes Slack
@@ -39,32 +30,10 @@ const (
 // blocksPerEntry is the candidate section plus its actions block.
 const blocksPerEntry = 2
 
-// ActionValue is the value carried by every button of one candidate: the week it was shown in
-// and the customer's ID, so a click on last week's message can be told apart from this week's.
-func ActionValue(week, customerID string) string { return week + "|" + customerID }
-
-// ParseActionValue splits a button value made by ActionValue. A week never contains "|", so a
-// customer ID that does is still recovered whole.
-func ParseActionValue(v string) (week, customerID string, err error) {
-	week, customerID, ok := strings.Cut(v, "|")
-	if !ok || week == "" || customerID == "" {
-		return "", "", fmt.Errorf("shortlist: malformed button value %q: want \"<week>|<customer id>\"", v)
-	}
-	return week, customerID, nil
-}
-
-// EscapeMrkdwn escapes the three characters Slack's mrkdwn treats as control characters, so a
-// company called "<!channel>" or "A&B" is shown as written instead of pinging or breaking links.
-func EscapeMrkdwn(s string) string {
-	return mrkdwnEscaper.Replace(s)
-}
-
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 var slackTemplates = sync.OnceValues(func() (*template.Template, error) {
 	t, err := template.ParseFS(templates.FS, "slack/shortlist.tmpl")
 	if err != nil {
-		return nil, fmt.Errorf("shortlist: parse slack templates: %w", err)
+		return nil, fmt.Errorf("slack: parse slack templates: %w", err)
 	}
 	return t, nil
 })
@@ -76,7 +45,7 @@ func render(name string, data any) (string, error) {
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, name, data); err != nil {
-		return "", fmt.Errorf("shortlist: render slack template %q: %w", name, err)
+		return "", fmt.Errorf("slack: render slack template %q: %w", name, err)
 	}
 	return strings.TrimSpace(b.String()), nil
 }
@@ -139,7 +108,7 @@ func ownerMention(email string, o RenderOptions) string {
 			return m
 		}
 	}
-	return EscapeMrkdwn(email)
+	return Escape(email)
 }
 
 // formatChange shows a score change with its sign, or "" when there is none to show.
@@ -156,14 +125,14 @@ func formatChange(c *float64) string {
 	return strconv.FormatFloat(*c, 'f', 1, 64)
 }
 
-func candidateText(e Entry) (string, error) {
+func candidateText(e shortlist.Entry) (string, error) {
 	reasons := e.Reasons
 	if len(reasons) > 3 {
 		reasons = reasons[:3]
 	}
 	escaped := make([]string, len(reasons))
 	for i, r := range reasons {
-		escaped[i] = EscapeMrkdwn(r)
+		escaped[i] = Escape(r)
 	}
 	name := e.Customer.Name
 	if strings.TrimSpace(name) == "" {
@@ -171,104 +140,100 @@ func candidateText(e Entry) (string, error) {
 	}
 	text, err := render("candidate", candidateData{
 		Rank:         e.Rank,
-		Name:         EscapeMrkdwn(name),
-		Domain:       EscapeMrkdwn(e.Customer.Domain),
-		ContactName:  EscapeMrkdwn(e.Contact.Name),
-		ContactRole:  EscapeMrkdwn(e.Contact.Role),
-		ContactEmail: EscapeMrkdwn(e.Contact.Email),
+		Name:         Escape(name),
+		Domain:       Escape(e.Customer.Domain),
+		ContactName:  Escape(e.Contact.Name),
+		ContactRole:  Escape(e.Contact.Role),
+		ContactEmail: Escape(e.Contact.Email),
 		Champion:     e.Contact.Champion,
 		Score:        strconv.FormatFloat(e.Score, 'f', 1, 64),
 		Change:       formatChange(e.Change),
 		Reasons:      escaped,
-		Caution:      EscapeMrkdwn(e.Caution),
+		Caution:      Escape(e.Caution),
 	})
-	return truncateMrkdwn(text, maxSectionText), err
+	return clipMrkdwn(text, maxSectionText), err
 }
 
-func mrkdwn(text string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
+func mrkdwn(text string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, text, false, false)
 }
 
-func plain(text string, limit int) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, truncatePlain(text, limit), true, false)
+func plain(text string, limit int) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, advocate.Clip(text, limit), true, false)
 }
 
-func actionsBlock(week string, e Entry, o RenderOptions) (*slack.ActionBlock, error) {
+func actionsBlock(week string, e shortlist.Entry, o RenderOptions) (*slackapi.ActionBlock, error) {
 	value := ActionValue(week, e.Customer.ID)
 	if e.Customer.ID == "" {
-		return nil, fmt.Errorf("shortlist: entry %d (%q) has no customer id; its buttons could not say who was meant", e.Rank, e.Customer.Name)
+		return nil, fmt.Errorf("slack: entry %d (%q) has no customer id; its buttons could not say who was meant", e.Rank, e.Customer.Name)
 	}
 	if n := len(value); n > maxActionValue {
-		return nil, fmt.Errorf("shortlist: customer id of entry %d is %d bytes, too long for a Slack button value (max %d)", e.Rank, n, maxActionValue-len(week)-1)
+		return nil, fmt.Errorf("slack: customer id of entry %d is %d bytes, too long for a Slack button value (max %d)", e.Rank, n, maxActionValue-len(week)-1)
 	}
-	button := func(id, label string, style slack.Style) slack.BlockElement {
-		return slack.NewButtonBlockElement(id, value, plain(label, maxButtonText)).WithStyle(style)
+	button := func(id, label string, style slackapi.Style) slackapi.BlockElement {
+		return slackapi.NewButtonBlockElement(id, value, plain(label, maxButtonText)).WithStyle(style)
 	}
-	return slack.NewActionBlock("advocate_actions_"+strconv.Itoa(e.Rank),
-		button(ActionApprove, "Approve", slack.StylePrimary),
-		button(ActionSkip, "Skip", slack.StyleDefault),
-		button(ActionSnooze, "Snooze "+strconv.Itoa(o.snoozeDays())+" days", slack.StyleDefault),
-		button(ActionPreview, "Preview invite", slack.StyleDefault),
+	return slackapi.NewActionBlock("advocate_actions_"+strconv.Itoa(e.Rank),
+		button(ActionApprove, "Approve", slackapi.StylePrimary),
+		button(ActionSkip, "Skip", slackapi.StyleDefault),
+		button(ActionSnooze, "Snooze "+strconv.Itoa(o.snoozeDays())+" days", slackapi.StyleDefault),
+		button(ActionPreview, "Preview invite", slackapi.StyleDefault),
 	), nil
 }
 
-// SlackBlocks renders the whole shortlist as one list of blocks plus the notification
-// (fallback) text. Past about 20 candidates (fewer with many CSMs) it exceeds Slack's 50-block limit:
-// post with SlackMessages, which splits; SlackBlocks suits previews and short lists.
-func SlackBlocks(s Shortlist) ([]slack.Block, string, error) {
+// ShortlistBlocks renders the whole shortlist as one list of blocks plus the notification
+// (fallback) text. Past about 20 candidates (fewer with many CSMs) it exceeds Slack's 50-block
+// limit: post with ShortlistMessages, which splits; ShortlistBlocks suits previews and short lists.
+func ShortlistBlocks(s shortlist.Shortlist) ([]slackapi.Block, string, error) {
 	msgs, err := pack(s, math.MaxInt, RenderOptions{})
 	if err != nil {
 		return nil, "", err
 	}
-	fallback, err := SlackFallback(s)
+	fallback, err := ShortlistFallback(s)
 	if err != nil {
 		return nil, "", err
 	}
 	return msgs[0], fallback, nil
 }
 
-// SlackFallback is the plain notification text sent alongside the blocks (shown in push
+// ShortlistFallback is the plain notification text sent alongside the blocks (shown in push
 // notifications and by clients that cannot draw blocks).
-func SlackFallback(s Shortlist) (string, error) {
-	text, err := render("fallback", fallbackData{Week: EscapeMrkdwn(s.Week), Count: len(s.Entries), Owners: len(s.ByOwner())})
-	return truncatePlain(text, maxSectionText), err
+func ShortlistFallback(s shortlist.Shortlist) (string, error) {
+	text, err := render("fallback", fallbackData{Week: Escape(s.Week), Count: len(s.Entries), Owners: len(s.ByOwner())})
+	return advocate.Clip(text, maxSectionText), err
 }
 
-// SlackMessages renders the shortlist as one or more messages of at most MaxBlocksPerMessage
-// blocks each, in rank order. A candidate's section and its buttons always travel together, and
-// a message that continues a CSM's group repeats the CSM heading so every message reads alone.
-func SlackMessages(s Shortlist) ([][]slack.Block, error) {
-	return pack(s, MaxBlocksPerMessage, RenderOptions{})
-}
-
-// SlackMessagesWith is SlackMessages with CSM mentions and the configured snooze length.
-func SlackMessagesWith(s Shortlist, o RenderOptions) ([][]slack.Block, error) {
+// ShortlistMessages renders the shortlist as one or more messages of at most
+// MaxBlocksPerMessage blocks each, in rank order. A candidate's section and its buttons always
+// travel together, and a message that continues a CSM's group repeats the CSM heading so every
+// message reads alone. o adds CSM mentions and the configured snooze length.
+func ShortlistMessages(s shortlist.Shortlist, o RenderOptions) ([][]slackapi.Block, error) {
 	return pack(s, MaxBlocksPerMessage, o)
 }
 
-// SlackJSON is the first message as Slack's chat.postMessage takes it:
+// ShortlistJSON is the first message as Slack's chat.postMessage takes it:
 // {"blocks": [...], "text": fallback}, indented, for the demo's output file.
-func SlackJSON(s Shortlist) ([]byte, error) {
-	msgs, err := SlackMessages(s)
+func ShortlistJSON(s shortlist.Shortlist) ([]byte, error) {
+	msgs, err := ShortlistMessages(s, RenderOptions{})
 	if err != nil {
 		return nil, err
 	}
-	fallback, err := SlackFallback(s)
+	fallback, err := ShortlistFallback(s)
 	if err != nil {
 		return nil, err
 	}
 	out, err := json.MarshalIndent(struct {
-		Blocks []slack.Block `json:"blocks"`
-		Text   string        `json:"text"`
+		Blocks []slackapi.Block `json:"blocks"`
+		Text   string           `json:"text"`
 	}{msgs[0], fallback}, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("shortlist: encode slack message: %w", err)
+		return nil, fmt.Errorf("slack: encode shortlist message: %w", err)
 	}
 	return append(out, '\n'), nil
 }
 
 // pack lays the shortlist out into messages of at most limit blocks.
-func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
+func pack(s shortlist.Shortlist, limit int, o RenderOptions) ([][]slackapi.Block, error) {
 	counts, err := render("context", countsData{
 		Count: len(s.Entries), Considered: s.Considered, Eligible: s.Eligible,
 		Decided: s.Decided, Asked: s.Asked, Excluded: s.Excluded, More: s.More,
@@ -277,15 +242,15 @@ func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 		return nil, err
 	}
 	// Header placeholders are filled in at the end, once the number of parts is known.
-	var msgs [][]slack.Block
-	var cur []slack.Block
+	var msgs [][]slackapi.Block
+	var cur []slackapi.Block
 	start := func() {
 		if cur != nil {
 			msgs = append(msgs, cur)
 		}
-		cur = []slack.Block{nil}
+		cur = []slackapi.Block{nil}
 		if len(msgs) == 0 {
-			cur = append(cur, slack.NewContextBlock("advocate_summary", mrkdwn(truncateMrkdwn(counts, maxContextText))))
+			cur = append(cur, slackapi.NewContextBlock("advocate_summary", mrkdwn(clipMrkdwn(counts, maxContextText))))
 		}
 	}
 	start()
@@ -295,7 +260,7 @@ func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 		if err != nil {
 			return nil, err
 		}
-		cur = append(cur, slack.NewSectionBlock(mrkdwn(truncateMrkdwn(empty, maxSectionText)), nil, nil))
+		cur = append(cur, slackapi.NewSectionBlock(mrkdwn(clipMrkdwn(empty, maxSectionText)), nil, nil))
 	}
 
 	for gi, g := range s.ByOwner() {
@@ -315,8 +280,8 @@ func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 				if err != nil {
 					return nil, err
 				}
-				cur = append(cur, slack.NewDividerBlock(),
-					slack.NewSectionBlock(mrkdwn(truncateMrkdwn(heading, maxSectionText)), nil, nil, slack.SectionBlockOptionBlockID(ownerID)))
+				cur = append(cur, slackapi.NewDividerBlock(),
+					slackapi.NewSectionBlock(mrkdwn(clipMrkdwn(heading, maxSectionText)), nil, nil, slackapi.SectionBlockOptionBlockID(ownerID)))
 				needHeading = false
 			}
 			text, err := candidateText(e)
@@ -328,7 +293,7 @@ func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 				return nil, err
 			}
 			cur = append(cur,
-				slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("advocate_entry_"+strconv.Itoa(e.Rank))),
+				slackapi.NewSectionBlock(mrkdwn(text), nil, nil, slackapi.SectionBlockOptionBlockID("advocate_entry_"+strconv.Itoa(e.Rank))),
 				actions)
 		}
 	}
@@ -339,27 +304,19 @@ func pack(s Shortlist, limit int, o RenderOptions) ([][]slack.Block, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[0] = slack.NewHeaderBlock(plain(header, maxHeaderText), slack.HeaderBlockOptionBlockID("advocate_header"))
+		m[0] = slackapi.NewHeaderBlock(plain(header, maxHeaderText), slackapi.HeaderBlockOptionBlockID("advocate_header"))
 	}
 	return msgs, nil
 }
 
-// truncatePlain shortens text to at most limit characters, marking the cut with "…".
-func truncatePlain(text string, limit int) string {
-	if utf8.RuneCountInString(text) <= limit {
+// clipMrkdwn is advocate.Clip that never cuts an escape such as "&amp;" in half, which Slack
+// would show as a stray "&am".
+func clipMrkdwn(text string, limit int) string {
+	cut := advocate.Clip(text, limit)
+	if cut == text {
 		return text
 	}
-	runes := []rune(text)
-	return string(runes[:limit-1]) + "…"
-}
-
-// truncateMrkdwn is truncatePlain that never cuts an escape such as "&amp;" in half, which
-// Slack would show as a stray "&am".
-func truncateMrkdwn(text string, limit int) string {
-	if utf8.RuneCountInString(text) <= limit {
-		return text
-	}
-	cut := string([]rune(text)[:limit-1])
+	cut = strings.TrimSuffix(cut, "…")
 	if amp := strings.LastIndexByte(cut, '&'); amp >= 0 && amp >= len(cut)-len("&amp;") && !strings.Contains(cut[amp:], ";") {
 		cut = cut[:amp]
 	}

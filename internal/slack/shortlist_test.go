@@ -1,4 +1,4 @@
-package shortlist
+package slack
 
 import (
 	"bytes"
@@ -9,16 +9,33 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	slackapi "github.com/slack-go/slack"
+
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/slack-go/slack"
+	"github.com/advocate-hq/advocate/internal/shortlist"
 )
+
+// now is a Monday in 2026-W47.
+var now = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+
+func cand(id string, score float64, contacts ...advocate.Contact) shortlist.Candidate {
+	return shortlist.Candidate{
+		Customer: advocate.Customer{ID: id, Name: "Co " + id, Domain: id + ".example", Owner: "csm@acme.io"},
+		Contacts: contacts, Score: score, Eligible: true, Reasons: []string{"NPS 10 (promoter)"},
+	}
+}
+
+func person(name, role string) advocate.Contact {
+	return advocate.Contact{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@x.example", Role: role}
+}
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
-func sample() Shortlist {
-	cands := []Candidate{
+func sample() shortlist.Shortlist {
+	cands := []shortlist.Candidate{
 		{
 			Customer: advocate.Customer{ID: "cus_1", Name: "Northwind Traders", Domain: "northwind.example", Owner: "dana@acme.io"},
 			Contacts: []advocate.Contact{{Name: "Priya Shah", Email: "priya@northwind.example", Role: "Head of Operations", Champion: true}},
@@ -39,18 +56,18 @@ func sample() Shortlist {
 			Reasons: []string{"CSAT 98"},
 		},
 	}
-	return Build(now, advocate.Policy{Size: 10}, cands, nil)
+	return shortlist.Build(now, advocate.Policy{Size: 10}, cands, nil)
 }
 
-// message is what chat.postMessage receives; unmarshalling into slack.Blocks proves Slack's
+// message is what chat.postMessage receives; unmarshalling into slackapi.Blocks proves Slack's
 // own types accept what we produce.
 type message struct {
-	Blocks slack.Blocks `json:"blocks"`
-	Text   string       `json:"text"`
+	Blocks slackapi.Blocks `json:"blocks"`
+	Text   string          `json:"text"`
 }
 
-func TestSlackJSONGolden(t *testing.T) {
-	got, err := SlackJSON(sample())
+func TestShortlistJSONGolden(t *testing.T) {
+	got, err := ShortlistJSON(sample())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +86,8 @@ func TestSlackJSONGolden(t *testing.T) {
 	}
 }
 
-func TestSlackJSONRoundTrip(t *testing.T) {
-	b, err := SlackJSON(sample())
+func TestShortlistJSONRoundTrip(t *testing.T) {
+	b, err := ShortlistJSON(sample())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,19 +99,19 @@ func TestSlackJSONRoundTrip(t *testing.T) {
 		t.Errorf("fallback text = %q", m.Text)
 	}
 	blocks := m.Blocks.BlockSet
-	h, ok := blocks[0].(*slack.HeaderBlock)
-	if !ok || h.Text.Type != slack.PlainTextType || h.Text.Text != "Advocate shortlist · 2026-W47" {
+	h, ok := blocks[0].(*slackapi.HeaderBlock)
+	if !ok || h.Text.Type != slackapi.PlainTextType || h.Text.Text != "Advocate shortlist · 2026-W47" {
 		t.Fatalf("first block = %#v, want the header naming the week", blocks[0])
 	}
-	ctx, ok := blocks[1].(*slack.ContextBlock)
-	if !ok || !strings.Contains(ctx.ContextElements.Elements[0].(*slack.TextBlockObject).Text, "3 candidates from 3 customers considered") {
+	ctx, ok := blocks[1].(*slackapi.ContextBlock)
+	if !ok || !strings.Contains(ctx.ContextElements.Elements[0].(*slackapi.TextBlockObject).Text, "3 candidates from 3 customers considered") {
 		t.Errorf("second block = %#v, want the counts", blocks[1])
 	}
 
 	// Owners in order of their best rank; Dana's two candidates together.
 	var texts []string
 	for _, b := range blocks {
-		if s, ok := b.(*slack.SectionBlock); ok {
+		if s, ok := b.(*slackapi.SectionBlock); ok {
 			texts = append(texts, s.Text.Text)
 		}
 	}
@@ -122,9 +139,9 @@ func TestSlackJSONRoundTrip(t *testing.T) {
 	}
 
 	// Every candidate has the four buttons, carrying week and customer id.
-	var actions []*slack.ActionBlock
+	var actions []*slackapi.ActionBlock
 	for _, b := range blocks {
-		if a, ok := b.(*slack.ActionBlock); ok {
+		if a, ok := b.(*slackapi.ActionBlock); ok {
 			actions = append(actions, a)
 		}
 	}
@@ -143,7 +160,7 @@ func TestSlackJSONRoundTrip(t *testing.T) {
 			t.Fatalf("actions %d has %d elements, want %d", i, len(els), len(wantButtons))
 		}
 		for j, wb := range wantButtons {
-			btn, ok := els[j].(*slack.ButtonBlockElement)
+			btn, ok := els[j].(*slackapi.ButtonBlockElement)
 			if !ok {
 				t.Fatalf("element %d is %T, want a button", j, els[j])
 			}
@@ -158,13 +175,13 @@ func TestSlackJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSlackEscapesCustomerText(t *testing.T) {
-	s := Build(now, advocate.Policy{}, []Candidate{{
+func TestShortlistEscapesCustomerText(t *testing.T) {
+	s := shortlist.Build(now, advocate.Policy{}, []shortlist.Candidate{{
 		Customer: advocate.Customer{ID: "evil", Name: "<script>&<!channel>", Domain: "evil.example", Owner: "<@U999>"},
 		Contacts: []advocate.Contact{{Name: "Mal <b>", Email: "mal@evil.example", Role: "CTO & co"}},
 		Score:    50, Eligible: true, Reasons: []string{"<https://phish.example|click>"},
 	}}, nil)
-	blocks, fallback, err := SlackBlocks(s)
+	blocks, fallback, err := ShortlistBlocks(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,15 +206,15 @@ func TestSlackEscapesCustomerText(t *testing.T) {
 	}
 }
 
-func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
-	var cands []Candidate
+func TestShortlistMessagesSplitsPast50Blocks(t *testing.T) {
+	var cands []shortlist.Candidate
 	for i := range 60 {
 		c := cand(fmt.Sprintf("c%02d", i), float64(100-i), person("Ann Lee", "CTO"))
 		c.Customer.Owner = fmt.Sprintf("csm%d@acme.io", i%3)
 		cands = append(cands, c)
 	}
-	s := Build(now, advocate.Policy{Size: 60}, cands, nil)
-	msgs, err := SlackMessages(s)
+	s := shortlist.Build(now, advocate.Policy{Size: 60}, cands, nil)
+	msgs, err := ShortlistMessages(s, RenderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +230,11 @@ func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var round slack.Blocks
+		var round slackapi.Blocks
 		if err := json.Unmarshal(raw, &round); err != nil {
 			t.Fatalf("message %d does not round-trip: %v", i, err)
 		}
-		h := m[0].(*slack.HeaderBlock).Text.Text
+		h := m[0].(*slackapi.HeaderBlock).Text.Text
 		if want := fmt.Sprintf("(%d/%d)", i+1, len(msgs)); !strings.HasSuffix(h, want) {
 			t.Errorf("message %d header %q lacks %q", i, h, want)
 		}
@@ -230,17 +247,17 @@ func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
 				ids[id] = true
 			}
 			// A candidate's buttons stay in the same message as its text, right after it.
-			if a, ok := b.(*slack.ActionBlock); ok {
-				if _, ok := m[j-1].(*slack.SectionBlock); !ok {
+			if a, ok := b.(*slackapi.ActionBlock); ok {
+				if _, ok := m[j-1].(*slackapi.SectionBlock); !ok {
 					t.Errorf("message %d: actions at %d not preceded by its candidate", i, j)
 				}
-				v := a.Elements.ElementSet[0].(*slack.ButtonBlockElement).Value
+				v := a.Elements.ElementSet[0].(*slackapi.ButtonBlockElement).Value
 				seen[v]++
 			}
 		}
 		// A message never starts a candidate without saying whose it is.
 		if i > 0 {
-			if sec, ok := m[2].(*slack.SectionBlock); !ok || !strings.HasPrefix(sec.Text.Text, "*CSM: ") {
+			if sec, ok := m[2].(*slackapi.SectionBlock); !ok || !strings.HasPrefix(sec.Text.Text, "*CSM: ") {
 				t.Errorf("message %d does not open with a CSM heading", i)
 			}
 		}
@@ -255,41 +272,41 @@ func TestSlackMessagesSplitsPast50Blocks(t *testing.T) {
 	}
 }
 
-func TestSlackEmptyShortlist(t *testing.T) {
-	s := Build(now, advocate.Policy{}, []Candidate{cand("a", 90)}, nil)
-	msgs, err := SlackMessages(s)
+func TestShortlistEmptyShortlist(t *testing.T) {
+	s := shortlist.Build(now, advocate.Policy{}, []shortlist.Candidate{cand("a", 90)}, nil)
+	msgs, err := ShortlistMessages(s, RenderOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(msgs) != 1 || len(msgs[0]) != 3 {
 		t.Fatalf("empty shortlist rendered as %d messages / %v", len(msgs), msgs)
 	}
-	sec := msgs[0][2].(*slack.SectionBlock)
+	sec := msgs[0][2].(*slackapi.SectionBlock)
 	if !strings.HasPrefix(sec.Text.Text, "No new candidates this week") {
 		t.Errorf("empty message says %q", sec.Text.Text)
 	}
-	ctx := msgs[0][1].(*slack.ContextBlock).ContextElements.Elements[0].(*slack.TextBlockObject).Text
+	ctx := msgs[0][1].(*slackapi.ContextBlock).ContextElements.Elements[0].(*slackapi.TextBlockObject).Text
 	if !strings.Contains(ctx, "1 left out: no reachable contact") {
 		t.Errorf("counts line %q does not explain why the list is empty", ctx)
 	}
 }
 
-func TestSlackLimits(t *testing.T) {
+func TestShortlistLimits(t *testing.T) {
 	long := strings.Repeat("&", 4000)
 	c := cand("a", 90, person("Ann Lee", "CTO"))
 	c.Customer.Name = "x" + long // shifts the cut into the middle of an "&amp;"
 	c.Reasons = []string{long, long}
-	s := Build(now, advocate.Policy{}, []Candidate{c}, nil)
+	s := shortlist.Build(now, advocate.Policy{}, []shortlist.Candidate{c}, nil)
 	s.Week = strings.Repeat("W", 200) // a header over Slack's 150 characters
-	blocks, _, err := SlackBlocks(s)
+	blocks, _, err := ShortlistBlocks(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := utf8.RuneCountInString(blocks[0].(*slack.HeaderBlock).Text.Text); n > maxHeaderText {
+	if n := utf8.RuneCountInString(blocks[0].(*slackapi.HeaderBlock).Text.Text); n > maxHeaderText {
 		t.Errorf("header has %d characters, Slack allows %d", n, maxHeaderText)
 	}
 	for _, b := range blocks {
-		if sec, ok := b.(*slack.SectionBlock); ok {
+		if sec, ok := b.(*slackapi.SectionBlock); ok {
 			txt := sec.Text.Text
 			if n := utf8.RuneCountInString(txt); n > maxSectionText {
 				t.Errorf("section has %d characters, Slack allows %d", n, maxSectionText)
@@ -301,7 +318,7 @@ func TestSlackLimits(t *testing.T) {
 	}
 
 	c.Customer.ID = strings.Repeat("x", 2000)
-	if _, _, err := SlackBlocks(Build(now, advocate.Policy{}, []Candidate{c}, nil)); err == nil || !strings.Contains(err.Error(), "button value") {
+	if _, _, err := ShortlistBlocks(shortlist.Build(now, advocate.Policy{}, []shortlist.Candidate{c}, nil)); err == nil || !strings.Contains(err.Error(), "button value") {
 		t.Errorf("over-long customer id: err = %v, want a clear error", err)
 	}
 }
@@ -311,9 +328,20 @@ func TestParseActionValue(t *testing.T) {
 	if err != nil || week != "2026-W47" || id != "cus|with|pipes" {
 		t.Errorf("got (%q, %q, %v)", week, id, err)
 	}
-	for _, bad := range []string{"", "2026-W47", "|cus", "2026-W47|"} {
-		if _, _, err := ParseActionValue(bad); err == nil {
-			t.Errorf("ParseActionValue(%q) accepted a malformed value", bad)
-		}
+	tests := []struct{ name, value string }{
+		{"Empty", ""},
+		{"NoCustomer", "2026-W47"},
+		{"NoWeek", "|cus"},
+		{"EmptyCustomer", "2026-W47|"},
+		{"WeekThatDoesNotExist", "9999-W99|cus"},
+		{"Week53InA52WeekYear", "2025-W53|cus"},
+		{"NotAWeek", "garbage|cus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := ParseActionValue(tt.value); err == nil {
+				t.Errorf("ParseActionValue(%q) accepted a malformed value", tt.value)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package review
+package slack
 
 import (
 	"context"
@@ -7,9 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slack-go/slack"
-
-	"github.com/advocate-hq/advocate/internal/shortlist"
+	slackapi "github.com/slack-go/slack"
 )
 
 // lookupTimeout bounds one directory call made while a button press waits for its ack.
@@ -19,21 +17,15 @@ const lookupTimeout = time.Second
 // caching every answer, including "no such user", for the life of the process: a weekly post
 // to 20 CSMs costs 20 lookups once, not one per message.
 type Directory struct {
-	api   *slack.Client
-	retry func(ctx context.Context, what string, call func() error) error
+	c *Client
 
 	mu      sync.Mutex
 	byEmail map[string]string // email -> user id ("" = not in Slack)
 	byID    map[string]string // user id -> email ("" = unknown)
 }
 
-// NewDirectory makes a directory over api; retry wraps each call (rate limits). nil retry
-// calls once.
-func NewDirectory(api *slack.Client, retry func(ctx context.Context, what string, call func() error) error) *Directory {
-	if retry == nil {
-		retry = func(_ context.Context, _ string, call func() error) error { return call() }
-	}
-	return &Directory{api: api, retry: retry, byEmail: map[string]string{}, byID: map[string]string{}}
+func newDirectory(c *Client) *Directory {
+	return &Directory{c: c, byEmail: map[string]string{}, byID: map[string]string{}}
 }
 
 // UserID returns the Slack user id for email; "" with a nil error when Slack has no such user.
@@ -49,10 +41,10 @@ func (d *Directory) UserID(ctx context.Context, email string) (string, error) {
 	if ok {
 		return id, nil
 	}
-	var u *slack.User
-	err := d.retry(ctx, "users.lookupByEmail", func() error {
+	var u *slackapi.User
+	err := d.c.Retry(ctx, "users.lookupByEmail", func() error {
 		var err error
-		u, err = d.api.GetUserByEmailContext(ctx, key)
+		u, err = d.c.api.GetUserByEmailContext(ctx, key)
 		return err
 	})
 	switch {
@@ -78,7 +70,7 @@ func (d *Directory) Mention(ctx context.Context, email string) string {
 	if id, err := d.UserID(ctx, email); err == nil && id != "" {
 		return "<@" + id + ">"
 	}
-	return shortlist.EscapeMrkdwn(email)
+	return Escape(email)
 }
 
 // Email returns the email of a Slack user (users.info, needs users:read.email), or "" when
@@ -93,10 +85,10 @@ func (d *Directory) Email(ctx context.Context, userID string) (string, error) {
 	if ok {
 		return email, nil
 	}
-	var u *slack.User
-	err := d.retry(ctx, "users.info", func() error {
+	var u *slackapi.User
+	err := d.c.Retry(ctx, "users.info", func() error {
 		var err error
-		u, err = d.api.GetUserInfoContext(ctx, userID)
+		u, err = d.c.api.GetUserInfoContext(ctx, userID)
 		return err
 	})
 	if err != nil && !isSlackError(err, "user_not_found") {
@@ -116,9 +108,37 @@ func (d *Directory) Email(ctx context.Context, userID string) (string, error) {
 
 // isSlackError reports whether err is Slack's {"ok": false, "error": code}.
 func isSlackError(err error, code string) bool {
-	var se slack.SlackErrorResponse
+	var se slackapi.SlackErrorResponse
 	if errors.As(err, &se) {
 		return se.Err == code
 	}
 	return strings.Contains(err.Error(), code)
+}
+
+// MentionBy names whoever a decision records (decided_by): "slack:U…" as a mention, an email
+// as a mention when Slack knows it, anything else (a CLI user name) escaped as text.
+func (d *Directory) MentionBy(ctx context.Context, by string) string {
+	if id, ok := strings.CutPrefix(by, "slack:"); ok {
+		return "<@" + id + ">"
+	}
+	if !strings.Contains(by, "@") {
+		return Escape(by)
+	}
+	return d.Mention(ctx, by)
+}
+
+// Who names the Slack user who pressed a button for the decision record: their email when
+// Slack tells us (users:read.email), else "slack:U…". The lookup is bounded, since the press
+// waits for it.
+func (d *Directory) Who(ctx context.Context, userID string) string {
+	lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	email, err := d.Email(lctx, userID)
+	if err != nil {
+		d.c.log.Warn("slack users.info failed; recording the user id", "user", userID, "err", err)
+	}
+	if email != "" {
+		return email
+	}
+	return "slack:" + userID
 }
