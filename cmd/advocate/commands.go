@@ -17,6 +17,7 @@ import (
 	decidepkg "github.com/advocate-hq/advocate/internal/decide"
 	"github.com/advocate-hq/advocate/internal/demo"
 	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/service"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -432,9 +433,9 @@ func decide(kind string) func(context.Context, *app, []string) error {
 			return err
 		}
 		defer st.Close()
-		client := newSlack(a, cfg)
+		client := service.Slack(cfg, a.log)
 		defer client.Close(context.WithoutCancel(ctx)) // sends the message update before the store closes
-		dec, err := newDecider(a, cfg, st, client, nil)
+		dec, err := service.Decider(cfg, st, client, nil, a.log, a.now, nil)
 		if err != nil {
 			return err
 		}

@@ -4,36 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	decidepkg "github.com/advocate-hq/advocate/internal/decide"
-	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/review"
-	"github.com/advocate-hq/advocate/internal/slack"
+	"github.com/advocate-hq/advocate/internal/service"
 	"github.com/advocate-hq/advocate/internal/store"
 )
-
-// newSlack is the one Slack client of a process. Close it before the store: its Close sends
-// the queued message updates, which read the store.
-func newSlack(a *app, cfg *config.Config) *slack.Client {
-	return slack.New(slack.Config{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL, Log: a.log})
-}
-
-// newDecider wires the one decide service. With a bot token, decisions are shown on the
-// week's posted Slack message through client; m may be nil (the CLI exports no metrics).
-func newDecider(a *app, cfg *config.Config, st *store.Store, client *slack.Client, m *metrics.Metrics) (*decidepkg.Service, error) {
-	loc, err := time.LoadLocation(cfg.Shortlist.Timezone)
-	if err != nil {
-		return nil, err
-	}
-	o := decidepkg.Options{Store: st, Policy: cfg.Policy(), Location: loc, Metrics: m, Log: a.log, Now: a.now}
-	if client != nil && cfg.Slack.BotToken != "" {
-		o.Messages = slack.NewUpdater(client, st, loc)
-	}
-	return decidepkg.New(o)
-}
 
 // postShortlist is `shortlist --post`: build the week's list and send what of it Slack has
 // not received yet. Running it twice in a week sends nothing the second time.
@@ -46,7 +24,7 @@ func postShortlist(ctx context.Context, a *app, cfg *config.Config, st *store.St
 		return err
 	}
 	o.Policy = p
-	o.Slack = newSlack(a, cfg)
+	o.Slack = service.Slack(cfg, a.log)
 	defer o.Slack.Close(context.WithoutCancel(ctx))
 	svc, err := review.New(o)
 	if err != nil {

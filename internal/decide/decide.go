@@ -55,6 +55,9 @@ type Affiliates interface {
 type Options struct {
 	Store    *store.Store
 	Policy   advocate.Policy // Snooze length
+	// PolicyOf, when set, is asked for the policy at every decision instead (a daemon's config
+	// reload changes the snooze length without a restart).
+	PolicyOf func() advocate.Policy
 	Sequence string          // what an approval enrolls into; "" = DefaultSequence
 	Location *time.Location  // "this week" is taken here; nil = UTC
 	// Messages updates the posted Slack message; nil when Slack is not configured.
@@ -166,7 +169,11 @@ func (s *Service) check(r Request) (store.Decision, error) {
 	}
 	d := store.Decision{Kind: string(kind), DecidedBy: r.By, DecidedAt: now, Week: week, Via: r.Via}
 	if kind == advocate.Snooze {
-		until := s.o.Policy.SnoozeUntil(now, r.SnoozeDays)
+		policy := s.o.Policy
+		if s.o.PolicyOf != nil {
+			policy = s.o.PolicyOf()
+		}
+		until := policy.SnoozeUntil(now, r.SnoozeDays)
 		d.Until = &until
 	}
 	return d, nil

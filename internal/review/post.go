@@ -58,7 +58,8 @@ func (s *Service) Post(ctx context.Context, week string) (PostResult, error) {
 	defer release()
 
 	now := s.o.Now()
-	sl, frozen, err := shortlist.Make(ctx, s.o.Store, s.o.Policy, s.o.Sources, now, week)
+	policy, sources := s.o.Rules()
+	sl, frozen, err := shortlist.Make(ctx, s.o.Store, policy.WithDefaults(), sources, now, week)
 	if err != nil {
 		s.countShortlist("failed")
 		return res, fmt.Errorf("post shortlist %s: %w", week, err)
@@ -113,7 +114,8 @@ func (s *Service) Post(ctx context.Context, week string) (PostResult, error) {
 // channel with their email as the mention.
 func (s *Service) plan(ctx context.Context, sl shortlist.Shortlist) ([]store.ShortlistMessage, error) {
 	users := s.o.Slack.Users()
-	opts := slack.RenderOptions{SnoozeDays: s.o.Policy.SnoozeDays(), Mention: func(email string) string { return users.Mention(ctx, email) }}
+	policy, _ := s.o.Rules()
+	opts := slack.RenderOptions{SnoozeDays: policy.SnoozeDays(), Mention: func(email string) string { return users.Mention(ctx, email) }}
 	var plan []store.ShortlistMessage
 	add := func(part shortlist.Shortlist, channel, recipient string) error {
 		blocks, err := slack.ShortlistMessages(part, opts)

@@ -46,6 +46,9 @@ type Options struct {
 	DM       bool             // one direct message per CSM instead of one channel post
 	Policy   advocate.Policy  // who may be listed, and how long Snooze holds (the button says so)
 	Sources  advocate.Sources // the current-value rule the caution line reads with
+	// Rules, when set, is asked for Policy and Sources at every post instead, so a daemon's
+	// config reload reaches the next weekly shortlist without a restart.
+	Rules func() (advocate.Policy, advocate.Sources)
 	Location *time.Location   // the week of "now" is taken here; nil = UTC
 
 	Preview PreviewFunc // nil: Preview answers that previews are not configured
@@ -78,6 +81,10 @@ func New(o Options) (*Service, error) {
 		o.Location = time.UTC
 	}
 	o.Policy = o.Policy.WithDefaults()
+	if o.Rules == nil {
+		p, src := o.Policy, o.Sources
+		o.Rules = func() (advocate.Policy, advocate.Sources) { return p, src }
+	}
 	return &Service{o: o, log: o.Log.With("component", "review")}, nil
 }
 

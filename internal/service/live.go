@@ -1,16 +1,17 @@
-package ranker
+package service
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
+	"reflect"
 	"sync"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
@@ -64,7 +65,7 @@ func (l *Live) Reload() (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	model, err := Model(cfg)
+	model, err := ranker.Model(cfg)
 	if err != nil {
 		return false, err
 	}
@@ -72,17 +73,57 @@ func (l *Live) Reload() (changed bool, err error) {
 	old, oldCfg := l.model, l.cfg
 	l.cfg, l.model, l.stamp = cfg, model, stamp
 	l.mu.Unlock()
-	if oldCfg != nil && !sameConnectors(oldCfg.Connectors, cfg.Connectors) && l.log != nil {
-		l.log.Warn("connector settings changed; they take effect when advocate serve restarts", "config", l.path)
+	if oldCfg != nil && l.log != nil {
+		if sections := NeedRestart(oldCfg, cfg); len(sections) > 0 {
+			l.log.Warn("config sections changed that take effect only when advocate serve restarts", "config", l.path, "sections", sections)
+		}
 	}
 	return old == nil || old.Hash() != model.Hash(), nil
 }
 
-// sameConnectors compares what scheduling depends on.
-func sameConnectors(a, b []connectors.Settings) bool {
-	return slices.EqualFunc(a, b, func(x, y connectors.Settings) bool {
-		return x.Name == y.Name && x.Type == y.Type && x.Schedule == y.Schedule
-	})
+// What a reload changes in a running daemon. Every job reads the live config at each run for:
+//   - scoring: weights, gates, transforms, segments, precedence, freshness (the score job);
+//   - the shortlist policy: size, cooldown_weeks, snooze_days, ask_fatigue_days (the weekly
+//     shortlist job and the decide service);
+//   - each connector's freshness (part of the current-value rule).
+//
+// Everything else is wired once at start and needs a restart; NeedRestart names the sections
+// that changed so the reload log says so instead of pretending.
+
+// NeedRestart lists the config sections that differ between old and cfg and that a running
+// daemon only reads at start.
+func NeedRestart(old, cfg *config.Config) []string {
+	var out []string
+	add := func(name string, a, b any) {
+		if !reflect.DeepEqual(a, b) {
+			out = append(out, name)
+		}
+	}
+	add("connectors", connectorWiring(old), connectorWiring(cfg))
+	add("database", old.Database, cfg.Database)
+	add("shortlist.schedule/timezone/channel/dm", shortlistWiring(old), shortlistWiring(cfg))
+	add("slack", old.Slack, cfg.Slack)
+	add("alerts", old.Alerts, cfg.Alerts)
+	add("smtp", old.SMTP, cfg.SMTP)
+	add("email", old.Email, cfg.Email)
+	add("openai", old.OpenAI, cfg.OpenAI)
+	add("server", old.Server, cfg.Server)
+	add("drip", old.Drip, cfg.Drip)
+	return out
+}
+
+// connectorWiring is every connector setting except freshness, which is read live.
+func connectorWiring(c *config.Config) []connectors.Settings {
+	out := make([]connectors.Settings, len(c.Connectors))
+	for i, s := range c.Connectors {
+		s.Freshness = ""
+		out[i] = s
+	}
+	return out
+}
+
+func shortlistWiring(c *config.Config) [4]string {
+	return [4]string{c.Shortlist.Schedule, c.Shortlist.Timezone, c.Shortlist.Channel, fmt.Sprint(c.Shortlist.DM)}
 }
 
 // Watch reloads on every value from hup (SIGHUP) and when the file's modification time or size

@@ -1,0 +1,380 @@
+// Package service is the service graph `advocate serve` runs: it wires the store, the live
+// config, the scheduler and its jobs (sync, score, weekly shortlist, alerts, drip), the Slack
+// adapter, the decide service and the HTTP server together, starts them, and stops them in
+// order. It is also the one place the CLI gets its shared adapters from (Slack, Decider), so
+// `advocate approve` and a Slack button are wired the same way.
+//
+// Shutdown order (Stop): stop taking HTTP requests, send the queued Slack message updates
+// (they read the store), stop the scheduler (running jobs finish or are cancelled after a
+// grace period: a sync resumes from its last committed page, claimed emails are handed back),
+// then close the database.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/alerts"
+	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/decide"
+	"github.com/advocate-hq/advocate/internal/drip"
+	"github.com/advocate-hq/advocate/internal/metrics"
+	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/review"
+	"github.com/advocate-hq/advocate/internal/scheduler"
+	"github.com/advocate-hq/advocate/internal/server"
+	"github.com/advocate-hq/advocate/internal/slack"
+	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/syncer"
+)
+
+// Options is what the command line hands the service graph.
+type Options struct {
+	ConfigPath string       // the file reloaded on SIGHUP or change
+	Store      *store.Store // opened by the caller; Stop closes it last
+	Listen     string       // overrides server.listen when not empty
+	Log        *slog.Logger // nil = slog.Default()
+	Now        func() time.Time
+	Reload     <-chan os.Signal // SIGHUP; nil = file changes only
+	// Poll is how often the config file is checked for changes; 0 = 5 s.
+	Poll time.Duration
+}
+
+// Graceful-shutdown budgets.
+const (
+	httpGrace   = 15 * time.Second // in-flight requests and queued Slack updates
+	jobsGrace   = 20 * time.Second // running jobs before they are cancelled
+	defaultPoll = 5 * time.Second
+)
+
+// Service is the running daemon.
+type Service struct {
+	o       Options
+	log     *slog.Logger
+	live    *Live
+	metrics *metrics.Metrics
+	sched   *scheduler.Scheduler
+	slack   *slack.Client
+	review  *review.Service
+	drip    *drip.Drip
+	alerter *alerts.Alerter
+	mux     *http.ServeMux
+	jobs    int
+
+	http   *http.Server
+	ln     net.Listener
+	errs   chan error
+	cancel context.CancelFunc
+}
+
+// New builds the whole graph from the config at o.ConfigPath. Nothing runs until Start.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Store == nil {
+		return nil, errors.New("service: no store")
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	live, err := NewLive(o.ConfigPath, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	cfg, _ := live.Current()
+	loc, err := time.LoadLocation(cfg.Shortlist.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("serve: timezone: %w", err)
+	}
+	s := &Service{o: o, log: o.Log, live: live, metrics: metrics.New(), errs: make(chan error, 2)}
+	s.sched = scheduler.New(loc, o.Store, o.Log)
+	s.sched.OnOutcome = s.countJob
+	s.slack = Slack(cfg, o.Log)
+	if err := s.build(ctx, cfg, loc); err != nil {
+		s.slack.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
+// build wires the jobs and the HTTP routes.
+func (s *Service) build(ctx context.Context, cfg *config.Config, loc *time.Location) error {
+	if err := s.addScoring(); err != nil {
+		return err
+	}
+	if err := s.addSyncs(cfg); err != nil {
+		return err
+	}
+	// The alerter is made after the drip: the drip reaches it through this late-bound adapter.
+	rt := drip.Runtime{Now: s.o.Now, Log: s.log, Metrics: s.metrics, Alerter: alertFunc(s.alert)}
+	if cfg.Slack.BotToken != "" {
+		rt.Mentions = s.slack.Users()
+	}
+	d, err := drip.FromConfig(ctx, cfg, s.o.Store, rt)
+	if err != nil {
+		return err
+	}
+	s.drip = d
+	if err := s.buildReview(cfg); err != nil {
+		return err
+	}
+	var alertSlack *slack.Client
+	if cfg.Slack.BotToken != "" {
+		alertSlack = s.slack
+	}
+	if s.alerter, err = alerts.New(alerts.Options{Store: s.o.Store, Slack: alertSlack, Channel: cfg.AlertChannel(),
+		ConnectorFailures: cfg.Alerts.ConnectorFailures, Log: s.log}); err != nil {
+		return err
+	}
+	if cfg.Shortlist.Schedule != "" {
+		if err := s.add(scheduler.Job{Name: "shortlist", Spec: cfg.Shortlist.Schedule, Run: s.review.ShortlistJob}); err != nil {
+			return err
+		}
+	}
+	if err := s.add(scheduler.Job{Name: "alerts", Spec: cfg.Alerts.Schedule, Run: s.alerter.Job}); err != nil {
+		return err
+	}
+	if err := s.add(scheduler.Job{Name: "drip", Spec: d.Schedule(), Run: d.Tick}); err != nil {
+		return err
+	}
+	s.mux = s.routes(cfg)
+	return nil
+}
+
+// buildReview wires the weekly shortlist and the buttons' answers; both read the shortlist
+// policy and the current-value rule from the live config, so a reload reaches them.
+func (s *Service) buildReview(cfg *config.Config) error {
+	ro, err := review.OptionsFromConfig(cfg, s.o.Store, s.log, s.metrics, s.o.Now)
+	if err != nil {
+		return err
+	}
+	ro.Slack = s.slack
+	ro.Rules = func() (advocate.Policy, advocate.Sources) {
+		c, _ := s.live.Current()
+		return c.Policy(), c.Sources()
+	}
+	policyOf := func() advocate.Policy {
+		c, _ := s.live.Current()
+		return c.Policy()
+	}
+	if ro.Decider, err = Decider(cfg, s.o.Store, s.slack, s.metrics, s.log, s.o.Now, policyOf); err != nil {
+		return err
+	}
+	// The invitation preview (with the stored LLM paragraph) is what Slack's Preview shows.
+	ro.Preview = s.drip.InvitePreview
+	s.review, err = review.New(ro)
+	return err
+}
+
+func (s *Service) add(j scheduler.Job) error {
+	if err := s.sched.Add(j); err != nil {
+		return err
+	}
+	s.jobs++
+	return nil
+}
+
+func (s *Service) countJob(job string, o scheduler.Outcome, err error) {
+	s.metrics.JobRuns.WithLabelValues(job, string(o)).Inc()
+	if err != nil {
+		s.metrics.Error(job)
+	}
+}
+
+// alert is the drip's Alerter until the alerter exists (it is built after the drip).
+func (s *Service) alert(ctx context.Context, kind, text string) error {
+	if s.alerter == nil {
+		return nil
+	}
+	return s.alerter.Alert(ctx, kind, text)
+}
+
+// addScoring schedules scoring: after every successful sync (RunNow) and hourly as a safety
+// net; the cluster lock makes concurrent triggers collapse into one run. It reads the live
+// model and current-value rule at each run.
+func (s *Service) addScoring() error {
+	return s.add(scheduler.Job{Name: "score", Spec: "@hourly", Run: s.score})
+}
+
+func (s *Service) score(ctx context.Context) error {
+	cfg, model := s.live.Current()
+	if fresh, err := s.upToDate(ctx, model.Hash()); err != nil || fresh {
+		return err
+	}
+	run, _, err := ranker.Score(ctx, s.o.Store, model, cfg.Sources(), s.o.Now())
+	if err != nil {
+		return err
+	}
+	s.metrics.ScoreDone(run.Customers, run.Eligible)
+	s.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
+	return nil
+}
+
+// upToDate reports whether the latest score run used this model and no data changed since:
+// then a run would rewrite a row per customer for nothing.
+func (s *Service) upToDate(ctx context.Context, modelHash string) (bool, error) {
+	last, err := s.o.Store.LatestScoreRun(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || last.ModelHash != modelHash {
+		return false, err
+	}
+	changed, err := s.o.Store.LastDataChange(ctx)
+	if err != nil || !changed.Before(last.CreatedAt) {
+		return false, err
+	}
+	s.log.Debug("score skipped: no new data since the last run", "run", last.ID)
+	return true, nil
+}
+
+// addSyncs schedules each connector that has a schedule; a successful sync triggers scoring.
+// Connectors are wired at start: changing them needs a restart (Live says so on reload).
+func (s *Service) addSyncs(cfg *config.Config) error {
+	sync := &syncer.Syncer{Store: s.o.Store, Log: s.log, Metrics: s.metrics}
+	for _, c := range cfg.Connectors {
+		if c.Schedule == "" {
+			continue
+		}
+		c.Runtime.Log = s.log
+		err := s.add(scheduler.Job{Name: "sync:" + c.Name, Spec: c.Schedule, Run: func(ctx context.Context) error {
+			if r := sync.One(ctx, c); r.Failed() {
+				return errors.New(r.Error)
+			}
+			go s.sched.RunNow("score")
+			return nil
+		}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// routes is the HTTP surface: the push API and probes, metrics, unsubscribe links (the signed
+// token is the authentication) and Slack interactions (unless they arrive over Socket Mode).
+func (s *Service) routes(cfg *config.Config) *http.ServeMux {
+	srv := &server.Server{Store: s.o.Store, Log: s.log, APIToken: cfg.Server.APIToken, PushTokens: map[string]string{}}
+	for _, c := range cfg.Connectors {
+		if c.Type != "webhook" {
+			continue
+		}
+		srv.PushSources = append(srv.PushSources, c.Name)
+		if c.Token != "" {
+			srv.PushTokens[c.Token] = c.Name
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("/u/", s.drip.UnsubscribeHandler())
+	if !cfg.Slack.SocketMode {
+		mux.Handle("POST /slack/actions", s.review.Handler())
+	}
+	return mux
+}
+
+// Start listens, serves HTTP, connects Socket Mode when configured, watches the config file
+// and starts the scheduler. It returns once everything is running; Err reports a component
+// that stopped on its own.
+func (s *Service) Start(ctx context.Context) error {
+	cfg, _ := s.live.Current()
+	addr := s.o.Listen
+	if addr == "" {
+		addr = cfg.Server.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.errs <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	if cfg.Slack.SocketMode {
+		go func() {
+			if err := s.review.RunSocketMode(ctx); err != nil && ctx.Err() == nil {
+				s.errs <- fmt.Errorf("slack socket mode: %w", err)
+			}
+		}()
+	}
+	poll := s.o.Poll
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	go s.live.Watch(ctx, s.o.Reload, poll)
+	s.sched.Start()
+	s.log.Info("advocate serving", "listen", ln.Addr().String(), "scheduled_jobs", s.jobs, "db", s.o.Store.Dialect())
+	return nil
+}
+
+// Addr is the address the HTTP server listens on (after Start).
+func (s *Service) Addr() string { return s.ln.Addr().String() }
+
+// Err delivers the first error of a component that stopped on its own (HTTP, Socket Mode).
+func (s *Service) Err() <-chan error { return s.errs }
+
+// Stop shuts down in order: HTTP, queued Slack updates, scheduler, database. It returns the
+// first error but always runs every step.
+func (s *Service) Stop(ctx context.Context) error {
+	httpCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpGrace)
+	defer cancel()
+	var errs []error
+	if s.http != nil {
+		if err := s.http.Shutdown(httpCtx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if err := s.slack.Close(httpCtx); err != nil {
+		errs = append(errs, fmt.Errorf("slack updates still queued at shutdown: %w", err))
+	}
+	if err := s.sched.Stop(jobsGrace); err != nil {
+		errs = append(errs, fmt.Errorf("scheduler shutdown: %w", err))
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if err := s.o.Store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// alertFunc adapts a function to drip.Alerter.
+type alertFunc func(ctx context.Context, kind, text string) error
+
+func (f alertFunc) Alert(ctx context.Context, kind, text string) error { return f(ctx, kind, text) }
+
+// Slack is the one Slack client of a process. Close it before the store: its Close sends the
+// queued message updates, which read the store.
+func Slack(cfg *config.Config, log *slog.Logger) *slack.Client {
+	return slack.New(slack.Config{BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, APIURL: cfg.Slack.APIURL, Log: log})
+}
+
+// Decider wires the one decide service the Slack buttons, the CLI and the web use. With a bot
+// token, decisions are shown on the week's posted Slack message through client; m may be nil
+// (a CLI process exports no metrics); policyOf, when not nil, is read at each decision (the
+// daemon's live config).
+func Decider(cfg *config.Config, st *store.Store, client *slack.Client, m *metrics.Metrics, log *slog.Logger, now func() time.Time, policyOf func() advocate.Policy) (*decide.Service, error) {
+	loc, err := time.LoadLocation(cfg.Shortlist.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	o := decide.Options{Store: st, Policy: cfg.Policy(), PolicyOf: policyOf, Location: loc, Metrics: m, Log: log, Now: now}
+	if client != nil && cfg.Slack.BotToken != "" {
+		o.Messages = slack.NewUpdater(client, st, loc)
+	}
+	return decide.New(o)
+}
