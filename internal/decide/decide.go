@@ -53,13 +53,13 @@ type Affiliates interface {
 
 // Options configure a Service. Store is required; the rest is optional.
 type Options struct {
-	Store    *store.Store
-	Policy   advocate.Policy // Snooze length
+	Store  *store.Store
+	Policy advocate.Policy // Snooze length
 	// PolicyOf, when set, is asked for the policy at every decision instead (a daemon's config
 	// reload changes the snooze length without a restart).
 	PolicyOf func() advocate.Policy
-	Sequence string          // what an approval enrolls into; "" = DefaultSequence
-	Location *time.Location  // "this week" is taken here; nil = UTC
+	Sequence string         // what an approval enrolls into; "" = DefaultSequence
+	Location *time.Location // "this week" is taken here; nil = UTC
 	// Messages updates the posted Slack message; nil when Slack is not configured.
 	Messages MessageUpdater
 	// Affiliates creates the affiliate on approval; nil until an affiliate platform is

@@ -42,14 +42,14 @@ type Options struct {
 	Decider       Decider
 	SigningSecret string
 
-	Channel  string           // where the shortlist goes (and what DM mode falls back to)
-	DM       bool             // one direct message per CSM instead of one channel post
-	Policy   advocate.Policy  // who may be listed, and how long Snooze holds (the button says so)
-	Sources  advocate.Sources // the current-value rule the caution line reads with
+	Channel string           // where the shortlist goes (and what DM mode falls back to)
+	DM      bool             // one direct message per CSM instead of one channel post
+	Policy  advocate.Policy  // who may be listed, and how long Snooze holds (the button says so)
+	Sources advocate.Sources // the current-value rule the caution line reads with
 	// Rules, when set, is asked for Policy and Sources at every post instead, so a daemon's
 	// config reload reaches the next weekly shortlist without a restart.
-	Rules func() (advocate.Policy, advocate.Sources)
-	Location *time.Location   // the week of "now" is taken here; nil = UTC
+	Rules    func() (advocate.Policy, advocate.Sources)
+	Location *time.Location // the week of "now" is taken here; nil = UTC
 
 	Preview PreviewFunc // nil: Preview answers that previews are not configured
 
