@@ -8,6 +8,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/scoring"
 )
 
 // Make builds the shortlist for week from the latest score run, the customers' contacts and
@@ -63,6 +64,13 @@ func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.
 	}
 	sl = Build(now, p, cands, decisions)
 	sl.Week = week
+	failed := make([][]string, 0, len(scores)-sl.Eligible)
+	for _, sc := range scores {
+		if !sc.Eligible {
+			failed = append(failed, sc.FailedGates)
+		}
+	}
+	sl.Ineligible = scoring.CountFailures(failed, 3)
 	if err := annotate(ctx, st, p, src, now, run, confidence, sl.Entries); err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}

@@ -8,9 +8,12 @@
 package shortlist
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/scoring"
 )
 
 // Candidate is one scored customer, as scoring hands it over.
@@ -50,6 +53,60 @@ type Shortlist struct {
 	Asked      int `json:"asked"`      // eligible, undecided, but asked by a campaign within the ask-fatigue window
 	Excluded   int `json:"excluded"`   // eligible, undecided, but no contact we may email
 	More       int `json:"more"`       // eligible and reachable, but below the size cut
+
+	// Size is the size the list was cut to (the policy's), so a short list can say it is short.
+	Size int `json:"size"`
+	// Ineligible is why scored customers are not eligible, most common reason first (from the
+	// score run), so an empty or short list can say why instead of staying silent.
+	Ineligible []scoring.FailureCount `json:"ineligible,omitempty"`
+}
+
+// Why explains an empty or short list in one sentence for the CLI and Slack; "" when the list
+// is full. It is the one place these words are chosen.
+func (s Shortlist) Why() string {
+	switch {
+	case len(s.Entries) >= s.Size && s.Size > 0:
+		return ""
+	case s.Considered == 0:
+		return "No customer has been scored yet: run `advocate sync`, then `advocate score`."
+	case s.Eligible == 0:
+		return fmt.Sprintf("None of the %d scored customers is eligible%s.", s.Considered, s.failures())
+	case len(s.Entries) == 0:
+		return "Every eligible customer is held back: " + s.heldBack() + "."
+	}
+	why := fmt.Sprintf("Only %d of %d places filled: %d of %d scored customers are eligible", len(s.Entries), s.Size, s.Eligible, s.Considered)
+	if held := s.heldBack(); held != "" {
+		why += " and " + held
+	}
+	return why + s.failures() + "."
+}
+
+// failures words the most common reasons customers are not eligible: "; 300 fail tenure_days
+// >= 90 (tenure_days missing)".
+func (s Shortlist) failures() string {
+	if len(s.Ineligible) == 0 {
+		return ""
+	}
+	parts := make([]string, len(s.Ineligible))
+	for i, f := range s.Ineligible {
+		parts[i] = fmt.Sprintf("%d fail %s", f.Count, f.Reason)
+	}
+	return "; " + strings.Join(parts, ", ")
+}
+
+// heldBack words the eligible customers the list leaves out.
+func (s Shortlist) heldBack() string {
+	var parts []string
+	if s.Decided > 0 {
+		parts = append(parts, fmt.Sprintf("%d decided earlier (approved, skipped or snoozed)", s.Decided))
+	}
+	if s.Asked > 0 {
+		parts = append(parts, fmt.Sprintf("%d asked by a campaign recently", s.Asked))
+	}
+	if s.Excluded > 0 {
+		parts = append(parts, fmt.Sprintf("%d without a contact we may email", s.Excluded))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Build picks this week's shortlist. cands must arrive sorted by score, best first (scoring
@@ -62,7 +119,7 @@ type Shortlist struct {
 // whole population rather than where the loop happened to stop.
 func Build(now time.Time, p advocate.Policy, cands []Candidate, decisions map[string]advocate.Decision) Shortlist {
 	p = p.WithDefaults()
-	s := Shortlist{Week: advocate.Week(now), Entries: []Entry{}, Considered: len(cands)}
+	s := Shortlist{Week: advocate.Week(now), Entries: []Entry{}, Considered: len(cands), Size: p.Size}
 	for _, c := range cands {
 		if !c.Eligible {
 			continue

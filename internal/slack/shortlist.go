@@ -256,7 +256,7 @@ func pack(s shortlist.Shortlist, limit int, o RenderOptions) ([][]slackapi.Block
 	start()
 
 	if len(s.Entries) == 0 {
-		empty, err := render("empty", nil)
+		empty, err := render("empty", struct{ Why string }{Escape(s.Why())})
 		if err != nil {
 			return nil, err
 		}
