@@ -136,16 +136,11 @@ type scoreEntry struct {
 type stamp string
 
 func (s *stamp) UnmarshalJSON(b []byte) error {
-	var str string
-	if err := json.Unmarshal(b, &str); err == nil {
-		*s = stamp(str)
-		return nil
+	text, err := connectors.TextOrNumber(b, "timestamp")
+	if err != nil {
+		return err
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("timestamp %s is neither a string nor a number", b)
-	}
-	*s = stamp(n.String())
+	*s = stamp(text)
 	return nil
 }
 
