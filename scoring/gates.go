@@ -227,7 +227,7 @@ func (gv *gateVar) missingText(f *frame, i int) string {
 }
 
 // eval reports whether customer i passes g; if not, why (the text for FailedGates). The
-// simple comparison stays inline: it is most gates, run once per customer each.
+// simple comparison stays inline: it runs once per customer and gate, the hottest path here.
 func (e *gateEvaluator) eval(g *gate, i int, f *frame) (bool, string) {
 	if g.simple {
 		gv := &g.vars[0]
