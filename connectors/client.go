@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -179,108 +180,139 @@ func (c *Client) JSON(ctx context.Context, r Request, out any) error {
 
 // Do performs the request with pacing and retries and returns the body of a 2xx answer.
 func (c *Client) Do(ctx context.Context, r Request) ([]byte, *http.Response, error) {
-	method := r.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := cmp.Or(r.Method, http.MethodGet)
 	u, err := c.URL(r.Path, r.Query)
 	if err != nil {
 		return nil, nil, err
 	}
-	var payload []byte
-	contentType := ""
-	switch {
-	case r.Form != nil:
-		payload, contentType = []byte(r.Form.Encode()), "application/x-www-form-urlencoded"
-	case r.Body != nil:
-		if payload, err = json.Marshal(r.Body); err != nil {
-			return nil, nil, fmt.Errorf("connector %s: encode request to %s: %w", c.Connector, u.Path, err)
-		}
-		contentType = "application/json"
+	payload, contentType, err := encodeBody(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector %s: encode request to %s: %w", c.Connector, u.Path, err)
 	}
 	policy := c.Retry.WithDefaults()
-	sleep := c.Sleep
+	sleep, jitter := c.Sleep, c.Jitter
 	if sleep == nil {
 		sleep = SleepContext
 	}
-	jitter := c.Jitter
 	if jitter == nil {
 		jitter = rand.Float64
 	}
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		o := c.attempt(ctx, method, u, payload, contentType)
+		if o.final {
+			return o.body, o.resp, o.err
+		}
+		wait, giveUp := nextWait(policy, attempt, waited, o.retryAfter, jitter())
+		if giveUp != "" {
+			return nil, o.resp, fmt.Errorf("%w (%s)", o.err, giveUp)
+		}
+		waited += wait
+		c.log().Warn("request failed, retrying", "connector", c.Connector, "endpoint", u.Path, "attempt", attempt, "wait", wait, "err", o.err)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, o.resp, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)
+		}
+	}
+}
+
+// encodeBody turns a request's form or JSON body into bytes and the matching Content-Type;
+// a request with neither has an empty payload and no Content-Type.
+func encodeBody(r Request) (payload []byte, contentType string, err error) {
+	switch {
+	case r.Form != nil:
+		return []byte(r.Form.Encode()), "application/x-www-form-urlencoded", nil
+	case r.Body != nil:
+		payload, err = json.Marshal(r.Body)
+		return payload, "application/json", err
+	}
+	return nil, "", nil
+}
+
+// outcome is how one attempt ended: final (a 2xx body or an error retrying cannot fix), or a
+// failure in err that is worth retrying, after retryAfter when the vendor said how long.
+type outcome struct {
+	body       []byte
+	resp       *http.Response
+	err        error
+	final      bool
+	retryAfter time.Duration
+}
+
+// attempt sends the request once, after the rate limiter lets it, and classifies the answer.
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, payload []byte, contentType string) outcome {
+	if c.Limiter != nil {
+		if err := c.Limiter.Wait(ctx); err != nil {
+			return outcome{err: fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err), final: true}
+		}
+	}
+	req, err := c.newRequest(ctx, method, u, payload, contentType)
+	if err != nil {
+		return outcome{err: fmt.Errorf("connector %s: %w", c.Connector, err), final: true}
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return outcome{err: fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, ctx.Err()), final: true}
+		}
+		return outcome{err: fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)} // network: retry
+	}
+	return c.readResponse(resp, method, u.Path)
+}
+
+// newRequest builds one attempt's request; it is rebuilt per attempt because a body reader
+// can be read only once.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, payload []byte, contentType string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "advocate/1 (+connector "+c.Connector+")")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, vs := range c.Header {
+		req.Header[k] = vs
+	}
+	if c.Auth != nil {
+		c.Auth(req)
+	}
+	return req, nil
+}
+
+// readResponse reads a response body within the size limit and classifies the status: 2xx is
+// the answer, a retryable status is a failure to retry (with the vendor's wait hint), any other
+// status is final.
+func (c *Client) readResponse(resp *http.Response, method, endpoint string) outcome {
 	limit := c.MaxResponseBytes
 	if limit <= 0 {
 		limit = 32 << 20
 	}
-	var waited time.Duration
-	for attempt := 1; ; attempt++ {
-		if c.Limiter != nil {
-			if err := c.Limiter.Wait(ctx); err != nil {
-				return nil, nil, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
-		if err != nil {
-			return nil, nil, fmt.Errorf("connector %s: %w", c.Connector, err)
-		}
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", "advocate/1 (+connector "+c.Connector+")")
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		for k, vs := range c.Header {
-			req.Header[k] = vs
-		}
-		if c.Auth != nil {
-			c.Auth(req)
-		}
-		resp, err := c.httpClient().Do(req)
-		var (
-			body       []byte
-			retryAfter time.Duration
-			failure    error
-		)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, ctx.Err())
-			}
-			failure = fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err) // network: retry
-		} else {
-			body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
-			resp.Body.Close()
-			switch {
-			case err != nil:
-				failure = fmt.Errorf("connector %s: %s %s: read response: %w", c.Connector, method, u.Path, err)
-			case int64(len(body)) > limit:
-				return nil, resp, fmt.Errorf("connector %s: %s %s: response larger than %d bytes", c.Connector, method, u.Path, limit)
-			case resp.StatusCode >= 200 && resp.StatusCode < 300:
-				return body, resp, nil
-			default:
-				se := &StatusError{Connector: c.Connector, Method: method, Endpoint: u.Path, Status: resp.StatusCode, Message: vendorMessage(body)}
-				if !Retryable(resp.StatusCode) {
-					return nil, resp, se
-				}
-				failure = se
-				for _, h := range []string{"Retry-After", "X-RateLimit-Reset", "RateLimit-Reset"} {
-					if d, ok := ParseRetryAfter(resp.Header.Get(h), c.now()); ok {
-						retryAfter = d
-						break
-					}
-				}
-			}
-		}
-		if attempt >= policy.MaxAttempts {
-			return nil, resp, fmt.Errorf("%w (gave up after %d attempts)", failure, attempt)
-		}
-		wait := Backoff(policy, attempt, retryAfter, jitter())
-		if waited+wait > policy.MaxTotalWait {
-			return nil, resp, fmt.Errorf("%w (gave up: waiting %s more would exceed %s)", failure, wait.Round(time.Second), policy.MaxTotalWait)
-		}
-		waited += wait
-		c.log().Warn("request failed, retrying", "connector", c.Connector, "endpoint", u.Path, "attempt", attempt, "wait", wait, "err", failure)
-		if err := sleep(ctx, wait); err != nil {
-			return nil, resp, fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, err)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: read response: %w", c.Connector, method, endpoint, err)}
+	case int64(len(body)) > limit:
+		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: response larger than %d bytes", c.Connector, method, endpoint, limit), final: true}
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return outcome{body: body, resp: resp, final: true}
+	}
+	se := &StatusError{Connector: c.Connector, Method: method, Endpoint: endpoint, Status: resp.StatusCode, Message: vendorMessage(body)}
+	if !Retryable(resp.StatusCode) {
+		return outcome{resp: resp, err: se, final: true}
+	}
+	return outcome{resp: resp, err: se, retryAfter: c.retryAfter(resp.Header)}
+}
+
+// retryAfter is the vendor's wait hint: the first of the headers vendors use that parses.
+func (c *Client) retryAfter(h http.Header) time.Duration {
+	for _, name := range []string{"Retry-After", "X-RateLimit-Reset", "RateLimit-Reset"} {
+		if d, ok := ParseRetryAfter(h.Get(name), c.now()); ok {
+			return d
 		}
 	}
+	return 0
 }
 
 // vendorMessage pulls a human message out of the common error shapes, trimmed to one line.

@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -78,4 +79,18 @@ func ParseRetryAfter(h string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// nextWait decides what follows failed attempt number attempt, having waited waited so far:
+// the wait before the next try, or, when the policy says stop, why (giveUp is then non-empty).
+// It is pure so the retry policy can be read and tested apart from HTTP.
+func nextWait(p RetryPolicy, attempt int, waited, retryAfter time.Duration, jitter float64) (wait time.Duration, giveUp string) {
+	if attempt >= p.MaxAttempts {
+		return 0, fmt.Sprintf("gave up after %d attempts", attempt)
+	}
+	wait = Backoff(p, attempt, retryAfter, jitter)
+	if waited+wait > p.MaxTotalWait {
+		return 0, fmt.Sprintf("gave up: waiting %s more would exceed %s", wait.Round(time.Second), p.MaxTotalWait)
+	}
+	return wait, ""
 }

@@ -42,15 +42,8 @@ type WhatIf struct {
 // `advocate score --what-if`). Both must be as Score returns them (sorted by rank). The top N
 // counts eligible customers only, as the shortlist does. It is pure and allocates O(n).
 func Compare(base, other []Result, topN int) WhatIf {
-	w := WhatIf{TopN: topN, Spearman: 1}
-	before := make(map[string]int, len(base)) // id -> index in base
-	for i := range base {
-		before[base[i].ID] = i
-	}
-	after := make(map[string]int, len(other))
-	for i := range other {
-		after[other[i].ID] = i
-	}
+	w := WhatIf{TopN: topN}
+	before, after := indexByID(base), indexByID(other)
 	move := func(id string) Move {
 		mv := Move{ID: id}
 		if i, ok := before[id]; ok {
@@ -61,26 +54,54 @@ func Compare(base, other []Result, topN int) WhatIf {
 		}
 		return mv
 	}
-	topBase, topOther := topEligible(base, topN), topEligible(other, topN)
-	inBase := make(map[string]bool, len(topBase))
-	for _, id := range topBase {
-		inBase[id] = true
+	entering, leaving := topChanges(topEligible(base, topN), topEligible(other, topN))
+	for _, id := range entering {
+		w.Entering = append(w.Entering, move(id))
 	}
-	inOther := make(map[string]bool, len(topOther))
-	for _, id := range topOther {
-		inOther[id] = true
-		if !inBase[id] {
-			w.Entering = append(w.Entering, move(id))
-		}
+	for _, id := range leaving {
+		w.Leaving = append(w.Leaving, move(id))
 	}
-	for _, id := range topBase {
-		if !inOther[id] {
-			w.Leaving = append(w.Leaving, move(id))
-		}
-	}
+	w.Spearman, w.Common = spearman(base, after)
+	w.Movers = movers(base, other, after)
+	return w
+}
 
-	// Spearman over the common customers, re-ranked 1..m within the common set so that
-	// customers only one side has do not shift the others' ranks.
+// indexByID maps each result's ID to its index.
+func indexByID(rs []Result) map[string]int {
+	m := make(map[string]int, len(rs))
+	for i := range rs {
+		m[rs[i].ID] = i
+	}
+	return m
+}
+
+// topChanges compares two top lists: entering are in now only (in its order), leaving in was
+// only (in its order).
+func topChanges(was, now []string) (entering, leaving []string) {
+	inWas := make(map[string]bool, len(was))
+	for _, id := range was {
+		inWas[id] = true
+	}
+	inNow := make(map[string]bool, len(now))
+	for _, id := range now {
+		inNow[id] = true
+		if !inWas[id] {
+			entering = append(entering, id)
+		}
+	}
+	for _, id := range was {
+		if !inNow[id] {
+			leaving = append(leaving, id)
+		}
+	}
+	return entering, leaving
+}
+
+// spearman is the rank correlation over the customers base and other (given as after, ID to
+// index) have in common, and how many those are. They are re-ranked 1..m within the common set
+// so that customers only one side has do not shift the others' ranks. Below two common
+// customers it is 1: nothing to disagree about.
+func spearman(base []Result, after map[string]int) (rho float64, common int) {
 	var pos []int // for each common customer in base order, its index in other
 	for i := range base {
 		if j, ok := after[base[i].ID]; ok {
@@ -88,38 +109,43 @@ func Compare(base, other []Result, topN int) WhatIf {
 		}
 	}
 	m := len(pos)
-	w.Common = m
-	if m >= 2 {
-		byOther := make([]int, m) // common customers' base ranks, sorted by their other index
-		idx := make([]int, m)
-		for k := range idx {
-			idx[k] = k
-		}
-		slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(pos[a], pos[b]) })
-		for r, k := range idx {
-			byOther[k] = r
-		}
-		var d2 float64
-		for k, r := range byOther {
-			d := float64(k - r)
-			d2 += d * d
-		}
-		mf := float64(m)
-		w.Spearman = 1 - 6*d2/(mf*(mf*mf-1))
+	if m < 2 {
+		return 1, m
 	}
+	byOther := make([]int, m) // common customers' base ranks, sorted by their other index
+	idx := make([]int, m)
+	for k := range idx {
+		idx[k] = k
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(pos[a], pos[b]) })
+	for r, k := range idx {
+		byOther[k] = r
+	}
+	var d2 float64
+	for k, r := range byOther {
+		d := float64(k - r)
+		d2 += d * d
+	}
+	mf := float64(m)
+	return 1 - 6*d2/(mf*(mf*mf-1)), m
+}
 
-	// Movers: biggest |rank change| among customers in both; a bounded selection, not a sort
-	// of everyone.
-	better := func(a, b Move) bool {
-		da, db := absInt(a.RankAfter-a.RankBefore), absInt(b.RankAfter-b.RankBefore)
-		if da != db {
-			return da > db
-		}
-		if a.RankAfter != b.RankAfter {
-			return a.RankAfter < b.RankAfter
-		}
-		return a.ID < b.ID
+// moverBefore orders movers: larger |rank change| first, then better new rank, then ID.
+func moverBefore(a, b Move) bool {
+	da, db := absInt(a.RankAfter-a.RankBefore), absInt(b.RankAfter-b.RankBefore)
+	if da != db {
+		return da > db
 	}
+	if a.RankAfter != b.RankAfter {
+		return a.RankAfter < b.RankAfter
+	}
+	return a.ID < b.ID
+}
+
+// movers are the at most MaxMovers customers in both rankings with the biggest rank change:
+// a bounded selection, not a sort of everyone.
+func movers(base, other []Result, after map[string]int) []Move {
+	var out []Move
 	for i := range base {
 		j, ok := after[base[i].ID]
 		if !ok || base[i].Rank == other[j].Rank {
@@ -127,21 +153,21 @@ func Compare(base, other []Result, topN int) WhatIf {
 		}
 		mv := Move{ID: base[i].ID, RankBefore: base[i].Rank, ScoreBefore: base[i].Score, EligibleBefore: base[i].Eligible,
 			RankAfter: other[j].Rank, ScoreAfter: other[j].Score, EligibleAfter: other[j].Eligible}
-		if len(w.Movers) == MaxMovers && !better(mv, w.Movers[MaxMovers-1]) {
+		if len(out) == MaxMovers && !moverBefore(mv, out[MaxMovers-1]) {
 			continue
 		}
-		k, _ := slices.BinarySearchFunc(w.Movers, mv, func(x, y Move) int {
-			if better(x, y) {
+		k, _ := slices.BinarySearchFunc(out, mv, func(x, y Move) int {
+			if moverBefore(x, y) {
 				return -1
 			}
 			return 1
 		})
-		w.Movers = slices.Insert(w.Movers, k, mv)
-		if len(w.Movers) > MaxMovers {
-			w.Movers = w.Movers[:MaxMovers]
+		out = slices.Insert(out, k, mv)
+		if len(out) > MaxMovers {
+			out = out[:MaxMovers]
 		}
 	}
-	return w
+	return out
 }
 
 // topEligible returns the IDs of the first n eligible results, in rank order.

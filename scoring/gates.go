@@ -158,27 +158,17 @@ func simpleComparison(root ast.Node, vars []gateVar) (ok bool, op string, k floa
 	if !isBin {
 		return false, "", 0
 	}
-	flip := map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-	if _, known := flip[bin.Operator]; !known {
+	if _, known := flipOp[bin.Operator]; !known {
 		return false, "", 0
 	}
-	num := func(n ast.Node) (float64, bool) {
-		switch v := n.(type) {
-		case *ast.IntegerNode:
-			return float64(v.Value), true
-		case *ast.FloatNode:
-			return v.Value, true
-		}
-		return 0, false
-	}
 	if id, isID := bin.Left.(*ast.IdentifierNode); isID && id.Value == vars[0].name {
-		if k, isNum := num(bin.Right); isNum {
+		if k, isNum := numberLit(bin.Right); isNum {
 			return true, bin.Operator, k
 		}
 	}
 	if id, isID := bin.Right.(*ast.IdentifierNode); isID && id.Value == vars[0].name {
-		if k, isNum := num(bin.Left); isNum {
-			return true, flip[bin.Operator], k
+		if k, isNum := numberLit(bin.Left); isNum {
+			return true, flipOp[bin.Operator], k
 		}
 	}
 	return false, "", 0
@@ -236,7 +226,8 @@ func (gv *gateVar) missingText(f *frame, i int) string {
 	return gv.missing
 }
 
-// eval reports whether customer i passes g; if not, why (the text for FailedGates).
+// eval reports whether customer i passes g; if not, why (the text for FailedGates). The
+// simple comparison stays inline: it runs once per customer and gate, the hottest path here.
 func (e *gateEvaluator) eval(g *gate, i int, f *frame) (bool, string) {
 	if g.simple {
 		gv := &g.vars[0]
@@ -250,42 +241,29 @@ func (e *gateEvaluator) eval(g *gate, i int, f *frame) (bool, string) {
 		return false, g.text
 	}
 	if g.native != nil {
-		for gi := range g.vars {
-			if gv := &g.vars[gi]; gv.kind == kindSignal && math.IsNaN(f.vals[gv.col][i]) {
-				return false, gv.missingText(f, i)
-			}
-		}
-		if g.native(i, f) {
-			return true, ""
-		}
-		return false, g.text
+		return evalNative(g, i, f)
 	}
+	return e.evalVM(g, i, f)
+}
+
+// evalNative runs a gate compiled to closures, after checking its signals are present.
+func evalNative(g *gate, i int, f *frame) (bool, string) {
 	for gi := range g.vars {
-		gv := &g.vars[gi]
-		switch gv.kind {
-		case kindBool:
-			b := f.optedOut
-			if gv.name == VarIsPartner {
-				b = f.isPartner
-			}
-			e.env[gv.name] = b != nil && b[i]
-		case kindAttr:
-			e.env[gv.name] = e.boxString(f.attr(gv.attr, i))
-		case kindSignal:
-			v := f.vals[gv.col][i]
-			if math.IsNaN(v) {
-				return false, gv.missingText(f, i)
-			}
-			e.env[gv.name] = box(v)
-		case kindDynamic:
-			// An empty attribute reads as absent: columnar attributes cannot tell them apart.
-			if v := f.vals[gv.col][i]; !math.IsNaN(v) {
-				e.env[gv.name] = box(v)
-			} else if a := f.attr(gv.attr, i); a != "" {
-				e.env[gv.name] = e.boxString(a)
-			} else {
-				return false, gv.missingText(f, i)
-			}
+		if gv := &g.vars[gi]; gv.kind == kindSignal && math.IsNaN(f.vals[gv.col][i]) {
+			return false, gv.missingText(f, i)
+		}
+	}
+	if g.native(i, f) {
+		return true, ""
+	}
+	return false, g.text
+}
+
+// evalVM runs a gate on the expression VM with customer i's variables in the environment.
+func (e *gateEvaluator) evalVM(g *gate, i int, f *frame) (bool, string) {
+	for gi := range g.vars {
+		if gv := &g.vars[gi]; !e.bind(gv, i, f) {
+			return false, gv.missingText(f, i)
 		}
 	}
 	out, err := e.machine.Run(g.program, e.env)
@@ -296,6 +274,37 @@ func (e *gateEvaluator) eval(g *gate, i int, f *frame) (bool, string) {
 		return true, ""
 	}
 	return false, g.text
+}
+
+// bind puts customer i's value of gv into the VM's environment; false when a signal (or a
+// name that is neither signal nor attribute) has no value, which fails the gate.
+func (e *gateEvaluator) bind(gv *gateVar, i int, f *frame) bool {
+	switch gv.kind {
+	case kindBool:
+		b := f.optedOut
+		if gv.name == VarIsPartner {
+			b = f.isPartner
+		}
+		e.env[gv.name] = b != nil && b[i]
+	case kindAttr:
+		e.env[gv.name] = e.boxString(f.attr(gv.attr, i))
+	case kindSignal:
+		v := f.vals[gv.col][i]
+		if math.IsNaN(v) {
+			return false
+		}
+		e.env[gv.name] = box(v)
+	case kindDynamic:
+		// An empty attribute reads as absent: columnar attributes cannot tell them apart.
+		if v := f.vals[gv.col][i]; !math.IsNaN(v) {
+			e.env[gv.name] = box(v)
+		} else if a := f.attr(gv.attr, i); a != "" {
+			e.env[gv.name] = e.boxString(a)
+		} else {
+			return false
+		}
+	}
+	return true
 }
 
 // boxedInts holds small whole numbers already converted to interfaces: most signal values are

@@ -43,6 +43,7 @@ type segment struct {
 func validateSegments(base map[string]float64, segs []Segment) error {
 	var errs []error
 	seen := map[string]bool{}
+	// sign is each signal's direction so far (base, then earlier segments): +1 good, -1 friction.
 	sign := map[string]float64{}
 	for name, w := range base {
 		if w != 0 {
@@ -54,48 +55,69 @@ func validateSegments(base map[string]float64, segs []Segment) error {
 		if s.Name != "" {
 			at += " " + strconv.Quote(s.Name)
 		}
-		switch {
-		case strings.TrimSpace(s.Name) == "":
-			errs = append(errs, fmt.Errorf("%s: name is required (results show it)", at))
-		case seen[s.Name]:
-			errs = append(errs, fmt.Errorf("%s: duplicate segment name", at))
-		}
+		errs = append(errs, segmentNameProblems(at, s.Name, seen)...)
 		seen[s.Name] = true
-		if len(s.When) == 0 {
-			errs = append(errs, fmt.Errorf("%s: when is empty, so it would match every customer; change the base weights instead", at))
-		}
-		for _, k := range slices.Sorted(maps.Keys(s.When)) {
-			if strings.TrimSpace(k) == "" {
-				errs = append(errs, fmt.Errorf("%s: when: empty attribute name", at))
-			}
-		}
-		merged := maps.Clone(base)
-		if merged == nil {
-			merged = map[string]float64{}
-		}
-		for _, name := range slices.Sorted(maps.Keys(s.Weights)) {
-			w := s.Weights[name]
-			switch {
-			case strings.TrimSpace(name) == "":
-				errs = append(errs, fmt.Errorf("%s: weights: empty signal name", at))
-			case math.IsNaN(w) || math.IsInf(w, 0):
-				errs = append(errs, fmt.Errorf("%s: weights: %s: weight must be a finite number, got %v", at, name, w))
-			case w != 0 && sign[name] != 0 && math.Copysign(1, w) != sign[name]:
-				errs = append(errs, fmt.Errorf("%s: weights: %s: weight %v has the opposite sign to the base or an earlier segment; a signal is either good or friction everywhere", at, name, w))
-			case w != 0:
-				sign[name] = math.Copysign(1, w)
-			}
-			merged[name] = w
-		}
-		nonZero := false
-		for _, w := range merged {
-			nonZero = nonZero || (w != 0 && !math.IsNaN(w))
-		}
-		if !nonZero {
-			errs = append(errs, fmt.Errorf("%s: no signal keeps a non-zero weight, so every score would be 0", at))
-		}
+		errs = append(errs, whenProblems(at, s.When)...)
+		errs = append(errs, weightProblems(at, base, s.Weights, sign)...)
 	}
 	return errors.Join(errs...)
+}
+
+// segmentNameProblems checks that a segment has a name no earlier one (in seen) had.
+func segmentNameProblems(at, name string, seen map[string]bool) []error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return []error{fmt.Errorf("%s: name is required (results show it)", at)}
+	case seen[name]:
+		return []error{fmt.Errorf("%s: duplicate segment name", at)}
+	}
+	return nil
+}
+
+// whenProblems checks a segment's conditions: at least one, each naming an attribute.
+func whenProblems(at string, when map[string]string) []error {
+	var errs []error
+	if len(when) == 0 {
+		errs = append(errs, fmt.Errorf("%s: when is empty, so it would match every customer; change the base weights instead", at))
+	}
+	for _, k := range slices.Sorted(maps.Keys(when)) {
+		if strings.TrimSpace(k) == "" {
+			errs = append(errs, fmt.Errorf("%s: when: empty attribute name", at))
+		}
+	}
+	return errs
+}
+
+// weightProblems checks a segment's weights merged over the base: each finite, none turning a
+// signal's sign (recorded in sign for later segments), and at least one left non-zero.
+func weightProblems(at string, base, weights map[string]float64, sign map[string]float64) []error {
+	var errs []error
+	merged := maps.Clone(base)
+	if merged == nil {
+		merged = map[string]float64{}
+	}
+	for _, name := range slices.Sorted(maps.Keys(weights)) {
+		w := weights[name]
+		switch {
+		case strings.TrimSpace(name) == "":
+			errs = append(errs, fmt.Errorf("%s: weights: empty signal name", at))
+		case math.IsNaN(w) || math.IsInf(w, 0):
+			errs = append(errs, fmt.Errorf("%s: weights: %s: weight must be a finite number, got %v", at, name, w))
+		case w != 0 && sign[name] != 0 && math.Copysign(1, w) != sign[name]:
+			errs = append(errs, fmt.Errorf("%s: weights: %s: weight %v has the opposite sign to the base or an earlier segment; a signal is either good or friction everywhere", at, name, w))
+		case w != 0:
+			sign[name] = math.Copysign(1, w)
+		}
+		merged[name] = w
+	}
+	nonZero := false
+	for _, w := range merged {
+		nonZero = nonZero || (w != 0 && !math.IsNaN(w))
+	}
+	if !nonZero {
+		errs = append(errs, fmt.Errorf("%s: no signal keeps a non-zero weight, so every score would be 0", at))
+	}
+	return errs
 }
 
 // segmentsHash is the segments' part of Config.hash.

@@ -33,6 +33,30 @@ type Table struct {
 // data); call Validate first where the table is built from outside input.
 func (t *Table) Validate() error {
 	n := len(t.IDs)
+	errs := t.signalProblems(n)
+	for name, col := range t.Attrs {
+		if col != nil && len(col) != n {
+			errs = append(errs, fmt.Errorf("table: attribute %q has %d values for %d customers", name, len(col), n))
+		}
+	}
+	for _, b := range []struct {
+		name string
+		col  []bool
+	}{{"opted_out", t.OptedOut}, {"is_partner", t.IsPartner}} {
+		if b.col != nil && len(b.col) != n {
+			errs = append(errs, fmt.Errorf("table: %s has %d values for %d customers", b.name, len(b.col), n))
+		}
+	}
+	if len(t.Stale) > len(t.Signals) || len(t.Observed) > len(t.Signals) {
+		errs = append(errs, errors.New("table: more stale/observed columns than signals"))
+	}
+	errs = append(errs, lengthProblems("stale", t.Stale, n)...)
+	errs = append(errs, lengthProblems("observed", t.Observed, n)...)
+	return errors.Join(errs...)
+}
+
+// signalProblems checks the signal names (present, distinct) and their columns' lengths.
+func (t *Table) signalProblems(n int) []error {
 	var errs []error
 	if len(t.Cols) != len(t.Signals) {
 		errs = append(errs, fmt.Errorf("table: %d signal names for %d columns", len(t.Signals), len(t.Cols)))
@@ -50,33 +74,19 @@ func (t *Table) Validate() error {
 			errs = append(errs, fmt.Errorf("table: column %q has %d values for %d customers", name, len(t.Cols[j]), n))
 		}
 	}
-	for name, col := range t.Attrs {
+	return errs
+}
+
+// lengthProblems reports the optional per-signal columns (nil is allowed) that do not hold
+// one value per customer.
+func lengthProblems[T any](what string, cols [][]T, n int) []error {
+	var errs []error
+	for j, col := range cols {
 		if col != nil && len(col) != n {
-			errs = append(errs, fmt.Errorf("table: attribute %q has %d values for %d customers", name, len(col), n))
+			errs = append(errs, fmt.Errorf("table: %s column %d has %d values for %d customers", what, j, len(col), n))
 		}
 	}
-	for _, b := range []struct {
-		name string
-		col  []bool
-	}{{"opted_out", t.OptedOut}, {"is_partner", t.IsPartner}} {
-		if b.col != nil && len(b.col) != n {
-			errs = append(errs, fmt.Errorf("table: %s has %d values for %d customers", b.name, len(b.col), n))
-		}
-	}
-	if len(t.Stale) > len(t.Signals) || len(t.Observed) > len(t.Signals) {
-		errs = append(errs, errors.New("table: more stale/observed columns than signals"))
-	}
-	for j, col := range t.Stale {
-		if col != nil && len(col) != n {
-			errs = append(errs, fmt.Errorf("table: stale column %d has %d values for %d customers", j, len(col), n))
-		}
-	}
-	for j, col := range t.Observed {
-		if col != nil && len(col) != n {
-			errs = append(errs, fmt.Errorf("table: observed column %d has %d values for %d customers", j, len(col), n))
-		}
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // frame is the working view of one run, in the model's column order: effective values (stale

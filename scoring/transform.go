@@ -86,81 +86,111 @@ func (t Transform) isDefault() bool {
 	return (t.Kind == "" || t.Kind == TransformPercentile) && t.Min == nil && t.Max == nil && len(t.Buckets) == 0
 }
 
+// kindByName maps Transform.Kind to its kind ("" is the default, percentile).
+var kindByName = map[string]kind{
+	"": kPercentile, TransformPercentile: kPercentile, TransformMinMax: kMinMax,
+	TransformLog: kLog, TransformBuckets: kBuckets, TransformBoolean: kBoolean,
+}
+
 // compile validates t; errors name the signal.
 func (t Transform) compile(signal string) (xform, error) {
-	var x xform
-	fail := func(format string, a ...any) (xform, error) {
-		return xform{}, fmt.Errorf("transforms: %s: "+format, append([]any{signal}, a...)...)
+	x, err := t.compileChecked()
+	if err != nil {
+		return xform{}, fmt.Errorf("transforms: %s: %w", signal, err)
 	}
-	switch t.Kind {
-	case "", TransformPercentile:
-		x.kind = kPercentile
-	case TransformMinMax:
-		x.kind = kMinMax
-	case TransformLog:
-		x.kind = kLog
-	case TransformBuckets:
-		x.kind = kBuckets
-	case TransformBoolean:
-		x.kind = kBoolean
-	default:
-		return fail("unknown kind %q (want one of %s)", t.Kind, strings.Join(TransformKinds, ", "))
+	return x, nil
+}
+
+// compileChecked is compile without the signal's name in its errors.
+func (t Transform) compileChecked() (xform, error) {
+	k, ok := kindByName[t.Kind]
+	if !ok {
+		return xform{}, fmt.Errorf("unknown kind %q (want one of %s)", t.Kind, strings.Join(TransformKinds, ", "))
 	}
-	capped := x.kind == kMinMax || x.kind == kLog
+	x := xform{kind: k}
+	capped := k == kMinMax || k == kLog
 	if (t.Min != nil || t.Max != nil) && !capped {
-		return fail("min/max apply only to kinds minmax and log")
+		return xform{}, errors.New("min/max apply only to kinds minmax and log")
 	}
-	if len(t.Buckets) > 0 && x.kind != kBuckets {
-		return fail("buckets apply only to kind buckets")
+	if len(t.Buckets) > 0 && k != kBuckets {
+		return xform{}, errors.New("buckets apply only to kind buckets")
 	}
-	x.clampLo, x.clampHi = math.Inf(-1), math.Inf(1)
-	for _, c := range []struct {
-		name string
-		p    *float64
-	}{{"min", t.Min}, {"max", t.Max}} {
-		if c.p != nil && (math.IsNaN(*c.p) || math.IsInf(*c.p, 0)) {
-			return fail("%s must be a finite number, got %v", c.name, *c.p)
-		}
+	if err := x.setCaps(t.Min, t.Max); err != nil {
+		return xform{}, err
 	}
-	if t.Min != nil {
-		x.hasMin, x.clampLo = true, *t.Min
-	}
-	if t.Max != nil {
-		x.hasMax, x.clampHi = true, *t.Max
-	}
-	x.min, x.max = x.level0(x.clampLo), x.level0(x.clampHi)
-	if x.hasMin && x.hasMax && !(x.max > x.min) {
-		if x.kind == kLog {
-			return fail("max (%v) must be above both min (%v) and 0: log reads values below 0 as 0", *t.Max, *t.Min)
-		}
-		return fail("max (%v) must be above min (%v)", *t.Max, *t.Min)
-	}
-	if x.kind == kBuckets {
-		if len(t.Buckets) == 0 {
-			return fail("kind buckets needs at least one bucket")
-		}
-		bs := slices.Clone(t.Buckets)
-		slices.SortStableFunc(bs, func(a, b Bucket) int { return cmp.Compare(a.Min, b.Min) })
-		var errs []error
-		for i, b := range bs {
-			switch {
-			case math.IsNaN(b.Min) || math.IsInf(b.Min, 0):
-				errs = append(errs, fmt.Errorf("bucket min must be a finite number, got %v", b.Min))
-			case !(b.Goodness >= 0 && b.Goodness <= 1):
-				errs = append(errs, fmt.Errorf("bucket at %v: goodness must be between 0 and 1, got %v", b.Min, b.Goodness))
-			case i > 0 && b.Min == bs[i-1].Min:
-				errs = append(errs, fmt.Errorf("two buckets start at %v", b.Min))
-			case i > 0 && b.Goodness < bs[i-1].Goodness:
-				errs = append(errs, fmt.Errorf("bucket at %v has goodness %v, below the %v of the bucket at %v: goodness must not decrease as values grow (a higher value would score lower); for friction use a negative weight instead",
-					b.Min, b.Goodness, bs[i-1].Goodness, bs[i-1].Min))
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			return fail("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	if k == kBuckets {
+		bs, err := sortBuckets(t.Buckets)
+		if err != nil {
+			return xform{}, err
 		}
 		x.buckets = bs
 	}
 	return x, nil
+}
+
+// setCaps records the min and max caps (either may be nil) on both scales: the raw values'
+// and the one min–max works on.
+func (x *xform) setCaps(lo, hi *float64) error {
+	for _, c := range []struct {
+		name string
+		p    *float64
+	}{{"min", lo}, {"max", hi}} {
+		if c.p != nil && (math.IsNaN(*c.p) || math.IsInf(*c.p, 0)) {
+			return fmt.Errorf("%s must be a finite number, got %v", c.name, *c.p)
+		}
+	}
+	x.clampLo, x.clampHi = math.Inf(-1), math.Inf(1)
+	if lo != nil {
+		x.hasMin, x.clampLo = true, *lo
+	}
+	if hi != nil {
+		x.hasMax, x.clampHi = true, *hi
+	}
+	x.min, x.max = x.level0(x.clampLo), x.level0(x.clampHi)
+	if x.hasMin && x.hasMax && !(x.max > x.min) {
+		if x.kind == kLog {
+			return fmt.Errorf("max (%v) must be above both min (%v) and 0: log reads values below 0 as 0", *hi, *lo)
+		}
+		return fmt.Errorf("max (%v) must be above min (%v)", *hi, *lo)
+	}
+	return nil
+}
+
+// sortBuckets returns the buckets sorted by Min, after checking every one; the error lists all
+// the problems on one line.
+func sortBuckets(buckets []Bucket) ([]Bucket, error) {
+	if len(buckets) == 0 {
+		return nil, errors.New("kind buckets needs at least one bucket")
+	}
+	bs := slices.Clone(buckets)
+	slices.SortStableFunc(bs, func(a, b Bucket) int { return cmp.Compare(a.Min, b.Min) })
+	var errs []error
+	for i := range bs {
+		if err := bucketProblem(bs, i); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return bs, nil
+}
+
+// bucketProblem is what is wrong with bucket i of the sorted buckets bs, if anything.
+func bucketProblem(bs []Bucket, i int) error {
+	b := bs[i]
+	switch {
+	case math.IsNaN(b.Min) || math.IsInf(b.Min, 0):
+		return fmt.Errorf("bucket min must be a finite number, got %v", b.Min)
+	case !(b.Goodness >= 0 && b.Goodness <= 1):
+		return fmt.Errorf("bucket at %v: goodness must be between 0 and 1, got %v", b.Min, b.Goodness)
+	case i > 0 && b.Min == bs[i-1].Min:
+		return fmt.Errorf("two buckets start at %v", b.Min)
+	case i > 0 && b.Goodness < bs[i-1].Goodness:
+		return fmt.Errorf("bucket at %v has goodness %v, below the %v of the bucket at %v: goodness must not decrease as values grow (a higher value would score lower); for friction use a negative weight instead",
+			b.Min, b.Goodness, bs[i-1].Goodness, bs[i-1].Min)
+	}
+	return nil
 }
 
 // level0 is the value on the scale min–max works on: clamped, and through log1p for kLog.
@@ -225,34 +255,11 @@ func (x *xform) level(v float64, s spread) float64 {
 // min–max kinds, and the capped missing goodness (the level of the median, see missingCap).
 func (x *xform) rank(vals []float64, negative bool, missingGoodness float64, s *rankScratch) signalRank {
 	r := signalRank{negative: negative, x: x}
-	n := 0
-	lo, hi := math.Inf(1), math.Inf(-1)
+	var n int
 	if x.kind == kMinMax || x.kind == kLog {
-		for _, v := range vals {
-			if v == v {
-				n++
-				z := x.scaled(v)
-				if z < lo {
-					lo = z
-				}
-				if z > hi {
-					hi = z
-				}
-			}
-		}
-		if x.hasMin {
-			lo = x.min
-		}
-		if x.hasMax {
-			hi = x.max
-		}
-		r.sp = spread{lo: lo, hi: hi, sole: n == 1 && !(x.hasMin && x.hasMax)}
+		r.sp, n = x.spreadOf(vals)
 	} else {
-		for _, v := range vals {
-			if v == v {
-				n++
-			}
-		}
+		n = countPresent(vals)
 	}
 	s.vs = grow(s.vs, n)
 	lv := s.vs[:n]
@@ -263,26 +270,70 @@ func (x *xform) rank(vals []float64, negative bool, missingGoodness float64, s *
 			j++
 		}
 	}
-	g := 1.0
+	r.stats = rankStats{n: n, missing: min(missingGoodness, x.medianGoodness(lv, negative, r.sp.sole))}
+	return r
+}
+
+// spreadOf learns a min–max kind's scale from the present (non-NaN) values, of which it also
+// returns the count. A configured cap replaces the population's end.
+func (x *xform) spreadOf(vals []float64) (spread, int) {
+	n := 0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if v == v {
+			n++
+			z := x.scaled(v)
+			if z < lo {
+				lo = z
+			}
+			if z > hi {
+				hi = z
+			}
+		}
+	}
+	if x.hasMin {
+		lo = x.min
+	}
+	if x.hasMax {
+		hi = x.max
+	}
+	return spread{lo: lo, hi: hi, sole: n == 1 && !(x.hasMin && x.hasMax)}, n
+}
+
+// countPresent counts the values that are not NaN (NaN marks a missing value).
+func countPresent(vals []float64) int {
+	n := 0
+	for _, v := range vals {
+		if v == v {
+			n++
+		}
+	}
+	return n
+}
+
+// medianGoodness is the goodness of the median of the present levels lv (reordered), the cap
+// on what a customer without the signal earns.
+func (x *xform) medianGoodness(lv []float64, negative, sole bool) float64 {
+	n := len(lv)
 	switch {
 	case n == 0:
 		// Nobody has the signal, so no median: the cap is the best level a value could reach.
 		if x.kind == kBuckets && !negative {
-			g = x.buckets[len(x.buckets)-1].Goodness
+			return x.buckets[len(x.buckets)-1].Goodness
 		}
-	case r.sp.sole:
+		return 1
+	case sole:
 		// A second customer with the same (median) value would leave no spread: level 0,
 		// goodness 0 for a positive weight and 1 for a negative one (as percentile).
 		if !negative {
-			g = 0
+			return 0
 		}
+		return 1
 	case negative:
-		g = 1 - selectKth(lv, n/2) // upper median level: the less flattering one
+		return 1 - selectKth(lv, n/2) // upper median level: the less flattering one
 	default:
-		g = selectKth(lv, (n-1)/2)
+		return selectKth(lv, (n-1)/2)
 	}
-	r.stats = rankStats{n: n, missing: min(missingGoodness, g)}
-	return r
 }
 
 // selectKth returns the k-th smallest of a (0-based), reordering a. Three-way partitioning

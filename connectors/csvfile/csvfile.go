@@ -97,7 +97,7 @@ type Connector struct {
 
 // New builds a CSV connector from its settings, rejecting settings it would not use.
 func New(s connectors.Settings) (connectors.Connector, error) {
-	c := &Connector{kind: cmp.Or(strings.ToLower(strings.TrimSpace(s.Kind)), KindCustomers), delim: ','}
+	c := &Connector{kind: cmp.Or(strings.ToLower(strings.TrimSpace(s.Kind)), KindCustomers)}
 	fields, ok := kindFields[c.kind]
 	if !ok {
 		return nil, fmt.Errorf("csv: kind %q is not one of customers, contacts, signals", s.Kind)
@@ -109,42 +109,67 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if !filepath.IsAbs(c.path) && s.Dir != "" {
 		c.path = filepath.Join(s.Dir, c.path)
 	}
-	if s.Delimiter != "" {
-		r, size := utf8.DecodeRuneInString(s.Delimiter)
-		if size != len(s.Delimiter) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' || r == 0xFEFF {
-			return nil, fmt.Errorf("csv: delimiter %q must be a single character other than a quote or newline", s.Delimiter)
-		}
-		c.delim = r
+	var err error
+	if c.delim, err = parseDelimiter(s.Delimiter); err != nil {
+		return nil, err
 	}
+	if c.columns, err = parseColumns(c.kind, fields, s.Columns); err != nil {
+		return nil, err
+	}
+	if err := c.parseMappings(s); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
-	c.columns = make(map[field]string, len(s.Columns))
-	for name, col := range s.Columns {
+// parseDelimiter reads the delimiter setting; empty means a comma.
+func parseDelimiter(s string) (rune, error) {
+	if s == "" {
+		return ',', nil
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if size != len(s) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' || r == 0xFEFF {
+		return 0, fmt.Errorf("csv: delimiter %q must be a single character other than a quote or newline", s)
+	}
+	return r, nil
+}
+
+// parseColumns binds each configured field name to its column, rejecting names that are not
+// fields of this kind of file.
+func parseColumns(kind string, fields []fieldDef, columns map[string]string) (map[field]string, error) {
+	out := make(map[field]string, len(columns))
+	for name, col := range columns {
 		i := slices.IndexFunc(fields, func(f fieldDef) bool { return f.name == name })
 		if i < 0 {
 			names := make([]string, len(fields))
 			for j, f := range fields {
 				names[j] = f.name
 			}
-			return nil, fmt.Errorf("csv: columns: %q is not a field of a %s file (fields: %s)", name, c.kind, strings.Join(names, ", "))
+			return nil, fmt.Errorf("csv: columns: %q is not a field of a %s file (fields: %s)", name, kind, strings.Join(names, ", "))
 		}
 		if strings.TrimSpace(col) == "" {
 			return nil, fmt.Errorf("csv: columns: %s: column name is empty", name)
 		}
-		c.columns[fields[i].id] = col
+		out[fields[i].id] = col
 	}
+	return out, nil
+}
 
+// parseMappings reads the signals and attributes mappings, which only a customers file has;
+// a customers file with neither reads its columns automatically.
+func (c *Connector) parseMappings(s connectors.Settings) error {
 	if c.kind != KindCustomers && (len(s.Signals) > 0 || len(s.Attributes) > 0) {
-		return nil, fmt.Errorf("csv: signals and attributes mappings apply to kind customers only (this file is kind %s)", c.kind)
+		return fmt.Errorf("csv: signals and attributes mappings apply to kind customers only (this file is kind %s)", c.kind)
 	}
 	var err error
 	if c.signals, err = checkMapping("signals", s.Signals); err != nil {
-		return nil, err
+		return err
 	}
 	if c.attrs, err = checkMapping("attributes", s.Attributes); err != nil {
-		return nil, err
+		return err
 	}
 	c.auto = c.kind == KindCustomers && len(s.Signals) == 0 && len(s.Attributes) == 0
-	return c, nil
+	return nil
 }
 
 func checkMapping(what string, m map[string]string) (map[string]string, error) {
@@ -182,38 +207,76 @@ func normHeader(s string) string {
 	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_")
 }
 
+// headerIndex finds columns in one file's header by normalized name.
+type headerIndex struct {
+	base   string // the file's name, for errors
+	header []string
+	index  map[string]int  // normalized name -> first column with it
+	dup    map[string]bool // normalized names that appear more than once
+}
+
+func newHeaderIndex(base string, header []string) *headerIndex {
+	h := &headerIndex{base: base, header: header, index: make(map[string]int, len(header)), dup: map[string]bool{}}
+	for i, cell := range header {
+		n := normHeader(cell)
+		if _, seen := h.index[n]; seen {
+			h.dup[n] = true
+			continue
+		}
+		h.index[n] = i
+	}
+	return h
+}
+
+func (h *headerIndex) missing(col, what string) error {
+	return fmt.Errorf("%s: column %q (%s) not in header; header has: %s", h.base, col, what, headerList(h.header))
+}
+
+// find is the index of column col, or -1 when it is absent and not required. A column that
+// appears twice is an error: which one was meant cannot be guessed.
+func (h *headerIndex) find(col, what string, required bool) (int, error) {
+	n := normHeader(col)
+	i, ok := h.index[n]
+	switch {
+	case !ok && required:
+		return -1, h.missing(col, what)
+	case !ok:
+		return -1, nil
+	case h.dup[n]:
+		return -1, fmt.Errorf("%s: column %q (%s) appears more than once in the header", h.base, col, what)
+	}
+	return i, nil
+}
+
 // resolve binds the configuration to the header. A configured column that is missing, or that
 // appears twice, is an error for the whole run: every row would be wrong in the same way.
 func (c *Connector) resolve(base string, header []string) (*layout, error) {
-	index := make(map[string]int, len(header))
-	dup := map[string]bool{}
-	for i, h := range header {
-		n := normHeader(h)
-		if _, seen := index[n]; seen {
-			dup[n] = true
-			continue
-		}
-		index[n] = i
-	}
-	missing := func(col, what string) error {
-		return fmt.Errorf("%s: column %q (%s) not in header; header has: %s", base, col, what, headerList(header))
-	}
-	find := func(col, what string, required bool) (int, error) {
-		n := normHeader(col)
-		i, ok := index[n]
-		switch {
-		case !ok && required:
-			return -1, missing(col, what)
-		case !ok:
-			return -1, nil
-		case dup[n]:
-			return -1, fmt.Errorf("%s: column %q (%s) appears more than once in the header", base, col, what)
-		}
-		return i, nil
-	}
-
+	h := newHeaderIndex(base, header)
 	l := &layout{header: header}
-	used := make([]bool, len(header))
+	used, err := c.bindFields(h, l)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkRequired(h, l); err != nil {
+		return nil, err
+	}
+	if c.auto {
+		autoMap(h, l, used)
+		return l, nil
+	}
+	if l.signals, err = bindMapping(h, "signal", c.signals); err != nil {
+		return nil, err
+	}
+	if l.attrs, err = bindMapping(h, "attribute", c.attrs); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// bindFields finds the column of each field of this kind: the configured one, which must be
+// there, or else the column named like the field, if any. used marks the columns taken.
+func (c *Connector) bindFields(h *headerIndex, l *layout) (used []bool, err error) {
+	used = make([]bool, len(h.header))
 	for i := range l.col {
 		l.col[i] = -1
 	}
@@ -222,7 +285,7 @@ func (c *Connector) resolve(base string, header []string) (*layout, error) {
 		if !explicit {
 			col = f.name
 		}
-		i, err := find(col, "field "+f.name, explicit)
+		i, err := h.find(col, "field "+f.name, explicit)
 		if err != nil {
 			return nil, err
 		}
@@ -231,55 +294,57 @@ func (c *Connector) resolve(base string, header []string) (*layout, error) {
 			used[i] = true
 		}
 	}
+	return used, nil
+}
+
+// checkRequired fails when the file has no customer key column or lacks a field its kind
+// cannot do without.
+func (c *Connector) checkRequired(h *headerIndex, l *layout) error {
 	keyNames := map[string]string{KindCustomers: `"domain" or "external_id"`}[c.kind]
 	if keyNames == "" {
 		keyNames = `"customer_domain" or "customer_external_id"`
 	}
 	if l.col[fDomain] < 0 && l.col[fExternalID] < 0 {
-		return nil, fmt.Errorf("%s: no customer key column: the header needs %s (or map one under columns); header has: %s", base, keyNames, headerList(header))
+		return fmt.Errorf("%s: no customer key column: the header needs %s (or map one under columns); header has: %s", h.base, keyNames, headerList(h.header))
 	}
 	required := map[string][]field{KindContacts: {fEmail}, KindSignals: {fSignal, fValue}}[c.kind]
 	for _, f := range required {
 		if l.col[f] < 0 {
-			return nil, missing(l.colName[f], "field "+fieldName(c.kind, f))
+			return h.missing(l.colName[f], "field "+fieldName(c.kind, f))
 		}
 	}
+	return nil
+}
 
-	if c.auto {
-		for i, h := range header {
-			n := normHeader(h)
-			if used[i] || n == "" || dup[n] && index[n] != i {
-				continue
-			}
-			if knownSignals[n] {
-				l.signals = append(l.signals, mapped{n, i})
-			} else {
-				l.attrs = append(l.attrs, mapped{n, i})
-			}
+// autoMap reads every column no field took: known signal names as signals, the rest as
+// attributes. A repeated column is read once, from its first occurrence.
+func autoMap(h *headerIndex, l *layout, used []bool) {
+	for i, cell := range h.header {
+		n := normHeader(cell)
+		if used[i] || n == "" || h.dup[n] && h.index[n] != i {
+			continue
 		}
-		return l, nil
-	}
-	bind := func(what string, m map[string]string) ([]mapped, error) {
-		out := make([]mapped, 0, len(m))
-		for name, col := range m {
-			i, err := find(col, what+" "+name, true)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, mapped{name, i})
+		if knownSignals[n] {
+			l.signals = append(l.signals, mapped{n, i})
+		} else {
+			l.attrs = append(l.attrs, mapped{n, i})
 		}
-		// Sorted so pages list a row's signals in the same order on every run.
-		slices.SortFunc(out, func(a, b mapped) int { return strings.Compare(a.name, b.name) })
-		return out, nil
 	}
-	var err error
-	if l.signals, err = bind("signal", c.signals); err != nil {
-		return nil, err
+}
+
+// bindMapping finds the column of each configured signal or attribute; all must be there.
+func bindMapping(h *headerIndex, what string, m map[string]string) ([]mapped, error) {
+	out := make([]mapped, 0, len(m))
+	for name, col := range m {
+		i, err := h.find(col, what+" "+name, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mapped{name, i})
 	}
-	if l.attrs, err = bind("attribute", c.attrs); err != nil {
-		return nil, err
-	}
-	return l, nil
+	// Sorted so pages list a row's signals in the same order on every run.
+	slices.SortFunc(out, func(a, b mapped) int { return strings.Compare(a.name, b.name) })
+	return out, nil
 }
 
 func fieldName(kind string, id field) string {

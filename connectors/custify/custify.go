@@ -136,16 +136,11 @@ type scoreEntry struct {
 type stamp string
 
 func (s *stamp) UnmarshalJSON(b []byte) error {
-	var str string
-	if err := json.Unmarshal(b, &str); err == nil {
-		*s = stamp(str)
-		return nil
+	text, err := connectors.TextOrNumber(b, "timestamp")
+	if err != nil {
+		return err
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("timestamp %s is neither a string nor a number", b)
-	}
-	*s = stamp(n.String())
+	*s = stamp(text)
 	return nil
 }
 
@@ -204,6 +199,20 @@ func (c *Connector) mapCompany(co company, page *connectors.Page) (unpicked []st
 		page.Problems = append(page.Problems, connectors.Problem{Where: "custify company " + co.Name, Message: "company without id skipped"})
 		return nil
 	}
+	cust := customerOf(co)
+	page.Customers = append(page.Customers, cust)
+	key, unpicked := c.pickScore(co.Metrics.HealthScores)
+	if len(unpicked) > 0 {
+		return unpicked
+	}
+	if sig, ok := c.healthScore(co, key, cust.Ref, page); ok {
+		page.Signals = append(page.Signals, sig)
+	}
+	return nil
+}
+
+// customerOf is the customer record of a company with an id.
+func customerOf(co company) connectors.Customer {
 	ref := connectors.Ref{ExternalID: co.ID, Domain: cmp.Or(connectors.NormalizeDomain(co.Domain), connectors.NormalizeDomain(co.Website))}
 	cust := connectors.Customer{Ref: ref, Name: strings.TrimSpace(co.Name)}
 	if owner, ok := co.OwnersCSM.(string); ok && strings.Contains(owner, "@") {
@@ -217,39 +226,48 @@ func (c *Connector) mapCompany(co company, page *connectors.Page) (unpicked []st
 			cust.Attributes[k] = strings.TrimSpace(s)
 		}
 	}
-	page.Customers = append(page.Customers, cust)
+	return cust
+}
 
-	key := c.scoreKey
-	if key == "" {
-		switch _, hasGlobal := co.Metrics.HealthScores[globalScore]; {
-		case hasGlobal:
-			key = globalScore
-		case len(co.Metrics.HealthScores) == 1:
-			for k := range co.Metrics.HealthScores {
-				key = k
-			}
-		case len(co.Metrics.HealthScores) > 1:
-			return slices.Sorted(maps.Keys(co.Metrics.HealthScores))
-		}
+// pickScore chooses which of a company's health scores to read: the configured one, else the
+// global one, else the only one. With several and none of those it returns their keys instead.
+func (c *Connector) pickScore(scores map[string]json.RawMessage) (key string, unpicked []string) {
+	if c.scoreKey != "" {
+		return c.scoreKey, nil
 	}
+	if _, ok := scores[globalScore]; ok {
+		return globalScore, nil
+	}
+	if len(scores) > 1 {
+		return "", slices.Sorted(maps.Keys(scores))
+	}
+	for k := range scores {
+		return k, nil
+	}
+	return "", nil
+}
+
+// healthScore reads score key of a company as a signal; ok is false when the company has no
+// such score or it is unusable (reported as a problem on page).
+func (c *Connector) healthScore(co company, key string, ref connectors.Ref, page *connectors.Page) (sig connectors.Signal, ok bool) {
 	rawScore, ok := co.Metrics.HealthScores[key]
 	if !ok || string(rawScore) == "null" {
-		return nil
+		return sig, false
 	}
 	where := "custify company " + co.ID
 	var e scoreEntry
 	if err := json.Unmarshal(rawScore, &e.Value); err != nil { // not a bare number: an object
 		if err := json.Unmarshal(rawScore, &e); err != nil {
 			page.Problems = append(page.Problems, connectors.Problem{Where: where, Message: "health score " + key + " is not readable: " + err.Error()})
-			return nil
+			return sig, false
 		}
 	}
 	if e.Value == nil {
-		return nil
+		return sig, false
 	}
 	if *e.Value < 0 || *e.Value > 100 {
 		page.Problems = append(page.Problems, connectors.Problem{Where: where, Message: fmt.Sprintf("health score %s = %v is outside 0–100; not recorded", key, *e.Value)})
-		return nil
+		return sig, false
 	}
 	at, ok := parseTime(string(e.UpdatedAt))
 	if !ok {
@@ -257,8 +275,7 @@ func (c *Connector) mapCompany(co company, page *connectors.Page) (unpicked []st
 			at = c.now()
 		}
 	}
-	page.Signals = append(page.Signals, connectors.Signal{Customer: ref, Name: "health_score", Value: *e.Value, ObservedAt: at.UTC()})
-	return nil
+	return connectors.Signal{Customer: ref, Name: "health_score", Value: *e.Value, ObservedAt: at.UTC()}, true
 }
 
 // parseTime reads the ISO 8601 timestamps Custify sends, with or without fractional seconds

@@ -183,16 +183,11 @@ type person struct {
 type flexID string
 
 func (f *flexID) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexID(s)
-		return nil
+	text, err := connectors.TextOrNumber(b, "id")
+	if err != nil {
+		return err
 	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("id %s is neither a string nor a number", b)
-	}
-	*f = flexID(n.String())
+	*f = flexID(text)
 	return nil
 }
 

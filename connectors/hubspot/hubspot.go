@@ -137,6 +137,9 @@ type options struct {
 	attrs                 map[string]string // attribute -> company property
 	fullEvery             time.Duration
 	window                int
+	// Request budgets per second for the list and search endpoints (the list one is
+	// documented per 10 s).
+	reqPer10s, searchPerSec float64
 }
 
 var propName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-]*$`)
@@ -146,78 +149,91 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	if err := s.Require(map[string]string{"token": s.Token}); err != nil {
 		return nil, err
 	}
-	o := options{optOut: DefaultOptOutProperty, upsellType: DefaultUpsellDealType, attrs: map[string]string{},
-		fullEvery: DefaultFullSyncEvery, window: DefaultSearchWindow}
-	reqPer10s, searchPerSec := float64(DefaultRequestsPer10s), float64(DefaultSearchPerSec)
-	for _, k := range slices.Sorted(maps.Keys(s.Options)) {
-		v := strings.TrimSpace(s.Options[k])
-		prop := func(dst *string) error {
-			if !propName.MatchString(v) {
-				return fmt.Errorf("hubspot: options.%s: %q is not a HubSpot property name (internal name, e.g. total_revenue)", k, v)
-			}
-			*dst = v
-			return nil
-		}
-		var err error
-		switch k {
-		case "ltv_property":
-			err = prop(&o.ltv)
-		case "mrr_property":
-			err = prop(&o.mrr)
-		case "arr_property":
-			err = prop(&o.arr)
-		case "health_property":
-			err = prop(&o.health)
-		case "optout_property":
-			err = prop(&o.optOut)
-		case "champion_property":
-			err = prop(&o.champion)
-		case "upsell_dealtype":
-			if v == "" {
-				err = fmt.Errorf("hubspot: options.upsell_dealtype is empty (default %s)", DefaultUpsellDealType)
-			}
-			o.upsellType = v
-		case "full_sync_every":
-			o.fullEvery, err = time.ParseDuration(v)
-			if err != nil || o.fullEvery < 0 {
-				err = fmt.Errorf("hubspot: options.full_sync_every: %q is not a duration such as 24h", v)
-			}
-		case "requests_per_10s":
-			reqPer10s, err = positive(k, v)
-		case "search_per_second":
-			searchPerSec, err = positive(k, v)
-		case "search_window":
-			n, perr := strconv.Atoi(v)
-			if perr != nil || n < 1 {
-				err = fmt.Errorf("hubspot: options.search_window: %q is not a positive whole number", v)
-			}
-			o.window = n
-		default:
-			name, ok := strings.CutPrefix(k, "attr.")
-			if !ok || name == "" {
-				return nil, fmt.Errorf("hubspot: unknown option %q (known: ltv_property, mrr_property, arr_property, health_property, "+
-					"optout_property, champion_property, upsell_dealtype, attr.<name>, full_sync_every, requests_per_10s, "+
-					"search_per_second, search_window)", k)
-			}
-			var p string
-			err = prop(&p)
-			o.attrs[name] = p
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if o.mrr != "" && o.arr != "" {
-		return nil, fmt.Errorf("hubspot: options: set mrr_property or arr_property, not both")
+	o, err := parseOptions(s.Options)
+	if err != nil {
+		return nil, err
 	}
 	token := s.Token
 	auth := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
 	c := &Connector{s: s, options: o,
-		api:    connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(reqPer10s, 10*time.Second, 10)),
-		search: connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(searchPerSec, time.Second, 1)),
+		api:    connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(o.reqPer10s, 10*time.Second, 10)),
+		search: connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(o.searchPerSec, time.Second, 1)),
 	}
 	c.api.Auth, c.search.Auth = auth, auth
 	return c, nil
+}
+
+// parseOptions reads the options over their defaults, in key order so that the first error
+// reported is the same on every run.
+func parseOptions(raw map[string]string) (options, error) {
+	o := options{optOut: DefaultOptOutProperty, upsellType: DefaultUpsellDealType, attrs: map[string]string{},
+		fullEvery: DefaultFullSyncEvery, window: DefaultSearchWindow,
+		reqPer10s: DefaultRequestsPer10s, searchPerSec: DefaultSearchPerSec}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if err := o.set(k, strings.TrimSpace(raw[k])); err != nil {
+			return options{}, err
+		}
+	}
+	if o.mrr != "" && o.arr != "" {
+		return options{}, fmt.Errorf("hubspot: options: set mrr_property or arr_property, not both")
+	}
+	return o, nil
+}
+
+// propertyOption is the field an option naming a HubSpot property sets, nil for other keys.
+func (o *options) propertyOption(k string) *string {
+	return map[string]*string{
+		"ltv_property": &o.ltv, "mrr_property": &o.mrr, "arr_property": &o.arr, "health_property": &o.health,
+		"optout_property": &o.optOut, "champion_property": &o.champion,
+	}[k]
+}
+
+// set reads one option.
+func (o *options) set(k, v string) error {
+	if dst := o.propertyOption(k); dst != nil {
+		return setProperty(dst, k, v)
+	}
+	var err error
+	switch k {
+	case "upsell_dealtype":
+		if v == "" {
+			return fmt.Errorf("hubspot: options.upsell_dealtype is empty (default %s)", DefaultUpsellDealType)
+		}
+		o.upsellType = v
+	case "full_sync_every":
+		o.fullEvery, err = time.ParseDuration(v)
+		if err != nil || o.fullEvery < 0 {
+			return fmt.Errorf("hubspot: options.full_sync_every: %q is not a duration such as 24h", v)
+		}
+	case "requests_per_10s":
+		o.reqPer10s, err = positive(k, v)
+	case "search_per_second":
+		o.searchPerSec, err = positive(k, v)
+	case "search_window":
+		if o.window, err = strconv.Atoi(v); err != nil || o.window < 1 {
+			return fmt.Errorf("hubspot: options.search_window: %q is not a positive whole number", v)
+		}
+	default:
+		name, ok := strings.CutPrefix(k, "attr.")
+		if !ok || name == "" {
+			return fmt.Errorf("hubspot: unknown option %q (known: ltv_property, mrr_property, arr_property, health_property, "+
+				"optout_property, champion_property, upsell_dealtype, attr.<name>, full_sync_every, requests_per_10s, "+
+				"search_per_second, search_window)", k)
+		}
+		var p string
+		err = setProperty(&p, k, v)
+		o.attrs[name] = p
+	}
+	return err
+}
+
+// setProperty sets an option that names a HubSpot property, after checking it is a name.
+func setProperty(dst *string, k, v string) error {
+	if !propName.MatchString(v) {
+		return fmt.Errorf("hubspot: options.%s: %q is not a HubSpot property name (internal name, e.g. total_revenue)", k, v)
+	}
+	*dst = v
+	return nil
 }
 
 func positive(key, v string) (float64, error) {

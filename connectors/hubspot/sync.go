@@ -86,46 +86,11 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var (
-			objs []object
-			next string
-		)
-		if st.Pass == passFull {
-			objs, next, err = c.list(ctx, st.Phase, st.After)
-		} else {
-			objs, next, err = c.searchPage(ctx, &st)
-		}
+		objs, next, err := c.fetch(ctx, &st)
 		if err != nil {
 			return err
 		}
-		passAt := time.UnixMilli(st.PassAt).UTC()
-		for _, o := range objs {
-			if t, ok := o.modified(modifiedProp[st.Phase]); ok {
-				st.MaxSeen = max(st.MaxSeen, t.UnixMilli())
-			}
-			switch st.Phase {
-			case phaseDeals:
-				if company, ok := c.upsell(o, passAt); ok {
-					if st.Upsells == nil {
-						st.Upsells = map[string]int{}
-					}
-					st.Upsells[company]++
-				}
-			case phaseCompanies:
-				cust, sigs, probs := c.mapCompany(o, owners, passAt)
-				if st.Pass == passFull {
-					sigs = append(sigs, connectors.Signal{Customer: cust.Ref, Name: "upsells_12m",
-						Value: float64(st.Upsells[cust.ExternalID]), ObservedAt: passAt})
-				}
-				p.Customers = append(p.Customers, cust)
-				p.Signals = append(p.Signals, sigs...)
-				p.Problems = append(p.Problems, probs...)
-			case phaseContacts:
-				if ct, ok := c.mapContact(o); ok {
-					p.Contacts = append(p.Contacts, ct)
-				}
-			}
-		}
+		c.absorb(&st, objs, owners, &p)
 		buffered += len(objs)
 		phase := st.Phase
 		st.After = next
@@ -141,6 +106,48 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 		}
 	}
 	return nil
+}
+
+// fetch reads the phase's next page: a full pass pages the list endpoint, an incremental one
+// the search endpoint.
+func (c *Connector) fetch(ctx context.Context, st *state) ([]object, string, error) {
+	if st.Pass == passFull {
+		return c.list(ctx, st.Phase, st.After)
+	}
+	return c.searchPage(ctx, st)
+}
+
+// absorb takes one page of the phase's objects into the cursor (the newest modification seen,
+// expansion-deal counts) and into the page to commit (customers, signals, contacts).
+func (c *Connector) absorb(st *state, objs []object, owners map[string]string, p *connectors.Page) {
+	passAt := time.UnixMilli(st.PassAt).UTC()
+	for _, o := range objs {
+		if t, ok := o.modified(modifiedProp[st.Phase]); ok {
+			st.MaxSeen = max(st.MaxSeen, t.UnixMilli())
+		}
+		switch st.Phase {
+		case phaseDeals:
+			if company, ok := c.upsell(o, passAt); ok {
+				if st.Upsells == nil {
+					st.Upsells = map[string]int{}
+				}
+				st.Upsells[company]++
+			}
+		case phaseCompanies:
+			cust, sigs, probs := c.mapCompany(o, owners, passAt)
+			if st.Pass == passFull {
+				sigs = append(sigs, connectors.Signal{Customer: cust.Ref, Name: "upsells_12m",
+					Value: float64(st.Upsells[cust.ExternalID]), ObservedAt: passAt})
+			}
+			p.Customers = append(p.Customers, cust)
+			p.Signals = append(p.Signals, sigs...)
+			p.Problems = append(p.Problems, probs...)
+		case phaseContacts:
+			if ct, ok := c.mapContact(o); ok {
+				p.Contacts = append(p.Contacts, ct)
+			}
+		}
+	}
 }
 
 // begin starts a pass.

@@ -248,13 +248,6 @@ func aggregate(convs []conversation, companiesOf func(conversation) []string, si
 // signals are the observations for one company; st may be nil (no conversations at all).
 func signals(ref connectors.Ref, st *stats, at time.Time) []connectors.Signal {
 	st = cmp.Or(st, &stats{})
-	out := []connectors.Signal{
-		{Customer: ref, Name: "tickets_90d", Value: float64(st.Tickets), ObservedAt: at},
-		{Customer: ref, Name: "tickets_open", Value: float64(st.Open), ObservedAt: at},
-		{Customer: ref, Name: "escalations_90d", Value: float64(st.Escalations), ObservedAt: at},
-	}
-	if st.Rated > 0 {
-		out = append(out, connectors.Signal{Customer: ref, Name: "csat", Value: 100 * float64(st.Satisfied) / float64(st.Rated), ObservedAt: at})
-	}
-	return out
+	return connectors.SupportSignals(ref, connectors.SupportCounts{Tickets: st.Tickets, Open: st.Open, Escalations: st.Escalations,
+		Rated: st.Rated, Satisfied: st.Satisfied}, at)
 }

@@ -136,26 +136,12 @@ func (c *Connector) Sync(ctx context.Context, raw string, sink connectors.Sink) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		q := url.Values{"limit": {strconv.Itoa(c.pageSize)}, "sortBy": {"updatedAt"}}
-		if cur.From != "" {
-			q.Set("from", cur.From)
-		}
-		var resp listResponse
-		if err := c.client.JSON(ctx, connectors.Request{Path: "/resources/accounts", Query: q}, &resp); err != nil {
-			return fmt.Errorf("vitally: list accounts: %w", err)
+		resp, err := c.list(ctx, cur.From)
+		if err != nil {
+			return err
 		}
 		var page connectors.Page
-		reachedOld := false
-		for _, a := range resp.Results {
-			if !cur.Since.IsZero() && !a.UpdatedAt.IsZero() && a.UpdatedAt.Before(cur.Since) {
-				reachedOld = true // newest first: everything after this is older still
-				break
-			}
-			c.mapAccount(a, &page)
-			if a.UpdatedAt.After(cur.Max) {
-				cur.Max = a.UpdatedAt
-			}
-		}
+		reachedOld := c.absorb(resp.Results, &cur, &page)
 		next := ""
 		if resp.Next != nil {
 			next = *resp.Next
@@ -177,6 +163,34 @@ func (c *Connector) Sync(ctx context.Context, raw string, sink connectors.Sink) 
 			return nil
 		}
 	}
+}
+
+// list reads the page of accounts at Vitally's cursor from ("" for the first page).
+func (c *Connector) list(ctx context.Context, from string) (listResponse, error) {
+	q := url.Values{"limit": {strconv.Itoa(c.pageSize)}, "sortBy": {"updatedAt"}}
+	if from != "" {
+		q.Set("from", from)
+	}
+	var resp listResponse
+	if err := c.client.JSON(ctx, connectors.Request{Path: "/resources/accounts", Query: q}, &resp); err != nil {
+		return listResponse{}, fmt.Errorf("vitally: list accounts: %w", err)
+	}
+	return resp, nil
+}
+
+// absorb maps a page's accounts into page and moves the pass's newest updatedAt. It stops at
+// the first account older than the pass's lower bound and reports that it reached it.
+func (c *Connector) absorb(accounts []account, cur *cursor, page *connectors.Page) (reachedOld bool) {
+	for _, a := range accounts {
+		if !cur.Since.IsZero() && !a.UpdatedAt.IsZero() && a.UpdatedAt.Before(cur.Since) {
+			return true // newest first: everything after this is older still
+		}
+		c.mapAccount(a, page)
+		if a.UpdatedAt.After(cur.Max) {
+			cur.Max = a.UpdatedAt
+		}
+	}
+	return false
 }
 
 func latest(a, b time.Time) time.Time {

@@ -104,84 +104,104 @@ func Decode(r io.Reader, now time.Time) (connectors.Page, error) {
 	if dec.More() {
 		return connectors.Page{}, &Invalid{Problems: []string{"body: more than one JSON document"}}
 	}
-	var bad []string
-	add := func(format string, args ...any) {
-		if len(bad) < 100 {
-			bad = append(bad, fmt.Sprintf(format, args...))
-		}
-	}
+	var bad problems
 	n := len(p.Customers) + len(p.Contacts) + len(p.Signals)
 	if n == 0 {
-		add("body: no customers, contacts or signals")
+		bad.add("body: no customers, contacts or signals")
 	}
 	if n > MaxRecords {
-		add("body: %d records, at most %d per request", n, MaxRecords)
+		bad.add("body: %d records, at most %d per request", n, MaxRecords)
 	}
 	var page connectors.Page
-	ref := func(path string, r Ref) connectors.Ref {
-		d := connectors.NormalizeDomain(r.Domain)
-		if r.Domain != "" && d == "" {
-			add("%s.domain: %q is not a web domain", path, r.Domain)
-		}
-		if d == "" && strings.TrimSpace(r.ExternalID) == "" {
-			add("%s: needs a domain or an external_id", path)
-		}
-		return connectors.Ref{ExternalID: strings.TrimSpace(r.ExternalID), Domain: d}
-	}
 	for i, c := range p.Customers {
-		path := fmt.Sprintf("customers[%d]", i)
-		r := ref(path, Ref{ExternalID: c.ExternalID, Domain: c.Domain})
-		if c.Owner != "" && !validEmail(c.Owner) {
-			add("%s.owner: %q is not an email address", path, c.Owner)
-		}
-		for k, v := range c.Attributes {
-			if !attrName.MatchString(k) {
-				add("%s.attributes: key %q must be lower_snake_case", path, k)
-			}
-			if len(v) > 1000 {
-				add("%s.attributes.%s: longer than 1000 characters", path, k)
-			}
-		}
-		if len(c.Name) > 300 {
-			add("%s.name: longer than 300 characters", path)
-		}
-		page.Customers = append(page.Customers, connectors.Customer{Ref: r, Name: strings.TrimSpace(c.Name), Owner: c.Owner, Attributes: c.Attributes})
+		page.Customers = append(page.Customers, bad.customer(fmt.Sprintf("customers[%d]", i), c))
 	}
 	for i, c := range p.Contacts {
-		path := fmt.Sprintf("contacts[%d]", i)
-		r := ref(path+".customer", c.Customer)
-		if !validEmail(c.Email) {
-			add("%s.email: %q is not an email address", path, c.Email)
-		}
-		page.Contacts = append(page.Contacts, connectors.Contact{Customer: r, Email: c.Email, Name: strings.TrimSpace(c.Name),
-			Role: strings.TrimSpace(c.Role), Champion: c.Champion, OptedOut: c.OptedOut})
+		page.Contacts = append(page.Contacts, bad.contact(fmt.Sprintf("contacts[%d]", i), c))
 	}
 	for i, s := range p.Signals {
-		path := fmt.Sprintf("signals[%d]", i)
-		r := ref(path+".customer", s.Customer)
-		if !signalName.MatchString(s.Name) {
-			add("%s.name: %q must be lower_snake_case, e.g. nps or health_score", path, s.Name)
-		}
-		if s.Value == nil {
-			add("%s.value: required", path)
-		}
-		t, err := time.Parse(time.RFC3339, s.ObservedAt)
-		switch {
-		case s.ObservedAt == "":
-			add("%s.observed_at: required (RFC 3339, e.g. 2026-11-16T09:30:00Z)", path)
-		case err != nil:
-			add("%s.observed_at: %q is not an RFC 3339 time", path, s.ObservedAt)
-		case t.After(now.Add(MaxFuture)):
-			add("%s.observed_at: %s is in the future", path, s.ObservedAt)
-		}
-		if s.Value != nil && err == nil {
-			page.Signals = append(page.Signals, connectors.Signal{Customer: r, Name: s.Name, Value: *s.Value, ObservedAt: t.UTC()})
+		if sig, ok := bad.signal(fmt.Sprintf("signals[%d]", i), s, now); ok {
+			page.Signals = append(page.Signals, sig)
 		}
 	}
 	if len(bad) > 0 {
 		return connectors.Page{}, &Invalid{Problems: bad}
 	}
 	return page, nil
+}
+
+// problems collects what is wrong with a payload, each prefixed with its JSON path. It keeps
+// the first 100: enough to fix a batch, without echoing a 10,000-record mistake back.
+type problems []string
+
+func (b *problems) add(format string, args ...any) {
+	if len(*b) < 100 {
+		*b = append(*b, fmt.Sprintf(format, args...))
+	}
+}
+
+// ref validates a customer reference and normalizes it.
+func (b *problems) ref(path string, r Ref) connectors.Ref {
+	d := connectors.NormalizeDomain(r.Domain)
+	if r.Domain != "" && d == "" {
+		b.add("%s.domain: %q is not a web domain", path, r.Domain)
+	}
+	if d == "" && strings.TrimSpace(r.ExternalID) == "" {
+		b.add("%s: needs a domain or an external_id", path)
+	}
+	return connectors.Ref{ExternalID: strings.TrimSpace(r.ExternalID), Domain: d}
+}
+
+func (b *problems) customer(path string, c Customer) connectors.Customer {
+	r := b.ref(path, Ref{ExternalID: c.ExternalID, Domain: c.Domain})
+	if c.Owner != "" && !validEmail(c.Owner) {
+		b.add("%s.owner: %q is not an email address", path, c.Owner)
+	}
+	for k, v := range c.Attributes {
+		if !attrName.MatchString(k) {
+			b.add("%s.attributes: key %q must be lower_snake_case", path, k)
+		}
+		if len(v) > 1000 {
+			b.add("%s.attributes.%s: longer than 1000 characters", path, k)
+		}
+	}
+	if len(c.Name) > 300 {
+		b.add("%s.name: longer than 300 characters", path)
+	}
+	return connectors.Customer{Ref: r, Name: strings.TrimSpace(c.Name), Owner: c.Owner, Attributes: c.Attributes}
+}
+
+func (b *problems) contact(path string, c Contact) connectors.Contact {
+	r := b.ref(path+".customer", c.Customer)
+	if !validEmail(c.Email) {
+		b.add("%s.email: %q is not an email address", path, c.Email)
+	}
+	return connectors.Contact{Customer: r, Email: c.Email, Name: strings.TrimSpace(c.Name),
+		Role: strings.TrimSpace(c.Role), Champion: c.Champion, OptedOut: c.OptedOut}
+}
+
+// signal validates one observation; ok is false when it has no value or time to store.
+func (b *problems) signal(path string, s Signal, now time.Time) (sig connectors.Signal, ok bool) {
+	r := b.ref(path+".customer", s.Customer)
+	if !signalName.MatchString(s.Name) {
+		b.add("%s.name: %q must be lower_snake_case, e.g. nps or health_score", path, s.Name)
+	}
+	if s.Value == nil {
+		b.add("%s.value: required", path)
+	}
+	t, err := time.Parse(time.RFC3339, s.ObservedAt)
+	switch {
+	case s.ObservedAt == "":
+		b.add("%s.observed_at: required (RFC 3339, e.g. 2026-11-16T09:30:00Z)", path)
+	case err != nil:
+		b.add("%s.observed_at: %q is not an RFC 3339 time", path, s.ObservedAt)
+	case t.After(now.Add(MaxFuture)):
+		b.add("%s.observed_at: %s is in the future", path, s.ObservedAt)
+	}
+	if s.Value == nil || err != nil {
+		return connectors.Signal{}, false
+	}
+	return connectors.Signal{Customer: r, Name: s.Name, Value: *s.Value, ObservedAt: t.UTC()}, true
 }
 
 func validEmail(s string) bool {

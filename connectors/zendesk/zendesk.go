@@ -208,13 +208,6 @@ func aggregate(window []ticket, open []ticket, since time.Time) map[string]*stat
 // signals are the observations for one organization; st may be nil (no tickets at all).
 func signals(ref connectors.Ref, st *stats, at time.Time) []connectors.Signal {
 	st = cmp.Or(st, &stats{})
-	out := []connectors.Signal{
-		{Customer: ref, Name: "tickets_90d", Value: float64(st.Tickets), ObservedAt: at},
-		{Customer: ref, Name: "tickets_open", Value: float64(st.Open), ObservedAt: at},
-		{Customer: ref, Name: "escalations_90d", Value: float64(st.Escalations), ObservedAt: at},
-	}
-	if rated := st.Good + st.Bad; rated > 0 {
-		out = append(out, connectors.Signal{Customer: ref, Name: "csat", Value: 100 * float64(st.Good) / float64(rated), ObservedAt: at})
-	}
-	return out
+	return connectors.SupportSignals(ref, connectors.SupportCounts{Tickets: st.Tickets, Open: st.Open, Escalations: st.Escalations,
+		Rated: st.Good + st.Bad, Satisfied: st.Good}, at)
 }

@@ -251,6 +251,20 @@ func DripTemplateExists(name string) bool {
 
 func (p *parser) validateDrip(c *Config) {
 	d := c.Drip.WithDefaults()
+	p.validateDripTiming(d)
+	for i, s := range d.StopWhen {
+		at := fmt.Sprintf("drip.stop_when[%d]", i)
+		p.checkExpr(at, s)
+	}
+	p.validateDripLimits(d)
+	if d.MessageIDDomain != "" && (strings.ContainsAny(d.MessageIDDomain, " @<>") || !strings.Contains(d.MessageIDDomain, ".")) {
+		p.report("drip.message_id_domain", "drip.message_id_domain: want a domain such as \"acme.io\", got %s", p.show("drip.message_id_domain", d.MessageIDDomain))
+	}
+	p.validateSequences(d.Sequences)
+}
+
+// validateDripTiming checks when the drip runs and sends: schedule, zone, window, durations.
+func (p *parser) validateDripTiming(d Drip) {
 	if d.Schedule != "" {
 		if _, err := cron.ParseStandard(d.Schedule); err != nil {
 			p.report("drip.schedule", "drip.schedule: bad cron spec %s: %v", p.show("drip.schedule", d.Schedule), err)
@@ -268,32 +282,37 @@ func (p *parser) validateDrip(c *Config) {
 	if d.Duration(d.RetryMax) < d.Duration(d.RetryBase) {
 		p.report("drip.retry_max", "drip.retry_max: must not be shorter than drip.retry_base")
 	}
-	for i, s := range d.StopWhen {
-		at := fmt.Sprintf("drip.stop_when[%d]", i)
-		p.checkExpr(at, s)
+}
+
+// validateDripLimits checks the drip's sizes and rates.
+func (p *parser) validateDripLimits(d Drip) {
+	for _, r := range []struct {
+		path      string
+		v, lo, hi int
+	}{{"drip.workers", d.Workers, 1, 256}, {"drip.batch_size", d.BatchSize, 1, 1000}} {
+		if r.v < r.lo || r.v > r.hi {
+			p.report(r.path, "%s: must be between %d and %d, got %d", r.path, r.lo, r.hi, r.v)
+		}
 	}
-	if d.Workers < 1 || d.Workers > 256 {
-		p.report("drip.workers", "drip.workers: must be between 1 and 256, got %d", d.Workers)
-	}
-	if d.BatchSize < 1 || d.BatchSize > 1000 {
-		p.report("drip.batch_size", "drip.batch_size: must be between 1 and 1000, got %d", d.BatchSize)
-	}
-	if *d.RatePerSecond < 0 {
-		p.report("drip.rate_per_second", "drip.rate_per_second: must not be negative (0 = unlimited)")
-	}
-	if *d.DomainRatePerSecond < 0 {
-		p.report("drip.domain_rate_per_second", "drip.domain_rate_per_second: must not be negative (0 = unlimited)")
+	for _, r := range []struct {
+		path string
+		v    float64
+	}{{"drip.rate_per_second", *d.RatePerSecond}, {"drip.domain_rate_per_second", *d.DomainRatePerSecond}} {
+		if r.v < 0 {
+			p.report(r.path, "%s: must not be negative (0 = unlimited)", r.path)
+		}
 	}
 	if d.MaxAttempts < 1 {
 		p.report("drip.max_attempts", "drip.max_attempts: must be at least 1, got %d", d.MaxAttempts)
 	}
-	if d.MessageIDDomain != "" && (strings.ContainsAny(d.MessageIDDomain, " @<>") || !strings.Contains(d.MessageIDDomain, ".")) {
-		p.report("drip.message_id_domain", "drip.message_id_domain: want a domain such as \"acme.io\", got %s", p.show("drip.message_id_domain", d.MessageIDDomain))
-	}
+}
 
+// validateSequences checks each sequence and that one of them (with no `when`) catches every
+// customer the others do not.
+func (p *parser) validateSequences(seqs []DripSequence) {
 	names := map[string]bool{}
 	fallback := false
-	for i, s := range d.Sequences {
+	for i, s := range seqs {
 		at := fmt.Sprintf("drip.sequences[%d]", i)
 		switch {
 		case !dripName.MatchString(s.Name):
@@ -309,38 +328,44 @@ func (p *parser) validateDrip(c *Config) {
 		}
 		p.checkZone(at+".timezone", s.Timezone)
 		p.checkWindow(at+".send_window", s.SendWindow)
-		if len(s.Steps) == 0 {
-			p.report(at+".steps", "%s.steps: a sequence needs at least one step", at)
-		}
-		steps := map[string]bool{}
-		prevDay := 0
-		for j, st := range s.Steps {
-			sat := fmt.Sprintf("%s.steps[%d]", at, j)
-			switch {
-			case st.Template == "":
-				p.report(sat+".template", "%s: template is required (a name in templates/email, e.g. \"first_step\")", sat)
-			case !DripTemplateExists(st.Template):
-				p.report(sat+".template", "%s.template: no templates/email/%s.{subject,txt,html}.tmpl", sat, st.Template)
-			}
-			if !dripName.MatchString(st.Name) {
-				p.report(sat+".name", "%s.name: %s must be lowercase letters, digits, \"-\" or \"_\"", sat, p.show(sat+".name", st.Name))
-			} else if steps[st.Name] {
-				p.report(sat+".name", "%s.name: duplicate step %q in sequence %q", sat, st.Name, s.Name)
-			}
-			steps[st.Name] = true
-			if st.Day < 0 || st.Day > 365 {
-				p.report(sat+".day", "%s.day: must be between 0 and 365, got %d", sat, st.Day)
-			} else if st.Day < prevDay {
-				p.report(sat+".day", "%s.day: steps must be in order of day (%d comes after day %d)", sat, st.Day, prevDay)
-			}
-			prevDay = max(prevDay, st.Day)
-			if st.From != "" && st.From != "csm" {
-				p.report(sat+".from", "%s.from: must be \"csm\" or left out, got %s", sat, p.show(sat+".from", st.From))
-			}
-		}
+		p.validateSteps(at, s)
 	}
-	if !fallback && len(d.Sequences) > 0 {
+	if !fallback && len(seqs) > 0 {
 		p.report("drip.sequences", "drip.sequences: one sequence must have no `when`, for customers no other matches")
+	}
+}
+
+// validateSteps checks a sequence's steps: at least one, each with a template that exists, a
+// distinct name, and days in order.
+func (p *parser) validateSteps(at string, s DripSequence) {
+	if len(s.Steps) == 0 {
+		p.report(at+".steps", "%s.steps: a sequence needs at least one step", at)
+	}
+	steps := map[string]bool{}
+	prevDay := 0
+	for j, st := range s.Steps {
+		sat := fmt.Sprintf("%s.steps[%d]", at, j)
+		switch {
+		case st.Template == "":
+			p.report(sat+".template", "%s: template is required (a name in templates/email, e.g. \"first_step\")", sat)
+		case !DripTemplateExists(st.Template):
+			p.report(sat+".template", "%s.template: no templates/email/%s.{subject,txt,html}.tmpl", sat, st.Template)
+		}
+		if !dripName.MatchString(st.Name) {
+			p.report(sat+".name", "%s.name: %s must be lowercase letters, digits, \"-\" or \"_\"", sat, p.show(sat+".name", st.Name))
+		} else if steps[st.Name] {
+			p.report(sat+".name", "%s.name: duplicate step %q in sequence %q", sat, st.Name, s.Name)
+		}
+		steps[st.Name] = true
+		if st.Day < 0 || st.Day > 365 {
+			p.report(sat+".day", "%s.day: must be between 0 and 365, got %d", sat, st.Day)
+		} else if st.Day < prevDay {
+			p.report(sat+".day", "%s.day: steps must be in order of day (%d comes after day %d)", sat, st.Day, prevDay)
+		}
+		prevDay = max(prevDay, st.Day)
+		if st.From != "" && st.From != "csm" {
+			p.report(sat+".from", "%s.from: must be \"csm\" or left out, got %s", sat, p.show(sat+".from", st.From))
+		}
 	}
 }
 
