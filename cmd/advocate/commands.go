@@ -21,6 +21,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
+	"github.com/advocate-hq/advocate/scoring"
 )
 
 func writeJSON(w io.Writer, v any) error {
@@ -223,14 +224,24 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		rows = append(rows, scoreSummary{Rank: r.Rank, ID: r.ID, Name: c.Name, Domain: c.Domain, Score: r.Score, Confidence: r.Confidence,
 			Eligible: r.Eligible, FailedGates: nonNil(r.FailedGates), Reasons: nonNil(r.Reasons)})
 	}
+	failed := make([][]string, 0, len(rows))
+	for _, r := range rows {
+		failed = append(failed, r.FailedGates)
+	}
+	ineligible := scoring.CountFailures(failed, 0)
 	if *asJSON {
 		return writeJSON(a.stdout, struct {
-			Run    store.ScoreRun `json:"run"`
-			Scores []scoreSummary `json:"scores"`
-		}{run, rows})
+			Run        store.ScoreRun        `json:"run"`
+			Ineligible scoring.FailureCounts `json:"ineligible"`
+			Scores     []scoreSummary        `json:"scores"`
+		}{run, nonNilCounts(ineligible), rows})
 	}
-	fmt.Fprintf(a.stdout, "Scored %d customers (%d eligible) in %s — run #%d\n\n", run.Customers, run.Eligible,
+	fmt.Fprintf(a.stdout, "Scored %d customers (%d eligible) in %s — run #%d\n", run.Customers, run.Eligible,
 		time.Since(start).Round(time.Millisecond), run.ID)
+	if run.Eligible < cfg.Shortlist.Size {
+		fmt.Fprintf(a.stdout, "Warning: %d eligible, fewer than shortlist.size (%d): %s\n", run.Eligible, cfg.Shortlist.Size, ineligible[:min(3, len(ineligible))])
+	}
+	fmt.Fprintln(a.stdout)
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANK\tCUSTOMER\tSCORE\tCONF\tELIGIBLE\tWHY")
 	for i, r := range rows {
@@ -244,6 +255,13 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, advocate.Label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
 	}
 	return tw.Flush()
+}
+
+func nonNilCounts(c scoring.FailureCounts) scoring.FailureCounts {
+	if c == nil {
+		return scoring.FailureCounts{}
+	}
+	return c
 }
 
 func nonNil(s []string) []string {

@@ -58,7 +58,7 @@ type Shortlist struct {
 	Size int `json:"size"`
 	// Ineligible is why scored customers are not eligible, most common reason first (from the
 	// score run), so an empty or short list can say why instead of staying silent.
-	Ineligible []scoring.FailureCount `json:"ineligible,omitempty"`
+	Ineligible scoring.FailureCounts `json:"ineligible,omitempty"`
 }
 
 // Why explains an empty or short list in one sentence for the CLI and Slack; "" when the list
@@ -87,11 +87,7 @@ func (s Shortlist) failures() string {
 	if len(s.Ineligible) == 0 {
 		return ""
 	}
-	parts := make([]string, len(s.Ineligible))
-	for i, f := range s.Ineligible {
-		parts[i] = fmt.Sprintf("%d fail %s", f.Count, f.Reason)
-	}
-	return "; " + strings.Join(parts, ", ")
+	return "; " + s.Ineligible.String()
 }
 
 // heldBack words the eligible customers the list leaves out.

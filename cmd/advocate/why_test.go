@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestNobodyEligibleSaysWhy: a config whose sources give no customer_since (as no vendor
+// connector did) must not shortlist nobody in silence: score warns with the failing gate and its
+// count, and the shortlist says why it is empty.
+func TestNobodyEligibleSaysWhy(t *testing.T) {
+	engines(t, func(t *testing.T, cfg, db string) {
+		body, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Drop the customer_since mapping: tenure_days can no longer be derived.
+		noSince := strings.Replace(string(body), "customer_since: customer_since, ", "", 1)
+		if noSince == string(body) {
+			t.Fatal("fixture no longer maps customer_since; update this test")
+		}
+		if err := os.WriteFile(cfg, []byte(noSince), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustOK(t, cli(t, "--config", cfg, "--db", db, "sync"))
+		score := mustOK(t, cli(t, "--config", cfg, "--db", db, "score"))
+		if !strings.Contains(score.stdout, "Warning: 0 eligible, fewer than shortlist.size (5)") ||
+			!strings.Contains(score.stdout, "fail tenure_days >= 90 (tenure_days missing)") {
+			t.Errorf("score does not explain the empty eligible set:\n%s", score.stdout)
+		}
+		sl := mustOK(t, cli(t, "--config", cfg, "--db", db, "shortlist"))
+		if !strings.Contains(sl.stdout, "is eligible; ") || !strings.Contains(sl.stdout, "fail tenure_days >= 90 (tenure_days missing)") {
+			t.Errorf("an empty shortlist does not say why:\n%s", sl.stdout)
+		}
+	})
+}
