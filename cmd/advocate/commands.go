@@ -14,6 +14,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/coverage"
 	decidepkg "github.com/advocate-hq/advocate/internal/decide"
 	"github.com/advocate-hq/advocate/internal/demo"
 	"github.com/advocate-hq/advocate/internal/ranker"
@@ -206,10 +207,12 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		*top = 20
 	}
 	start := time.Now()
-	run, results, err := ranker.Score(ctx, st, model, cfg.Sources(), a.now())
+	scored, err := ranker.Score(ctx, st, model, cfg.Sources(), a.now())
 	if err != nil {
 		return err
 	}
+	run, results := scored.Run, scored.Results
+	cov := coverage.Check(model, coverage.Sources(cfg), coverage.FromTable(scored.Table))
 	customers, err := st.Customers(ctx)
 	if err != nil {
 		return err
@@ -233,11 +236,15 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		return writeJSON(a.stdout, struct {
 			Run        store.ScoreRun        `json:"run"`
 			Ineligible scoring.FailureCounts `json:"ineligible"`
+			Coverage   coverage.Report       `json:"coverage"`
 			Scores     []scoreSummary        `json:"scores"`
-		}{run, nonNilCounts(ineligible), rows})
+		}{run, nonNilCounts(ineligible), cov, rows})
 	}
 	fmt.Fprintf(a.stdout, "Scored %d customers (%d eligible) in %s — run #%d\n", run.Customers, run.Eligible,
 		time.Since(start).Round(time.Millisecond), run.ID)
+	for _, w := range cov.Warnings {
+		fmt.Fprintf(a.stdout, "Warning: %s\n", w)
+	}
 	if run.Eligible < cfg.Shortlist.Size {
 		fmt.Fprintf(a.stdout, "Warning: %d eligible, fewer than shortlist.size (%d): %s\n", run.Eligible, cfg.Shortlist.Size, ineligible[:min(3, len(ineligible))])
 	}

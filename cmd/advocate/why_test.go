@@ -29,6 +29,10 @@ func TestNobodyEligibleSaysWhy(t *testing.T) {
 			!strings.Contains(score.stdout, "fail tenure_days >= 90 (tenure_days missing)") {
 			t.Errorf("score does not explain the empty eligible set:\n%s", score.stdout)
 		}
+		if !strings.Contains(score.stdout, "Warning: gate `tenure_days >= 90` needs customer_since; no configured connector maps it") ||
+			!strings.Contains(score.stdout, "0 of 7 customers have it") {
+			t.Errorf("score does not say which input is missing and who could provide it:\n%s", score.stdout)
+		}
 		sl := mustOK(t, cli(t, "--config", cfg, "--db", db, "shortlist"))
 		if !strings.Contains(sl.stdout, "is eligible; ") || !strings.Contains(sl.stdout, "fail tenure_days >= 90 (tenure_days missing)") {
 			t.Errorf("an empty shortlist does not say why:\n%s", sl.stdout)

@@ -369,3 +369,25 @@ func headerList(header []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Provides is the mapped signals and attributes of a customers file; a long-format signals
+// file publishes whatever signals it names, and a customers file without a mapping reads every
+// column whose name is a known signal or attribute, so only the data can tell for those.
+func (c *Connector) Provides() connectors.Provides {
+	switch {
+	case c.kind == KindSignals || (c.kind == KindCustomers && c.auto):
+		return connectors.Provides{Any: true}
+	case c.kind != KindCustomers:
+		return connectors.Provides{}
+	}
+	p := connectors.Provides{}
+	for s := range c.signals {
+		p.Signals = append(p.Signals, s)
+	}
+	for a := range c.attrs {
+		p.Attributes = append(p.Attributes, a)
+	}
+	slices.Sort(p.Signals)
+	slices.Sort(p.Attributes)
+	return p
+}

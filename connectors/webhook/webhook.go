@@ -225,3 +225,6 @@ func jsonProblem(err error) string {
 	}
 	return err.Error()
 }
+
+// Provides: pushed records carry whatever signals and attributes the pushing tool names.
+func (Connector) Provides() connectors.Provides { return connectors.Provides{Any: true} }

@@ -159,10 +159,11 @@ func syncAndScore(ctx context.Context, w io.Writer, cfg *config.Config, st *stor
 	if err != nil {
 		return err
 	}
-	run, _, err := ranker.Score(ctx, st, model, cfg.Sources(), Now)
+	scored, err := ranker.Score(ctx, st, model, cfg.Sources(), Now)
 	if err != nil {
 		return err
 	}
+	run := scored.Run
 	fmt.Fprintf(w, "\n2. Score: %d customers scored, %d eligible (weights: %s)\n", run.Customers, run.Eligible, weightSummary(cfg.Scoring.Weights))
 	return nil
 }

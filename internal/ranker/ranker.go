@@ -49,11 +49,25 @@ func Load(ctx context.Context, st *store.Store, src advocate.Sources, now time.T
 }
 
 // Score scores every customer and stores the run.
-func Score(ctx context.Context, st *store.Store, model *scoring.Model, src advocate.Sources, now time.Time) (store.ScoreRun, []scoring.Result, error) {
+//
+// Scored.Table is the input the run read, for callers that check it (model-input coverage).
+func Score(ctx context.Context, st *store.Store, model *scoring.Model, src advocate.Sources, now time.Time) (Scored, error) {
 	t, err := LoadTable(ctx, st, src, now)
 	if err != nil {
-		return store.ScoreRun{}, nil, fmt.Errorf("score: %w", err)
+		return Scored{}, fmt.Errorf("score: %w", err)
 	}
+	run, results, err := save(ctx, st, model, t, now)
+	return Scored{Run: run, Results: results, Table: t}, err
+}
+
+// Scored is what one scoring run produced.
+type Scored struct {
+	Run     store.ScoreRun
+	Results []scoring.Result
+	Table   *scoring.Table
+}
+
+func save(ctx context.Context, st *store.Store, model *scoring.Model, t *scoring.Table, now time.Time) (store.ScoreRun, []scoring.Result, error) {
 	results := model.ScoreTable(now, t, scoring.Options{Detail: detailPolicy(len(t.IDs))})
 	rows := make([]store.Score, len(results))
 	for i, r := range results {

@@ -108,7 +108,7 @@ func TestInsightsFromLatestRun(t *testing.T) {
 		if _, err := Insights(ctx, st, nil, 3); err == nil || !strings.Contains(err.Error(), "advocate score") {
 			t.Errorf("insights before any run: %v, want a hint to run `advocate score`", err)
 		}
-		if _, _, err := Score(ctx, st, mustModel(t, map[string]float64{"health_score": 1}), advocate.Sources{}, t0); err != nil {
+		if _, err := Score(ctx, st, mustModel(t, map[string]float64{"health_score": 1}), advocate.Sources{}, t0); err != nil {
 			t.Fatal(err)
 		}
 		r, err := Insights(ctx, st, nil, 3)
@@ -128,7 +128,7 @@ func TestExplainRecomputesMissingBreakdown(t *testing.T) {
 		ctx := context.Background()
 		seedSix(t, st)
 		model := mustModel(t, map[string]float64{"health_score": 2, "nps": 1})
-		if _, _, err := Score(ctx, st, model, advocate.Sources{}, t0); err != nil {
+		if _, err := Score(ctx, st, model, advocate.Sources{}, t0); err != nil {
 			t.Fatal(err)
 		}
 		full, err := Explain(ctx, st, advocate.Sources{}, model, t0, "c.io")

@@ -18,11 +18,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/alerts"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/coverage"
 	"github.com/advocate-hq/advocate/internal/decide"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/metrics"
@@ -68,6 +71,9 @@ type Service struct {
 	mux     *http.ServeMux
 	jobs    int
 
+	covMu   sync.Mutex
+	covLast []string // coverage warnings last logged
+
 	http   *http.Server
 	ln     net.Listener
 	errs   chan error
@@ -98,6 +104,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s.sched = scheduler.New(loc, o.Store, o.Log)
 	s.sched.OnOutcome = s.countJob
 	s.slack = Slack(cfg, o.Log)
+	// What the model needs against what the sources publish, before any data is read; the
+	// score job repeats the check with the data's counts.
+	if model, err := ranker.Model(cfg); err == nil {
+		s.warnCoverage(coverage.Check(model, coverage.Sources(cfg), coverage.Held{}))
+	}
 	if err := s.build(ctx, cfg, loc); err != nil {
 		s.slack.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -209,13 +220,29 @@ func (s *Service) score(ctx context.Context) error {
 	if fresh, err := s.upToDate(ctx, model.Hash()); err != nil || fresh {
 		return err
 	}
-	run, _, err := ranker.Score(ctx, s.o.Store, model, cfg.Sources(), s.o.Now())
+	scored, err := ranker.Score(ctx, s.o.Store, model, cfg.Sources(), s.o.Now())
 	if err != nil {
 		return err
 	}
+	run := scored.Run
 	s.metrics.ScoreDone(run.Customers, run.Eligible)
 	s.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
+	s.warnCoverage(coverage.Check(model, coverage.Sources(cfg), coverage.FromTable(scored.Table)))
 	return nil
+}
+
+// warnCoverage logs the model-input warnings when they differ from the last ones logged, so
+// an hourly run does not repeat the same lines all day.
+func (s *Service) warnCoverage(r coverage.Report) {
+	s.covMu.Lock()
+	defer s.covMu.Unlock()
+	if slices.Equal(r.Warnings, s.covLast) {
+		return
+	}
+	s.covLast = r.Warnings
+	for _, w := range r.Warnings {
+		s.log.Warn("model input coverage: " + w)
+	}
 }
 
 // upToDate reports whether the latest score run used this model and no data changed since:
