@@ -45,16 +45,28 @@ func plural(v float64, one, many string) string {
 // staleAfter (<= 0: advocate.DefaultStaleAfter), a warning signal, or a score resting on little
 // evidence. "" when there is nothing to say.
 func Caution(now time.Time, staleAfter time.Duration, ev Evidence) string {
+	return joinCaution(Staleness(now, staleAfter, ev.Newest), signalCaution(ev))
+}
+
+// Staleness is the data-age part of the caution line: "" when the newest signal is recent.
+func Staleness(now time.Time, staleAfter time.Duration, newest time.Time) string {
 	if staleAfter <= 0 {
 		staleAfter = advocate.DefaultStaleAfter
 	}
-	var parts []string
 	switch {
-	case ev.Newest.IsZero():
-		parts = append(parts, "no signal data on record")
-	case now.Sub(ev.Newest) > staleAfter:
-		parts = append(parts, fmt.Sprintf("data is stale: newest signal is %d days old", int(now.Sub(ev.Newest).Hours()/24)))
+	case newest.IsZero():
+		return "no signal data on record"
+	case now.Sub(newest) > staleAfter:
+		return fmt.Sprintf("data is stale: newest signal is %d days old", ageDays(now, newest))
 	}
+	return ""
+}
+
+func ageDays(now, t time.Time) int { return int(now.Sub(t).Hours() / 24) }
+
+// signalCaution is the part about the candidate's own signals and evidence.
+func signalCaution(ev Evidence) string {
+	var parts []string
 	for _, w := range warnings {
 		if v, ok := ev.Signals[w.signal]; ok && w.bad(v) {
 			parts = append(parts, w.say(v))
@@ -64,6 +76,40 @@ func Caution(now time.Time, staleAfter time.Duration, ev Evidence) string {
 		parts = append(parts, fmt.Sprintf("scored on little data (confidence %.0f%%)", ev.Confidence*100))
 	}
 	return strings.Join(parts, "; ")
+}
+
+func joinCaution(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// sharedStaleness words the data age once for the whole list when every entry's data is stale
+// ("every candidate's newest signal is 17 to 19 days old"), so the header says it instead of
+// each of twenty entries; "" when some entry's data is fresh (then each stale entry says so).
+func sharedStaleness(now time.Time, staleAfter time.Duration, newest []time.Time) string {
+	if len(newest) < 2 {
+		return ""
+	}
+	lo, hi := -1, -1
+	for _, t := range newest {
+		if t.IsZero() || Staleness(now, staleAfter, t) == "" {
+			return ""
+		}
+		d := ageDays(now, t)
+		if lo < 0 || d < lo {
+			lo = d
+		}
+		hi = max(hi, d)
+	}
+	if lo == hi {
+		return fmt.Sprintf("Data is stale for every candidate: their newest signals are %d days old. Check the connectors (advocate status).", lo)
+	}
+	return fmt.Sprintf("Data is stale for every candidate: their newest signals are %d to %d days old. Check the connectors (advocate status).", lo, hi)
 }
 
 // ScoreChange rounds the change from prev to cur to one decimal, as the message shows it.

@@ -71,7 +71,7 @@ func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.
 		}
 	}
 	sl.Ineligible = scoring.CountFailures(failed, 3)
-	if err := annotate(ctx, st, p, src, now, run, confidence, sl.Entries); err != nil {
+	if sl.Stale, err = annotate(ctx, st, p, src, now, run, confidence, sl.Entries); err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
 
@@ -95,15 +95,19 @@ const lastWeek = 7*24*time.Hour - 12*time.Hour
 
 // annotate adds what only the listed entries need, so a large customer base costs nothing
 // extra: the score change since last week and the caution line.
-func annotate(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.Sources, now time.Time, run store.ScoreRun, confidence map[string]float64, entries []Entry) error {
+//
+// It returns the staleness line the whole list shares, if any (see sharedStaleness).
+func annotate(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.Sources, now time.Time, run store.ScoreRun, confidence map[string]float64, entries []Entry) (string, error) {
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = e.Customer.ID
 	}
 	prev, err := st.ScoresBefore(ctx, run.CreatedAt.Add(-lastWeek), ids)
 	if err != nil {
-		return err
+		return "", err
 	}
+	evs := make([]Evidence, len(entries))
+	newest := make([]time.Time, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		if ps, ok := prev[e.Customer.ID]; ok {
@@ -112,7 +116,7 @@ func annotate(ctx context.Context, st *store.Store, p advocate.Policy, src advoc
 		}
 		current, err := src.CurrentSignals(ctx, st, e.Customer.ID, now)
 		if err != nil {
-			return err
+			return "", err
 		}
 		ev := Evidence{Signals: map[string]float64{}, Confidence: confidence[e.Customer.ID]}
 		for name, v := range current {
@@ -123,11 +127,17 @@ func annotate(ctx context.Context, st *store.Store, p advocate.Policy, src advoc
 				ev.Newest = v.ObservedAt
 			}
 		}
-		if c := Caution(now, p.StaleAfter, ev); c != "" {
-			e.Caution = c
-		}
+		evs[i], newest[i] = ev, ev.Newest
 	}
-	return nil
+	shared := sharedStaleness(now, p.StaleAfter, newest)
+	for i := range entries {
+		stale := ""
+		if shared == "" {
+			stale = Staleness(now, p.StaleAfter, evs[i].Newest)
+		}
+		entries[i].Caution = joinCaution(stale, signalCaution(evs[i]))
+	}
+	return shared, nil
 }
 
 // Stored reads a week's stored shortlist back in the shape Build returns.

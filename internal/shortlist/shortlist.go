@@ -54,6 +54,10 @@ type Shortlist struct {
 	Excluded   int `json:"excluded"`   // eligible, undecided, but no contact we may email
 	More       int `json:"more"`       // eligible and reachable, but below the size cut
 
+	// Stale is one line for the whole list when every candidate's data is stale, said once in
+	// the header instead of in each entry's caution.
+	Stale string `json:"stale,omitempty"`
+
 	// Size is the size the list was cut to (the policy's), so a short list can say it is short.
 	Size int `json:"size"`
 	// Ineligible is why scored customers are not eligible, most common reason first (from the

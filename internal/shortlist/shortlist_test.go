@@ -260,3 +260,25 @@ func TestAskFatigueAndCaution(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedStaleness(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		name   string
+		newest []time.Time
+		want   string
+	}{
+		{"every entry stale: one line with the range", []time.Time{now.Add(-17 * day), now.Add(-19 * day), now.Add(-18 * day)},
+			"Data is stale for every candidate: their newest signals are 17 to 19 days old. Check the connectors (advocate status)."},
+		{"same age", []time.Time{now.Add(-20 * day), now.Add(-20 * day)},
+			"Data is stale for every candidate: their newest signals are 20 days old. Check the connectors (advocate status)."},
+		{"one fresh entry: each stale entry says it itself", []time.Time{now.Add(-17 * day), now.Add(-time.Hour)}, ""},
+		{"one entry: nothing to share", []time.Time{now.Add(-30 * day)}, ""},
+		{"no data on record is said per entry", []time.Time{{}, now.Add(-30 * day)}, ""},
+	}
+	for _, tc := range tests {
+		if got := sharedStaleness(now, 0, tc.newest); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -14,6 +14,9 @@ func WriteText(w io.Writer, sl Shortlist) {
 			sl.Considered, sl.Eligible, sl.Decided, sl.Excluded)
 	}
 	fmt.Fprintln(w)
+	if sl.Stale != "" {
+		fmt.Fprintf(w, "! %s\n", sl.Stale)
+	}
 	if why := sl.Why(); why != "" {
 		fmt.Fprintf(w, "%s\n", why)
 	}

@@ -59,6 +59,7 @@ type (
 	}
 	countsData struct {
 		Count, Considered, Eligible, Decided, Asked, Excluded, More int
+		Stale                                                       string // escaped; shared staleness line
 	}
 	ownerData struct {
 		Mention   string
@@ -236,7 +237,7 @@ func ShortlistJSON(s shortlist.Shortlist) ([]byte, error) {
 func pack(s shortlist.Shortlist, limit int, o RenderOptions) ([][]slackapi.Block, error) {
 	counts, err := render("context", countsData{
 		Count: len(s.Entries), Considered: s.Considered, Eligible: s.Eligible,
-		Decided: s.Decided, Asked: s.Asked, Excluded: s.Excluded, More: s.More,
+		Decided: s.Decided, Asked: s.Asked, Excluded: s.Excluded, More: s.More, Stale: Escape(s.Stale),
 	})
 	if err != nil {
 		return nil, err
