@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,12 +82,6 @@ func (e *StatusError) Error() string {
 		msg += " — still rate limited after retries; the next scheduled run resumes from the last committed page"
 	}
 	return msg
-}
-
-// Unauthorized reports whether err is a 401/403 from a vendor: retrying will not help.
-func Unauthorized(err error) bool {
-	var se *StatusError
-	return errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden)
 }
 
 // MalformedError is a 2xx response whose body could not be read as the expected JSON. It fails
