@@ -9,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -239,6 +240,140 @@ func TestSQLStatementPattern(t *testing.T) {
 	for _, tt := range tests {
 		if got := sqlStatement.MatchString(tt.text); got != tt.sql {
 			t.Errorf("%q: matched %v, want %v", tt.text, got, tt.sql)
+		}
+	}
+}
+
+// maxComplexity is the most cyclomatic complexity a function may have without a place in
+// complexityAllowed.
+const maxComplexity = 20
+
+// complexityAllowed are the non-test functions allowed over maxComplexity, keyed by package
+// directory and function name as gocyclo names it, each with why. Parsers whose shape is one
+// case per input form may stay; everything else is to be split.
+var complexityAllowed = map[string]string{
+	"internal/store.(*latestDecoder).fast":       "parser: hand-written JSON scanner for the signals column, one case per token shape",
+	"internal/store.decodeFlat":                  "parser: decodes the flat signal JSON, one case per token shape",
+	"connectors/webhook.Decode":                  "parser: validates a pushed payload field by field, one message per field",
+	"scoring.compileNative":                      "parser: compiles expr-lang gate ASTs to closures, one case per node shape (TODO: being split)",
+	"cmd/advocate.cmdServe":                      "TODO: split (wiring of every job in serve)",
+	"scoring.(Transform).compile":                "TODO: split",
+	"internal/drip.(*Drip).planOne":              "TODO: split",
+	"internal/config.(*parser).validateDrip":     "TODO: split",
+	"connectors/csvfile.(*Connector).resolve":    "TODO: split",
+	"connectors.(*Client).Do":                    "TODO: split",
+	"scoring.Compare":                            "TODO: split",
+	"internal/outbox.(*Outbox).work":             "TODO: split",
+	"connectors/hubspot.New":                     "TODO: split",
+	"internal/drip.(*Drip).preview":              "TODO: split",
+	"internal/demo.Run":                          "TODO: split",
+	"internal/ranker.LoadTable":                  "TODO: split",
+	"scoring.validateSegments":                   "TODO: split",
+	"connectors/csvfile.New":                     "TODO: split",
+	"scoring.(*gateEvaluator).eval":              "TODO: split",
+	"connectors/custify.(*Connector).mapCompany": "TODO: split",
+	"connectors/vitally.(*Connector).Sync":       "TODO: split",
+	"internal/store.(*ingest).mergeHistory":      "TODO: split",
+	"scoring.(*xform).rank":                      "TODO: split",
+	"scoring.(*Table).Validate":                  "TODO: split",
+	"connectors/hubspot.(*Connector).Sync":       "TODO: split",
+	"internal/drip.New":                          "TODO: split",
+}
+
+// complexity is gocyclo's cyclomatic complexity of a function: 1, plus one per if, for,
+// range, non-default case or select clause, && and ||, closures included.
+func complexity(fn *ast.FuncDecl) int {
+	c := 1
+	ast.Inspect(fn, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IfStmt, *ast.ForStmt, *ast.RangeStmt:
+			c++
+		case *ast.CaseClause:
+			if n.List != nil {
+				c++
+			}
+		case *ast.CommClause:
+			if n.Comm != nil {
+				c++
+			}
+		case *ast.BinaryExpr:
+			if n.Op == token.LAND || n.Op == token.LOR {
+				c++
+			}
+		}
+		return true
+	})
+	return c
+}
+
+// funcName names a function as gocyclo does: F, (T).M or (*T).M.
+func funcName(fn *ast.FuncDecl) string {
+	if fn.Recv == nil || len(fn.Recv.List) == 0 {
+		return fn.Name.Name
+	}
+	typ := fn.Recv.List[0].Type
+	star := ""
+	if s, ok := typ.(*ast.StarExpr); ok {
+		typ, star = s.X, "*"
+	}
+	switch x := typ.(type) {
+	case *ast.IndexExpr:
+		typ = x.X
+	case *ast.IndexListExpr:
+		typ = x.X
+	}
+	name := "?"
+	if id, ok := typ.(*ast.Ident); ok {
+		name = id.Name
+	}
+	return "(" + star + name + ")." + fn.Name.Name
+}
+
+// TestComplexity fails for every non-test function over maxComplexity that is not allowed,
+// and for every allowance no longer needed, and logs all functions over the limit, most
+// complex first.
+func TestComplexity(t *testing.T) {
+	_, all := load(t)
+	type over struct {
+		key, at string
+		n       int
+	}
+	var found []over
+	for _, f := range all {
+		if f.test {
+			continue
+		}
+		for _, d := range f.ast.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			if n := complexity(fn); n > maxComplexity {
+				found = append(found, over{f.dir + "." + funcName(fn), f.pos(fn.Pos()), n})
+			}
+		}
+	}
+	slices.SortFunc(found, func(a, b over) int {
+		if a.n != b.n {
+			return b.n - a.n
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	var list strings.Builder
+	seen := map[string]bool{}
+	for _, o := range found {
+		seen[o.key] = true
+		why, ok := complexityAllowed[o.key]
+		if !ok {
+			why = "NOT ALLOWED"
+			t.Errorf("%s: %s has cyclomatic complexity %d (over %d): split it, or add it to complexityAllowed with a reason", o.at, o.key, o.n, maxComplexity)
+		}
+		fmt.Fprintf(&list, "\n%4d  %-48s %s  (%s)", o.n, o.key, o.at, why)
+	}
+	t.Logf("functions over cyclomatic complexity %d:%s", maxComplexity, list.String())
+	for _, key := range slices.Sorted(maps.Keys(complexityAllowed)) {
+		if !seen[key] {
+			t.Errorf("complexityAllowed[%q]: no such function over %d any more; remove the entry", key, maxComplexity)
 		}
 	}
 }
