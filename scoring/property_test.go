@@ -69,6 +69,14 @@ func quickModel(t *testing.T, r *rand.Rand, segmented bool) (*Model, Config) {
 	return mustModel(t, cfg), cfg
 }
 
+// quickCase is one case of a property: a random source seeded from seed (stream keeps the
+// properties' sequences apart), a model and a population drawn from it.
+func quickCase(t *testing.T, seed, stream uint64, segmented bool) (*rand.Rand, *Model, Config, []Customer) {
+	r := rand.New(rand.NewPCG(seed, stream))
+	m, cfg := quickModel(t, r, segmented)
+	return r, m, cfg, quickPopulation(r)
+}
+
 func quickPopulation(r *rand.Rand) []Customer {
 	n := 1 + r.IntN(25)
 	plans := []string{"free", "x", "y", ""}
@@ -126,9 +134,7 @@ func clone(cs []Customer) []Customer {
 // it for a negative one, whatever the transform.
 func monotone(t *testing.T) any {
 	return func(seed uint64, segmented bool) bool {
-		r := rand.New(rand.NewPCG(seed, 1))
-		m, cfg := quickModel(t, r, segmented)
-		cs := quickPopulation(r)
+		r, m, cfg, cs := quickCase(t, seed, 1, segmented)
 		who := r.IntN(len(cs))
 		s := quickSignals[r.IntN(len(quickSignals))]
 		lowV := float64(r.IntN(6)) - 1
@@ -149,9 +155,7 @@ func monotone(t *testing.T) any {
 // value on the good side of the median there, whatever MissingGoodness says.
 func missingNeverHelps(t *testing.T) any {
 	return func(seed uint64, segmented, stale bool) bool {
-		r := rand.New(rand.NewPCG(seed, 2))
-		m, cfg := quickModel(t, r, segmented)
-		cs := quickPopulation(r)
+		r, m, cfg, cs := quickCase(t, seed, 2, segmented)
 		who := r.IntN(len(cs))
 		s := quickSignals[r.IntN(len(quickSignals))]
 		w := weightOf(cfg, cs[who], s)
@@ -197,9 +201,7 @@ func missingNeverHelps(t *testing.T) any {
 // eligibility means every gate holds and no hard rule applies.
 func invariants(t *testing.T) any {
 	return func(seed uint64, segmented bool) bool {
-		r := rand.New(rand.NewPCG(seed, 3))
-		m, cfg := quickModel(t, r, segmented)
-		cs := quickPopulation(r)
+		r, m, cfg, cs := quickCase(t, seed, 3, segmented)
 		res := m.Score(testNow, cs)
 		shuffled := slices.Clone(cs)
 		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
