@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -84,12 +83,6 @@ func (e *StatusError) Error() string {
 		msg += " — still rate limited after retries; the next scheduled run resumes from the last committed page"
 	}
 	return msg
-}
-
-// Unauthorized reports whether err is a 401/403 from a vendor: retrying will not help.
-func Unauthorized(err error) bool {
-	var se *StatusError
-	return errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden)
 }
 
 // MalformedError is a 2xx response whose body could not be read as the expected JSON. It fails

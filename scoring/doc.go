@@ -97,7 +97,8 @@
 // position and text. Other names are allowed (expr.AllowUndefinedVariables) because custom
 // signals and attributes only show up in data; per customer such a name is the signal if
 // present, else the attribute, else missing (the gate fails; an empty attribute counts as
-// absent). Model.Gates lists these names as Unknown so config validation can warn about typos.
+// absent). Model.Gates lists these names as Unknown; Model.Warnings names each one that no
+// weight, transform or segment uses either, since a typo there fails the gate for everyone.
 //
 // Gates of the form `signal OP number` (the common case, e.g. tenure_days >= 90) are evaluated
 // directly on the signal column; and/or/not combinations of such comparisons, of known

@@ -192,10 +192,11 @@ func cursorOf(t *testing.T, st *store.Store) state {
 	return s
 }
 
-func TestFullThenIncrementalPasses(t *testing.T) {
+func TestFullThenIncrementalPasses(t *testing.T) { storetest.Each(t, testFullThenIncrementalPasses) }
+
+func testFullThenIncrementalPasses(t *testing.T, st *store.Store) {
 	f := newFake()
 	srv := connectortest.NewServer(t, f)
-	st := storetest.SQLite(t)
 	s := settings()
 
 	run(t, st, s, srv)
@@ -245,8 +246,11 @@ func TestFullThenIncrementalPasses(t *testing.T) {
 
 // upsells_12m is recounted on the next full pass (after full_sync_every), as of that pass.
 func TestUpsellsFollowTheTwelveMonthWindow(t *testing.T) {
+	storetest.Each(t, testUpsellsFollowTheTwelveMonthWindow)
+}
+
+func testUpsellsFollowTheTwelveMonthWindow(t *testing.T, st *store.Store) {
 	srv := connectortest.NewServer(t, newFake())
-	st := storetest.SQLite(t)
 	s := settings()
 	run(t, st, s, srv)
 
@@ -279,8 +283,11 @@ func TestUpsellsFollowTheTwelveMonthWindow(t *testing.T) {
 // A run that fails in the companies phase resumes there: deals are not read again and the
 // expansion counts kept in the cursor still reach the companies.
 func TestResumeAfterDealsPhaseKeepsCounts(t *testing.T) {
+	storetest.Each(t, testResumeAfterDealsPhaseKeepsCounts)
+}
+
+func testResumeAfterDealsPhaseKeepsCounts(t *testing.T, st *store.Store) {
 	srv := connectortest.NewServer(t, newFake())
-	st := storetest.SQLite(t)
 	s := settings()
 	// Requests: 1-2 owners (3, 2 a page), 3-6 deals (8), 7 the first companies page.
 	srv.FailFrom(8, connectortest.Fault{Status: 503})
@@ -303,12 +310,13 @@ func TestResumeAfterDealsPhaseKeepsCounts(t *testing.T) {
 
 // Pages are committed in batches of about commitEvery records: a run that dies partway keeps
 // the batches it committed and the next run goes on from there.
-func TestLargePhaseCommitsInBatches(t *testing.T) {
+func TestLargePhaseCommitsInBatches(t *testing.T) { storetest.Each(t, testLargePhaseCommitsInBatches) }
+
+func testLargePhaseCommitsInBatches(t *testing.T, st *store.Store) {
 	f := newFake()
 	f.listPage = listLimit
 	f.data["companies"] = genCompanies(2500)
 	srv := connectortest.NewServer(t, f)
-	st := storetest.SQLite(t)
 	// Requests: 1 owners, 2 deals, 3-17 the first 15 company pages; then the server fails.
 	srv.FailFrom(18, connectortest.Fault{Status: 500})
 	if r := connectortest.Sync(t, st, connectortest.Point(settings(), srv, &connectortest.Waits{})); !r.Failed() || r.Created != 1000 {

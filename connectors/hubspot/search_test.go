@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/connectortest"
+	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
 
@@ -41,41 +42,42 @@ func TestIncrementalPagesPastTheSearchWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake()
-			f.window, f.searchPage = 25, 10
-			f.data["companies"] = manyCompanies(60, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), false)
-			srv := connectortest.NewServer(t, f)
-			st := storetest.SQLite(t)
-			s := settings()
-			if tt.window != "" {
-				s.Options["search_window"] = tt.window
-			}
-			run(t, st, s, srv)
-
-			// 60 companies edited after the full pass: more than one search window.
-			edited := time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)
-			for i := range 60 {
-				f.update("companies", strconv.Itoa(20000+i), map[string]string{"health_score_custom": strconv.Itoa(60 + i%40),
-					"hs_lastmodifieddate": edited.Add(time.Duration(i) * time.Second).Format(time.RFC3339)})
-			}
-			run(t, st, s, srv)
-			for i := range 60 {
-				c := connectortest.Find(t, st, fmt.Sprintf("company%d.example", i))
-				at := edited.Add(time.Duration(i) * time.Second)
-				wantSignals(t, st, c.ID, map[string]sig{"health_score": {float64(60 + i%40), at}, "upsells_12m": {0, connectortest.Clock}})
-			}
-			if got := f.windowRefused > 0; got != tt.wantRefused {
-				t.Errorf("fake refused %d searches past its window, want refusals: %v", f.windowRefused, tt.wantRefused)
-			}
-			restarts := 0
-			for _, q := range f.searches {
-				if strings.HasPrefix(q, "companies") && strings.HasSuffix(q, "after=") {
-					restarts++
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				f := newFake()
+				f.window, f.searchPage = 25, 10
+				f.data["companies"] = manyCompanies(60, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), false)
+				srv := connectortest.NewServer(t, f)
+				s := settings()
+				if tt.window != "" {
+					s.Options["search_window"] = tt.window
 				}
-			}
-			if restarts < 3 { // the first query, then at least two restarts for 60 results in windows of 25
-				t.Errorf("company search queries %v, want at least 3 started from scratch", f.searches)
-			}
+				run(t, st, s, srv)
+
+				// 60 companies edited after the full pass: more than one search window.
+				edited := time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)
+				for i := range 60 {
+					f.update("companies", strconv.Itoa(20000+i), map[string]string{"health_score_custom": strconv.Itoa(60 + i%40),
+						"hs_lastmodifieddate": edited.Add(time.Duration(i) * time.Second).Format(time.RFC3339)})
+				}
+				run(t, st, s, srv)
+				for i := range 60 {
+					c := connectortest.Find(t, st, fmt.Sprintf("company%d.example", i))
+					at := edited.Add(time.Duration(i) * time.Second)
+					wantSignals(t, st, c.ID, map[string]sig{"health_score": {float64(60 + i%40), at}, "upsells_12m": {0, connectortest.Clock}})
+				}
+				if got := f.windowRefused > 0; got != tt.wantRefused {
+					t.Errorf("fake refused %d searches past its window, want refusals: %v", f.windowRefused, tt.wantRefused)
+				}
+				restarts := 0
+				for _, q := range f.searches {
+					if strings.HasPrefix(q, "companies") && strings.HasSuffix(q, "after=") {
+						restarts++
+					}
+				}
+				if restarts < 3 { // the first query, then at least two restarts for 60 results in windows of 25
+					t.Errorf("company search queries %v, want at least 3 started from scratch", f.searches)
+				}
+			})
 		})
 	}
 }
@@ -83,10 +85,13 @@ func TestIncrementalPagesPastTheSearchWindow(t *testing.T) {
 // More records sharing one timestamp than a window holds cannot be paged by search: the run
 // fails with an error saying so, instead of looping.
 func TestSearchWindowOfIdenticalTimestampsFails(t *testing.T) {
+	storetest.Each(t, testSearchWindowOfIdenticalTimestampsFails)
+}
+
+func testSearchWindowOfIdenticalTimestampsFails(t *testing.T, st *store.Store) {
 	f := newFake()
 	f.window, f.searchPage = 25, 10
 	srv := connectortest.NewServer(t, f)
-	st := storetest.SQLite(t)
 	run(t, st, settings(), srv)
 
 	f.data["companies"] = manyCompanies(30, time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC), true) // an import

@@ -93,9 +93,11 @@ func run(t *testing.T, st *store.Store, f *fake) (*connectortest.Server, *connec
 
 // The search asks for the window's conversations and the open ones, pages with the cursor in
 // the body, and every request carries the API version.
-func TestSearchRequest(t *testing.T) {
+func TestSearchRequest(t *testing.T) { storetest.Each(t, testSearchRequest) }
+
+func testSearchRequest(t *testing.T, st *store.Store) {
 	f := newFake()
-	run(t, storetest.SQLite(t), f)
+	run(t, st, f)
 	if len(f.bodies) != 5 {
 		t.Fatalf("%d search requests, want 5 (9 hits, 2 per page)", len(f.bodies))
 	}
@@ -132,30 +134,33 @@ func TestScrollRecovery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := storetest.SQLite(t)
-			f := newFake()
-			tt.edit(f)
-			_, waits := run(t, st, f)
-			if f.scrollStarts != tt.wantStarts {
-				t.Errorf("scroll started %d times, want %d", f.scrollStarts, tt.wantStarts)
-			}
-			if got := slices.Contains(waits.All(), scrollIdleExpiry); got != tt.wantWait {
-				t.Errorf("waits = %v, want a %s wait: %v", waits.All(), scrollIdleExpiry, tt.wantWait)
-			}
-			check(t, st)
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				f := newFake()
+				tt.edit(f)
+				_, waits := run(t, st, f)
+				if f.scrollStarts != tt.wantStarts {
+					t.Errorf("scroll started %d times, want %d", f.scrollStarts, tt.wantStarts)
+				}
+				if got := slices.Contains(waits.All(), scrollIdleExpiry); got != tt.wantWait {
+					t.Errorf("waits = %v, want a %s wait: %v", waits.All(), scrollIdleExpiry, tt.wantWait)
+				}
+				check(t, st)
+			})
 		})
 	}
 }
 
 // Intercom keeps answering scroll_exists (someone else's scroll): the run fails with an error
 // that says so, after a bounded number of waits.
-func TestScrollHeldByAnotherClient(t *testing.T) {
+func TestScrollHeldByAnotherClient(t *testing.T) { storetest.Each(t, testScrollHeldByAnotherClient) }
+
+func testScrollHeldByAnotherClient(t *testing.T, st *store.Store) {
 	f := newFake()
 	srv := connectortest.NewServer(t, f)
 	waits := &connectortest.Waits{}
 	s := connectortest.Point(settings(), srv, waits)
 	srv.FailFrom(12, connectortest.Fault{Status: 400, Body: `{"type":"error.list","errors":[{"code":"scroll_exists","message":"scroll already exists for this workspace"}]}`})
-	r := connectortest.Sync(t, storetest.SQLite(t), s)
+	r := connectortest.Sync(t, st, s)
 	if !r.Failed() || !strings.Contains(r.Error, "only company scroll open") {
 		t.Fatalf("result = %+v, want a failure explaining the scroll is held", r)
 	}
@@ -167,10 +172,14 @@ func TestScrollHeldByAnotherClient(t *testing.T) {
 // A run that fails while scrolling resumes with the scroll alone (the counts are in the
 // cursor) and ends where a clean run ends.
 func TestResumeInScrollSkipsConversations(t *testing.T) {
-	clean := storetest.SQLite(t)
+	connectortest.EachEngine(t, testResumeInScrollSkipsConversations)
+}
+
+func testResumeInScrollSkipsConversations(t *testing.T, open func(testing.TB) *store.Store) {
+	clean := open(t)
 	run(t, clean, newFake())
 
-	st := storetest.SQLite(t)
+	st := open(t)
 	srv := connectortest.NewServer(t, newFake())
 	s := connectortest.Point(settings(), srv, &connectortest.Waits{})
 	srv.FailFrom(13, connectortest.Fault{Status: 503}) // scroll page 2 onwards

@@ -67,7 +67,10 @@ func checkStore(t *testing.T, st *store.Store) {
 }
 
 func TestAccountsWithoutDomainAreUnmatched(t *testing.T) {
-	st := newStore(t)
+	storetest.Each(t, testAccountsWithoutDomainAreUnmatched)
+}
+
+func testAccountsWithoutDomainAreUnmatched(t *testing.T, st *store.Store) {
 	r := connectortest.Sync(t, st, connectortest.Point(settings(), connectortest.NewServer(t, newFake()), &connectortest.Waits{}))
 	if r.Failed() {
 		t.Fatal(r.Error)
@@ -77,8 +80,9 @@ func TestAccountsWithoutDomainAreUnmatched(t *testing.T) {
 	}
 }
 
-func TestDomainProperty(t *testing.T) {
-	st := newStore(t)
+func TestDomainProperty(t *testing.T) { storetest.Each(t, testDomainProperty) }
+
+func testDomainProperty(t *testing.T, st *store.Store) {
 	s := settings()
 	s.Options = map[string]string{"page_size": "4", "domain_property": "domain"}
 	r := connectortest.Sync(t, st, connectortest.Point(s, connectortest.NewServer(t, newFake()), &connectortest.Waits{}))
@@ -98,8 +102,6 @@ func TestDomainProperty(t *testing.T) {
 		t.Errorf("seventyseven.com usage = %v, want 3 events and trend 3", got)
 	}
 }
-
-func newStore(t *testing.T) *store.Store { return storetest.SQLite(t) }
 
 func TestPagesShareOneAsOfAndResume(t *testing.T) {
 	f := newFake()

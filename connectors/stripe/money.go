@@ -60,8 +60,6 @@ type subscriptionItem struct {
 	Price    *price `json:"price"`
 }
 
-func (i subscriptionItem) id() string { return i.ID }
-
 // itemMRR is the monthly amount of one subscription item in minor units. Metered items count
 // 0 (usage has no fixed amount), as do items without a recurring price.
 func itemMRR(it subscriptionItem) (float64, error) {

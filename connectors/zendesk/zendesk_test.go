@@ -91,7 +91,10 @@ func TestConformance(t *testing.T) {
 
 // The export starts 90 days before the pass, every run: the counts need the unchanged tickets too.
 func TestEveryRunExportsTheLast90Days(t *testing.T) {
-	st := storetest.SQLite(t)
+	storetest.Each(t, testEveryRunExportsTheLast90Days)
+}
+
+func testEveryRunExportsTheLast90Days(t *testing.T, st *store.Store) {
 	f := newFake()
 	srv := connectortest.NewServer(t, f)
 	s := connectortest.Point(settings(), srv, &connectortest.Waits{})
@@ -110,12 +113,16 @@ func TestEveryRunExportsTheLast90Days(t *testing.T) {
 // A run that fails while listing organizations resumes there: it does not redo the ticket
 // export (10 requests a minute), and the store ends as after a clean run.
 func TestResumeInOrganizationsSkipsTicketExport(t *testing.T) {
-	clean := storetest.SQLite(t)
+	connectortest.EachEngine(t, testResumeInOrganizationsSkipsTicketExport)
+}
+
+func testResumeInOrganizationsSkipsTicketExport(t *testing.T, open func(testing.TB) *store.Store) {
+	clean := open(t)
 	if r := connectortest.Sync(t, clean, connectortest.Point(settings(), connectortest.NewServer(t, newFake()), &connectortest.Waits{})); r.Failed() {
 		t.Fatal(r.Error)
 	}
 
-	st := storetest.SQLite(t)
+	st := open(t)
 	srv := connectortest.NewServer(t, newFake())
 	s := connectortest.Point(settings(), srv, &connectortest.Waits{})
 	srv.FailFrom(8, connectortest.Fault{Status: 503}) // organizations page 2 onwards

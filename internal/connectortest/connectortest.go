@@ -173,114 +173,163 @@ func fail(t *testing.T, r syncer.Result) {
 	}
 }
 
-// Conformance runs the suite every HTTP connector must pass.
+// Conformance runs the suite every HTTP connector must pass, on every store engine: each case
+// is a subtest per engine (FullSync/sqlite, FullSync/postgres), each on stores of its own.
 func Conformance(t *testing.T, c Case) {
-	t.Run("FullSync", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv, waits := NewServer(t, c.Fake()), &Waits{}
-		r := Sync(t, st, Point(c.Settings, srv, waits))
-		fail(t, r)
-		if srv.Requests() < c.MinRequests {
-			t.Errorf("full sync made %d requests, want at least %d (does the fake paginate?)", srv.Requests(), c.MinRequests)
-		}
-		if r.Records == 0 {
-			t.Fatal("full sync stored nothing")
-		}
-		c.Check(t, st)
-	})
-
-	t.Run("ResyncChangesNothing", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv := NewServer(t, c.Fake())
-		s := Point(c.Settings, srv, &Waits{})
-		fail(t, Sync(t, st, s))
-		before := Dump(t, st)
-		r := Sync(t, st, s)
-		fail(t, r)
-		if r.Created != 0 || r.Signals != 0 {
-			t.Errorf("second sync created %d customers and %d signal observations, want none", r.Created, r.Signals)
-		}
-		if after := Dump(t, st); after != before {
-			t.Errorf("store changed on a re-sync:\n%s", diff(before, after))
-		}
-	})
-
-	t.Run("FailHalfwayThenResumeEqualsCleanRun", func(t *testing.T) {
-		clean := storetest.SQLite(t)
-		fail(t, Sync(t, clean, Point(c.Settings, NewServer(t, c.Fake()), &Waits{})))
-		want := Dump(t, clean)
-
-		st := storetest.SQLite(t)
-		srv := NewServer(t, c.Fake())
-		s := Point(c.Settings, srv, &Waits{})
-		half := max(c.MinRequests/2, 2)
-		srv.FailFrom(half, Fault{Status: 500, Body: `{"message":"internal error"}`})
-		r := Sync(t, st, s)
-		if !r.Failed() || !strings.Contains(r.Error, "500") {
-			t.Fatalf("sync with the server failing from request %d: %+v, want a failure naming HTTP 500", half, r)
-		}
-		srv.Heal()
-		fail(t, Sync(t, st, s))
-		if got := Dump(t, st); got != want {
-			t.Errorf("after a failed run and a re-run the store differs from a clean run:\n%s", diff(want, got))
-		}
-	})
-
-	t.Run("RateLimited", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv, waits := NewServer(t, c.Fake()), &Waits{}
-		srv.FailAt(1, Fault{Status: 429, RetryAfter: "17", Body: `{"message":"rate limited"}`})
-		srv.FailAt(3, Fault{Status: 429}) // no Retry-After: our own backoff
-		fail(t, Sync(t, st, Point(c.Settings, srv, waits)))
-		w := waits.All()
-		if len(w) < 2 || w[0] != 17*time.Second || w[1] <= 0 || w[1] > 30*time.Second {
-			t.Errorf("waits = %v, want 17s (Retry-After) then a backoff", w)
-		}
-		c.Check(t, st)
-	})
-
-	t.Run("ServerErrorIsRetried", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv := NewServer(t, c.Fake())
-		srv.FailAt(2, Fault{Status: 502})
-		fail(t, Sync(t, st, Point(c.Settings, srv, &Waits{})))
-		c.Check(t, st)
-	})
-
-	t.Run("BadCredentials", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv := NewServer(t, c.Fake())
-		srv.FailFrom(1, Fault{Status: 401, Body: `{"message":"invalid token"}`})
-		r := Sync(t, st, Point(c.Settings, srv, &Waits{}))
-		if !r.Failed() || !strings.Contains(r.Error, "check the token for connector "+c.Settings.Name) {
-			t.Errorf("result = %+v, want an error telling the user to check the token", r)
-		}
-		if srv.Requests() != 1 {
-			t.Errorf("%d requests after a 401, want 1 (no retries)", srv.Requests())
-		}
-	})
-
-	t.Run("MalformedPageFailsRunAndWritesNothingFromIt", func(t *testing.T) {
-		st := storetest.SQLite(t)
-		srv := NewServer(t, c.Fake())
-		srv.FailAt(1, Fault{Status: 200, Body: `{"results": [{"id": "1", "properties": {`})
-		r := Sync(t, st, Point(c.Settings, srv, &Waits{}))
-		if !r.Failed() || !strings.Contains(r.Error, "malformed") {
-			t.Fatalf("result = %+v, want a failure naming the malformed response", r)
-		}
-		empty := Dump(t, storetest.SQLite(t))
-		if got := Dump(t, st); got != empty {
-			t.Errorf("a malformed first page wrote data:\n%s", got)
-		}
-	})
-
+	cases := []struct {
+		name string
+		run  func(t *testing.T, c Case, open func(testing.TB) *store.Store)
+	}{
+		{"FullSync", fullSync},
+		{"ResyncChangesNothing", resyncChangesNothing},
+		{"FailHalfwayThenResumeEqualsCleanRun", failHalfwayThenResume},
+		{"RateLimited", rateLimited},
+		{"ServerErrorIsRetried", serverErrorIsRetried},
+		{"BadCredentials", badCredentials},
+		{"MalformedPageFailsRunAndWritesNothingFromIt", malformedPage},
+	}
 	if c.EmptyPage != nil {
-		t.Run("EmptyPage", func(t *testing.T) {
-			st := storetest.SQLite(t)
-			fail(t, Sync(t, st, Point(c.Settings, NewServer(t, c.EmptyPage()), &Waits{})))
-			c.Check(t, st)
+		cases = append(cases, struct {
+			name string
+			run  func(t *testing.T, c Case, open func(testing.TB) *store.Store)
+		}{"EmptyPage", emptyPage})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			EachEngine(t, func(t *testing.T, open func(testing.TB) *store.Store) {
+				t.Parallel()
+				tc.run(t, c, open)
+			})
 		})
 	}
+}
+
+// EachEngine runs fn as a subtest per store engine (named after it); open gives the test an
+// isolated, migrated store on that engine, as many as it needs. Postgres subtests skip loudly
+// without a server unless ADVOCATE_REQUIRE_POSTGRES=1 (see storetest).
+//
+// fn may call t.Parallel: stores are opened one at a time per test process, because migrating
+// takes a database-wide advisory lock whose waiters retry only every five seconds.
+func EachEngine(t *testing.T, fn func(t *testing.T, open func(testing.TB) *store.Store)) {
+	t.Helper()
+	for _, e := range storetest.Engines {
+		open := func(tb testing.TB) *store.Store {
+			tb.Helper()
+			openMu.Lock()
+			defer openMu.Unlock()
+			return e.Open(tb)
+		}
+		t.Run(e.Name, func(t *testing.T) { fn(t, open) })
+	}
+}
+
+// openMu serialises opening (and migrating) test stores within this process.
+var openMu sync.Mutex
+
+func fullSync(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	srv, waits := NewServer(t, c.Fake()), &Waits{}
+	r := Sync(t, st, Point(c.Settings, srv, waits))
+	fail(t, r)
+	if srv.Requests() < c.MinRequests {
+		t.Errorf("full sync made %d requests, want at least %d (does the fake paginate?)", srv.Requests(), c.MinRequests)
+	}
+	if r.Records == 0 {
+		t.Fatal("full sync stored nothing")
+	}
+	c.Check(t, st)
+}
+
+func resyncChangesNothing(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	srv := NewServer(t, c.Fake())
+	s := Point(c.Settings, srv, &Waits{})
+	fail(t, Sync(t, st, s))
+	before := Dump(t, st)
+	r := Sync(t, st, s)
+	fail(t, r)
+	if r.Created != 0 || r.Signals != 0 {
+		t.Errorf("second sync created %d customers and %d signal observations, want none", r.Created, r.Signals)
+	}
+	if after := Dump(t, st); after != before {
+		t.Errorf("store changed on a re-sync:\n%s", diff(before, after))
+	}
+}
+
+func failHalfwayThenResume(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	clean := open(t)
+	fail(t, Sync(t, clean, Point(c.Settings, NewServer(t, c.Fake()), &Waits{})))
+	want := Dump(t, clean)
+
+	st := open(t)
+	srv := NewServer(t, c.Fake())
+	s := Point(c.Settings, srv, &Waits{})
+	half := max(c.MinRequests/2, 2)
+	srv.FailFrom(half, Fault{Status: 500, Body: `{"message":"internal error"}`})
+	r := Sync(t, st, s)
+	if !r.Failed() || !strings.Contains(r.Error, "500") {
+		t.Fatalf("sync with the server failing from request %d: %+v, want a failure naming HTTP 500", half, r)
+	}
+	srv.Heal()
+	fail(t, Sync(t, st, s))
+	if got := Dump(t, st); got != want {
+		t.Errorf("after a failed run and a re-run the store differs from a clean run:\n%s", diff(want, got))
+	}
+}
+
+func rateLimited(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	srv, waits := NewServer(t, c.Fake()), &Waits{}
+	srv.FailAt(1, Fault{Status: 429, RetryAfter: "17", Body: `{"message":"rate limited"}`})
+	srv.FailAt(3, Fault{Status: 429}) // no Retry-After: our own backoff
+	fail(t, Sync(t, st, Point(c.Settings, srv, waits)))
+	w := waits.All()
+	if len(w) < 2 || w[0] != 17*time.Second || w[1] <= 0 || w[1] > 30*time.Second {
+		t.Errorf("waits = %v, want 17s (Retry-After) then a backoff", w)
+	}
+	c.Check(t, st)
+}
+
+func serverErrorIsRetried(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	srv := NewServer(t, c.Fake())
+	srv.FailAt(2, Fault{Status: 502})
+	fail(t, Sync(t, st, Point(c.Settings, srv, &Waits{})))
+	c.Check(t, st)
+}
+
+func badCredentials(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	srv := NewServer(t, c.Fake())
+	srv.FailFrom(1, Fault{Status: 401, Body: `{"message":"invalid token"}`})
+	r := Sync(t, st, Point(c.Settings, srv, &Waits{}))
+	if !r.Failed() || !strings.Contains(r.Error, "check the token for connector "+c.Settings.Name) {
+		t.Errorf("result = %+v, want an error telling the user to check the token", r)
+	}
+	if srv.Requests() != 1 {
+		t.Errorf("%d requests after a 401, want 1 (no retries)", srv.Requests())
+	}
+}
+
+func malformedPage(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	empty := Dump(t, st)
+	srv := NewServer(t, c.Fake())
+	srv.FailAt(1, Fault{Status: 200, Body: `{"results": [{"id": "1", "properties": {`})
+	r := Sync(t, st, Point(c.Settings, srv, &Waits{}))
+	if !r.Failed() || !strings.Contains(r.Error, "malformed") {
+		t.Fatalf("result = %+v, want a failure naming the malformed response", r)
+	}
+	if got := Dump(t, st); got != empty {
+		t.Errorf("a malformed first page wrote data:\n%s", got)
+	}
+}
+
+func emptyPage(t *testing.T, c Case, open func(testing.TB) *store.Store) {
+	st := open(t)
+	fail(t, Sync(t, st, Point(c.Settings, NewServer(t, c.EmptyPage()), &Waits{})))
+	c.Check(t, st)
 }
 
 // diff shows the first lines where two dumps differ.

@@ -1,7 +1,9 @@
-// Package scheduler runs Advocate's periodic jobs (connector syncs, and later scoring, the
-// weekly shortlist and drip ticks) on cron schedules. A job never overlaps itself: in one
-// process a run still going makes the next tick skip, and across replicas sharing one Postgres
-// a cluster lock (an advisory lock) makes each run happen once.
+// Package scheduler runs Advocate's periodic jobs on cron schedules: each connector's sync,
+// scoring, the weekly shortlist, health alerts and drip ticks (`advocate serve` registers
+// them). A job never overlaps itself: in one process a run still going makes the next tick
+// skip, and across replicas sharing one Postgres a cluster lock (an advisory lock) makes each
+// run happen once. A panicking job fails its turn without stopping the daemon; Stop waits for
+// running jobs and cancels them after a grace period.
 package scheduler
 
 import (

@@ -90,11 +90,17 @@ func TestPushSignals(t *testing.T) {
 }
 
 func TestProbes(t *testing.T) {
-	srv := newServer(t, storetest.SQLite(t))
-	for _, p := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(srv.URL + p)
-		if err != nil || resp.StatusCode != 200 {
-			t.Errorf("%s: %v %v", p, resp.StatusCode, err)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv := newServer(t, st)
+		for _, p := range []string{"/healthz", "/readyz"} {
+			resp, err := http.Get(srv.URL + p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: %d, want 200", p, resp.StatusCode)
+			}
 		}
-	}
+	})
 }

@@ -120,13 +120,14 @@ type pushOnly struct{ scripted }
 func (pushOnly) PushOnly() bool { return true }
 
 func TestPushOnlyConnectorRecordsNoRun(t *testing.T) {
-	st := storetest.SQLite(t)
-	s := &syncer.Syncer{Store: st, Build: func(connectors.Settings) (connectors.Connector, error) { return pushOnly{}, nil }}
-	r := s.One(context.Background(), connectors.Settings{Name: "pushed", Type: "webhook"})
-	if r.Status != "push-only" || r.Failed() {
-		t.Errorf("result = %+v", r)
-	}
-	if states, _ := st.SyncStates(context.Background()); states["pushed"].LastSuccessAt != nil {
-		t.Error("a push-only connector was recorded as freshly synced")
-	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := &syncer.Syncer{Store: st, Build: func(connectors.Settings) (connectors.Connector, error) { return pushOnly{}, nil }}
+		r := s.One(context.Background(), connectors.Settings{Name: "pushed", Type: "webhook"})
+		if r.Status != "push-only" || r.Failed() {
+			t.Errorf("result = %+v", r)
+		}
+		if states, _ := st.SyncStates(context.Background()); states["pushed"].LastSuccessAt != nil {
+			t.Error("a push-only connector was recorded as freshly synced")
+		}
+	})
 }
