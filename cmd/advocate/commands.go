@@ -543,6 +543,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("demo")
 	out := fs.String("out", "", "folder to write into (default: a new temporary folder)")
 	top := fs.Int("top", 10, "shortlist size")
+	force := fs.Bool("force", false, "replace an advocate.yaml (and data/, advocate.db) already in --out")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -550,7 +551,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if !a.verbose { // the demo narrates on stdout; keep the log for problems
 		log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top})
+	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top, Force: *force})
 	return err
 }
 

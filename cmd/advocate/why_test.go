@@ -39,3 +39,25 @@ func TestNobodyEligibleSaysWhy(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoKeepsAnExistingConfig: demo --out into a folder with the user's advocate.yaml fails
+// and leaves it as it was; --force replaces it.
+func TestDemoKeepsAnExistingConfig(t *testing.T) {
+	out := t.TempDir()
+	mine := []byte("# my own config\n")
+	path := out + "/advocate.yaml"
+	if err := os.WriteFile(path, mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "demo", "--out", out)
+	if r.code == 0 || !strings.Contains(r.stderr, "already exists; use --force") {
+		t.Fatalf("demo over an existing config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got, _ := os.ReadFile(path); string(got) != string(mine) {
+		t.Errorf("the existing advocate.yaml was changed to:\n%s", got)
+	}
+	mustOK(t, cli(t, "demo", "--out", out, "--force"))
+	if got, _ := os.ReadFile(path); string(got) == string(mine) {
+		t.Error("--force did not replace advocate.yaml")
+	}
+}

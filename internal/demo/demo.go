@@ -39,6 +39,10 @@ type Options struct {
 	Stdout io.Writer
 	Log    *slog.Logger
 	Top    int // shortlist size; 0 = 10
+	// Force lets the demo write into an OutDir that already holds an advocate.yaml (it replaces
+	// the config, data/ and advocate.db there); without it that is an error, so a user's own
+	// config is never overwritten by accident.
+	Force bool
 }
 
 // Result names what the demo wrote.
@@ -100,6 +104,8 @@ func setup(res *Result, o Options) (*config.Config, error) {
 		if out, err = os.MkdirTemp("", "advocate-demo-"); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
+	} else if err := checkOutDir(out, o.Force); err != nil {
+		return nil, err
 	} else if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -124,6 +130,16 @@ func setup(res *Result, o Options) (*config.Config, error) {
 		return nil, fmt.Errorf("demo: the generated config does not load: %w", err)
 	}
 	return cfg, nil
+}
+
+// checkOutDir refuses a folder that already holds a config unless force is set.
+func checkOutDir(out string, force bool) error {
+	path := filepath.Join(out, "advocate.yaml")
+	if _, err := os.Stat(path); err == nil && !force {
+		return fmt.Errorf("demo: %s already exists; use --force to replace it (the demo also replaces %s and %s there)",
+			path, filepath.Join(out, "data"), filepath.Join(out, "advocate.db"))
+	}
+	return nil
 }
 
 // freshStore opens a new, migrated SQLite database in the output folder, on the demo's clock.
