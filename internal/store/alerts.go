@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -55,11 +54,7 @@ func (s *Store) MarkAlertsSent(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	return s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		q, args, err := s.in("MarkAlertsSent", now, ids)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, q, args...)
-		}
-		if err != nil {
+		if err := s.execIn(ctx, tx, "MarkAlertsSent", now, ids); err != nil {
 			return fmt.Errorf("mark %d alerts sent: %w", len(ids), err)
 		}
 		return nil
@@ -68,13 +63,7 @@ func (s *Store) MarkAlertsSent(ctx context.Context, ids []int64) error {
 
 // AlertStates returns every remembered alert state whose key starts with prefix.
 func (s *Store) AlertStates(ctx context.Context, prefix string) (map[string]string, error) {
-	out := map[string]string{}
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var k, v string
-		err := r.Scan(&k, &v)
-		out[k] = v
-		return err
-	}, s.q("AlertStates"), len(prefix), prefix)
+	out, err := pairs[string, string](ctx, s.db, s.q("AlertStates"), len(prefix), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("read alert state: %w", err)
 	}

@@ -116,30 +116,28 @@ type ingest struct {
 }
 
 // selectKeys runs the named query — whose last "IN (?)" takes keys, after args — over all keys
-// and calls scan for every row. The IN list is built at run time: one query with = ANY(?) and
-// an array on Postgres, chunks of expanded IN lists on SQLite (which has no arrays and caps
-// bound parameters). Other IN (?) in the query take slices from args.
+// and calls scan for every row. Other IN (?) in the query take slices from args. The keys' list
+// is built at run time: on Postgres one query with = ANY(?) and an array, on SQLite (no arrays,
+// a cap on bound parameters) one query per chunk of an expanded IN list.
 func (in *ingest) selectKeys(ctx context.Context, name string, args []any, keys []string, scan func(*sql.Rows) error) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	run := func(args ...any) error {
-		q, qargs, err := in.s.in(name, args...)
+	raw := in.s.query(name).Raw
+	run := func(keys any) error {
+		q, qargs, err := in.s.expand(raw, append(slices.Clone(args), keys)...)
 		if err != nil {
-			return err
-		}
-		if in.s.dialect == Postgres {
-			i := strings.LastIndex(q, "IN (")
-			j := i + strings.IndexByte(q[i:], ')')
-			q = q[:i] + "= ANY(" + q[i+len("IN ("):j] + ")" + q[j+1:]
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		return each(ctx, in.tx, scan, q, qargs...)
 	}
 	if in.s.dialect == Postgres {
-		return run(append(slices.Clone(args), pq.Array(keys))...)
+		i := strings.LastIndex(raw, "IN (?)")
+		raw = raw[:i] + "= ANY(?)" + raw[i+len("IN (?)"):]
+		return run(pq.Array(keys))
 	}
 	for chunk := range slices.Chunk(keys, 500) {
-		if err := run(append(slices.Clone(args), chunk)...); err != nil {
+		if err := run(chunk); err != nil {
 			return err
 		}
 	}

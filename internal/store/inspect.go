@@ -70,14 +70,7 @@ func normalize(v any) any {
 // Counts returns the number of rows in each table: for `status`, and for tests that prove a
 // repeated sync changed nothing.
 func (s *Store) Counts(ctx context.Context) (map[string]int64, error) {
-	out := map[string]int64{}
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var table string
-		var n int64
-		err := r.Scan(&table, &n)
-		out[table] = n
-		return err
-	}, s.q("CountRows"))
+	out, err := pairs[string, int64](ctx, s.db, s.q("CountRows"))
 	if err != nil {
 		return nil, fmt.Errorf("count rows: %w", err)
 	}

@@ -135,11 +135,7 @@ func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease
 			if len(back.ids) == 0 {
 				continue
 			}
-			q, args, err := s.in("ReturnClaimedEmails", back.next, now, back.ids)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if err := s.execIn(ctx, tx, "ReturnClaimedEmails", back.next, now, back.ids); err != nil {
 				return err
 			}
 		}
@@ -183,11 +179,7 @@ func (s *Store) MarkSent(ctx context.Context, ids []int64, now time.Time) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	q, args, err := s.in("MarkSent", now.UTC(), now.UTC(), ids)
-	if err == nil {
-		_, err = s.db.ExecContext(ctx, q, args...)
-	}
-	if err != nil {
+	if err := s.execIn(ctx, s.db, "MarkSent", now.UTC(), now.UTC(), ids); err != nil {
 		return fmt.Errorf("mark %d emails sent: %w", len(ids), err)
 	}
 	return nil
@@ -199,11 +191,7 @@ func (s *Store) Release(ctx context.Context, ids []int64, next, now time.Time) e
 	if len(ids) == 0 {
 		return nil
 	}
-	q, args, err := s.in("ReleaseEmails", next.UTC(), now.UTC(), ids)
-	if err == nil {
-		_, err = s.db.ExecContext(ctx, q, args...)
-	}
-	if err != nil {
+	if err := s.execIn(ctx, s.db, "ReleaseEmails", next.UTC(), now.UTC(), ids); err != nil {
 		return fmt.Errorf("release %d emails: %w", len(ids), err)
 	}
 	return nil
@@ -249,7 +237,7 @@ type OutboxFilter struct {
 // OutboxEmails lists outbox rows, oldest first. The filters combine freely, so they are
 // appended to the named ListOutbox here rather than written out as eight named variants.
 func (s *Store) OutboxEmails(ctx context.Context, f OutboxFilter) ([]OutboxEmail, error) {
-	q, args := s.queries["ListOutbox"].Raw, []any{}
+	q, args := s.query("ListOutbox").Raw, []any{}
 	if len(f.EnrollmentIDs) > 0 {
 		q += ` AND enrollment_id IN (?)`
 		args = append(args, f.EnrollmentIDs)
@@ -262,11 +250,11 @@ func (s *Store) OutboxEmails(ctx context.Context, f OutboxFilter) ([]OutboxEmail
 		q += ` AND to_addr = ?`
 		args = append(args, strings.ToLower(f.To))
 	}
-	q, args, err := sqlx.In(q+` ORDER BY id`, args...)
+	q, args, err := s.expand(q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	out, err := collect(ctx, s.db, scanOutbox, s.db.Rebind(q), args...)
+	out, err := collect(ctx, s.db, scanOutbox, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
@@ -275,14 +263,7 @@ func (s *Store) OutboxEmails(ctx context.Context, f OutboxFilter) ([]OutboxEmail
 
 // OutboxCounts returns how many rows are in each status.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
-	out := map[string]int{}
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var st string
-		var n int
-		err := r.Scan(&st, &n)
-		out[st] = n
-		return err
-	}, s.q("OutboxCounts"))
+	out, err := pairs[string, int](ctx, s.db, s.q("OutboxCounts"))
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}

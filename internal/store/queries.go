@@ -3,7 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -128,43 +128,58 @@ func loadEmbedded(d Dialect) (querySet, error) {
 	return loadQueries(sub, d)
 }
 
-// q returns the named query's SQL for this store's engine. A name missing from the files is a
+// query returns the named query for this store's engine. A name missing from the files is a
 // programming error that TestQueryNamesExist catches; it panics with the name.
-func (s *Store) q(name string) string {
+func (s *Store) query(name string) namedQuery {
 	qq, ok := s.queries[name]
 	if !ok {
 		panic("store: no query named " + name + " for " + string(s.dialect))
 	}
-	return qq.SQL
+	return qq
 }
 
-// in expands the named query's IN (?) placeholders over the slices in args (sqlx.In) and
-// rebinds the result: lists of ids are only known at run time.
+// q returns the named query's SQL, ready to run.
+func (s *Store) q(name string) string { return s.query(name).SQL }
+
+// in expands the named query's IN (?) placeholders over the slices in args and rebinds the
+// result: lists of ids are only known at run time.
 func (s *Store) in(name string, args ...any) (string, []any, error) {
-	qq, ok := s.queries[name]
-	if !ok {
-		panic("store: no query named " + name + " for " + string(s.dialect))
-	}
-	q, args, err := sqlx.In(qq.Raw, args...)
+	q, args, err := s.expand(s.query(name).Raw, args...)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return s.db.Rebind(q), args, nil
+	return q, args, nil
+}
+
+// expand is in for SQL text with ? placeholders (sqlx.In, then rebinding for the engine).
+func (s *Store) expand(raw string, args ...any) (string, []any, error) {
+	q, args, err := sqlx.In(raw, args...)
+	return s.db.Rebind(q), args, err
+}
+
+// execIn runs a named query through in (see there) on db.
+func (s *Store) execIn(ctx context.Context, db sqlx.ExecerContext, name string, args ...any) error {
+	q, args, err := s.in(name, args...)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, q, args...)
+	return err
 }
 
 // checkQueries prepares every query of the set against the live schema, so a typo or a missing
 // column fails here, naming the query and its file, rather than when the query first runs.
 // Preparing parses and plans without executing: nothing is read or written.
 func (s *Store) checkQueries(ctx context.Context) error {
-	conn, err := s.db.Conn(ctx)
+	names := slices.Sorted(maps.Keys(s.queries))
+	if s.dialect == Postgres && s.prepareAll(ctx, names) == nil {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx) // one connection: no pool churn between prepares
 	if err != nil {
 		return fmt.Errorf("check queries: %w", err)
 	}
 	defer conn.Close()
-	names := slices.Sorted(maps.Keys(s.queries))
-	if s.dialect == Postgres && s.prepareAll(ctx, conn, names) == nil {
-		return nil
-	}
 	var errs []string
 	for _, name := range names {
 		qq := s.queries[name]
@@ -184,16 +199,24 @@ func (s *Store) checkQueries(ctx context.Context) error {
 // prepareAll is the Postgres fast path of checkQueries: every query as a PREPARE statement in
 // one round trip, instead of two per query (prepare and close), which cost ~50 ms per Open. It
 // cannot say which query failed; on an error checkQueries prepares them one by one to find out.
-func (s *Store) prepareAll(ctx context.Context, conn *sql.Conn, names []string) error {
+func (s *Store) prepareAll(ctx context.Context, names []string) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
 	var b strings.Builder
 	for i, name := range names {
 		fmt.Fprintf(&b, "PREPARE advocate_check_%d AS %s;\n", i, s.queries[name].SQL)
 	}
-	b.WriteString("DEALLOCATE ALL")
-	_, err := conn.ExecContext(ctx, b.String()) // no arguments: one simple-protocol message
+	for i := range names {
+		fmt.Fprintf(&b, "DEALLOCATE advocate_check_%d;\n", i)
+	}
+	_, err = conn.ExecContext(ctx, b.String()) // no arguments: one simple-protocol message
 	if err != nil {
-		// Prepared statements are not transactional: drop those made before the error.
-		conn.ExecContext(ctx, "DEALLOCATE ALL")
+		// Statements prepared before the error outlive it; the connection is dropped from the
+		// pool rather than cleaned (returning ErrBadConn from Raw discards it).
+		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return err
 }

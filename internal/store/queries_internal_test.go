@@ -69,10 +69,10 @@ func TestLoadQueriesOverridesByDialect(t *testing.T) {
 	}
 }
 
-// TestQueryNamesExist: every name the Go code asks for with s.q("X"), s.in("X") or
-// selectKeys(ctx, "X", …) is defined for both engines (Postgres-only ones for Postgres), and
-// every defined query is named somewhere in the Go code. A missing name would otherwise panic
-// only when its code path first runs.
+// TestQueryNamesExist: every name the Go code asks for (s.q("X"), s.in("X"), s.query("X"),
+// s.execIn(ctx, db, "X", …), selectKeys(ctx, "X", …)) is defined for both engines (Postgres-only
+// ones for Postgres), and every defined query is named somewhere in the Go code. A missing name
+// would otherwise panic only when its code path first runs.
 func TestQueryNamesExist(t *testing.T) {
 	asked, literals := map[string]bool{}, map[string]bool{}
 	files, _ := filepath.Glob("*.go")
@@ -127,7 +127,7 @@ func queryNameArg(call *ast.CallExpr) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	arg := map[string]int{"q": 0, "in": 0, "selectKeys": 1}
+	arg := map[string]int{"query": 0, "q": 0, "in": 0, "execIn": 2, "selectKeys": 1}
 	i, ok := arg[sel.Sel.Name]
 	if !ok || len(call.Args) <= i {
 		return "", false

@@ -211,13 +211,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func nonNilC(s []Contribution) []Contribution {
-	if s == nil {
-		return []Contribution{}
-	}
-	return s
-}
-
 // LatestScoreRun returns the newest run, or ErrNotFound when nothing was scored yet.
 func (s *Store) LatestScoreRun(ctx context.Context) (ScoreRun, error) {
 	var r ScoreRun
@@ -290,13 +283,7 @@ func (s *Store) ScoresBefore(ctx context.Context, t time.Time, ids []string) (ma
 	}
 	q, args, err := s.in("ScoresOfCustomers", runID, ids)
 	if err == nil {
-		err = each(ctx, s.db, func(r *sql.Rows) error {
-			var id string
-			var sc float64
-			err := r.Scan(&id, &sc)
-			out[id] = sc
-			return err
-		}, q, args...)
+		out, err = pairs[string, float64](ctx, s.db, q, args...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
@@ -345,11 +332,7 @@ func (s *Store) PruneScoreRuns(ctx context.Context, r Retention) (int, error) {
 	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
 		for chunk := range slices.Chunk(drop, 500) { // SQLite caps bound parameters
 			for _, name := range []string{"DeleteScoresOfRuns", "DeleteScoreRuns"} {
-				q, args, err := s.in(name, chunk)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				if err := s.execIn(ctx, tx, name, chunk); err != nil {
 					return err
 				}
 			}

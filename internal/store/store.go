@@ -1,10 +1,13 @@
 // Package store is Advocate's database: one API over Postgres (production; sqlx + lib/pq) and
 // embedded SQLite (the zero-setup default; modernc.org/sqlite, pure Go). All SQL lives in this
-// package. Every method owns its transaction, so a caller never sees half of a write.
+// package, as named queries in queries/<table>.sql (see queries.go) checked against the schema
+// at boot; only the bulk paths build SQL at run time. Every method owns its transaction, so a
+// caller never sees half of a write. The Go files are named after the tables they serve.
 //
-// The two engines differ in three places, all handled here: placeholders (queries are written
+// The two engines differ in a few places, all handled here: placeholders (queries are written
 // with ? and rebound), bulk writes (COPY on Postgres, prepared statements in one transaction on
-// SQLite) and row locking (FOR UPDATE SKIP LOCKED on Postgres; SQLite has one writer).
+// SQLite), row locking (FOR UPDATE SKIP LOCKED on Postgres; SQLite has one writer) and a few
+// functions (queries/postgres/ holds the Postgres versions of those queries).
 package store
 
 import (
@@ -271,6 +274,19 @@ func each(ctx context.Context, db queryer, fn func(*sql.Rows) error, query strin
 		}
 	}
 	return rows.Err()
+}
+
+// pairs runs a two-column query into a map from the first column to the second.
+func pairs[K comparable, V any](ctx context.Context, db queryer, query string, args ...any) (map[K]V, error) {
+	out := map[K]V{}
+	err := each(ctx, db, func(r *sql.Rows) error {
+		var k K
+		var v V
+		err := r.Scan(&k, &v)
+		out[k] = v
+		return err
+	}, query, args...)
+	return out, err
 }
 
 // collect runs a query and scans every row into a slice.

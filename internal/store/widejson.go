@@ -64,11 +64,10 @@ func (d *latestDecoder) fast(b []byte, out []LatestValue) (_ []LatestValue, ok b
 		return out, c.end()
 	}
 	for {
-		lv, ok := d.entry(&c)
-		if !ok {
+		out = append(out, LatestValue{})
+		if !d.entry(&c, &out[len(out)-1]) {
 			return out, false
 		}
-		out = append(out, lv)
 		if c.expect('}') {
 			return out, c.end()
 		}
@@ -78,63 +77,57 @@ func (d *latestDecoder) fast(b []byte, out []LatestValue) (_ []LatestValue, ok b
 	}
 }
 
-// entry reads one `"name": {"v": 1.5, "t": "…"}`, its two fields in either order.
-func (d *latestDecoder) entry(c *cursor) (LatestValue, bool) {
+// entry reads one `"name": {"v": 1.5, "t": "…"}` into lv, its two fields in either order and
+// each once. It is one function, not one per field: it runs for every value of every
+// customer, and calls cost more here than the branches they would save.
+func (d *latestDecoder) entry(c *cursor, lv *LatestValue) bool {
 	name, ok := c.str()
 	if !ok || !c.expect(':') || !c.expect('{') {
-		return LatestValue{}, false
+		return false
 	}
-	lv := LatestValue{Name: d.names.get(name)}
-	seen := 0 // a bit per field: both must be there, once each
-	for f := range 2 {
+	lv.Name = d.names.get(name)
+	for f, seen := 0, byte(0); f < 2; f++ {
 		if f == 1 && !c.expect(',') {
-			return lv, false
+			return false
 		}
-		bit, ok := d.field(c, &lv)
-		if !ok || seen&bit != 0 {
-			return lv, false
+		key := c.letter()
+		if key == seen || !c.expect(':') {
+			return false
 		}
-		seen |= bit
-	}
-	return lv, seen == 3 && c.expect('}')
-}
-
-// field reads "v": number or "t": "RFC 3339" into lv and reports which (1 or 2).
-func (d *latestDecoder) field(c *cursor, lv *LatestValue) (int, bool) {
-	key, ok := c.str()
-	if !ok || !c.expect(':') {
-		return 0, false
-	}
-	switch string(key) {
-	case "v":
-		lv.Value, ok = c.number()
-		return 1, ok
-	case "t":
-		ts, ok := c.str()
+		seen = key
+		switch key {
+		case 'v':
+			lv.Value, ok = c.number()
+		case 't':
+			var ts []byte
+			if ts, ok = c.str(); ok {
+				lv.ObservedAt, ok = d.time(ts)
+			}
+		default:
+			return false
+		}
 		if !ok {
-			return 0, false
+			return false
 		}
-		t, err := d.time(ts)
-		lv.ObservedAt = t
-		return 2, err == nil
 	}
-	return 0, false
+	return c.expect('}')
 }
 
-func (d *latestDecoder) time(ts []byte) (time.Time, error) {
+// time parses an RFC 3339 observation time, remembering recent ones.
+func (d *latestDecoder) time(ts []byte) (time.Time, bool) {
 	if t, ok := d.times[string(ts)]; ok {
-		return t, nil
+		return t, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(ts))
 	if err != nil {
-		return t, err
+		return t, false
 	}
 	t = t.UTC()
 	if d.times == nil || len(d.times) > 4096 {
 		d.times = map[string]time.Time{}
 	}
 	d.times[string(ts)] = t
-	return t, nil
+	return t, true
 }
 
 // decodeFlat reads a flat {"key": "value", …} object of plain strings (no escapes), the shape
@@ -174,10 +167,15 @@ type cursor struct {
 	i int
 }
 
+// The methods copy the slice and index into locals for their loops: through the pointer, the
+// compiler would reload both on every byte.
+
 func (c *cursor) ws() {
-	for c.i < len(c.b) && (c.b[c.i] == ' ' || c.b[c.i] == '\n' || c.b[c.i] == '\t' || c.b[c.i] == '\r') {
-		c.i++
+	b, i := c.b, c.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
 	}
+	c.i = i
 }
 
 // expect skips whitespace and consumes ch if it comes next.
@@ -202,28 +200,40 @@ func (c *cursor) str() ([]byte, bool) {
 	if !c.expect('"') {
 		return nil, false
 	}
-	start := c.i
-	for c.i < len(c.b) && c.b[c.i] != '"' {
-		if c.b[c.i] == '\\' || c.b[c.i] < 0x20 {
+	b, start := c.b, c.i
+	for i := start; i < len(b); i++ {
+		switch ch := b[i]; {
+		case ch == '"':
+			c.i = i + 1
+			return b[start:i], true
+		case ch == '\\' || ch < 0x20:
 			return nil, false
 		}
-		c.i++
 	}
-	if c.i >= len(c.b) {
-		return nil, false
+	return nil, false
+}
+
+// letter reads a one-letter string such as "v" and returns the letter, or 0 for anything
+// else. Field names are one letter; reading them without str saves a call per field.
+func (c *cursor) letter() byte {
+	c.ws()
+	b, i := c.b, c.i
+	if i+2 >= len(b) || b[i] != '"' || b[i+2] != '"' {
+		return 0
 	}
-	c.i++
-	return c.b[start : c.i-1], true
+	c.i = i + 3
+	return b[i+1]
 }
 
 // number reads a bare number up to the next delimiter.
 func (c *cursor) number() (float64, bool) {
 	c.ws()
-	start := c.i
-	for c.i < len(c.b) && c.b[c.i] != ',' && c.b[c.i] != '}' && c.b[c.i] != ' ' {
-		c.i++
+	b, i := c.b, c.i
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ' ' {
+		i++
 	}
-	v, err := strconv.ParseFloat(string(c.b[start:c.i]), 64)
+	v, err := strconv.ParseFloat(string(b[c.i:i]), 64)
+	c.i = i
 	return v, err == nil
 }
 
@@ -239,11 +249,7 @@ type encoder struct {
 
 // vals writes {"signal": value, ...}, keys sorted.
 func (e *encoder) vals(m map[string]float64) string {
-	e.keys = e.keys[:0]
-	for k := range m {
-		e.keys = append(e.keys, k)
-	}
-	slices.Sort(e.keys)
+	e.keys = sortedKeys(e.keys[:0], m)
 	b := append(e.buf[:0], '{')
 	for i, k := range e.keys {
 		if i > 0 {
@@ -259,11 +265,7 @@ func (e *encoder) vals(m map[string]float64) string {
 
 // latest writes {"signal": {"v": value, "t": "RFC 3339"}, ...}, keys sorted.
 func (e *encoder) latest(m map[string]latestVal) string {
-	e.keys = e.keys[:0]
-	for k := range m {
-		e.keys = append(e.keys, k)
-	}
-	slices.Sort(e.keys)
+	e.keys = sortedKeys(e.keys[:0], m)
 	b := append(e.buf[:0], '{')
 	for i, k := range e.keys {
 		if i > 0 {
@@ -279,4 +281,13 @@ func (e *encoder) latest(m map[string]latestVal) string {
 	}
 	e.buf = append(b, '}')
 	return string(e.buf)
+}
+
+// sortedKeys appends m's keys to keys, sorted, reusing its array across rows.
+func sortedKeys[V any](keys []string, m map[string]V) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
