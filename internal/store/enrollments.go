@@ -30,15 +30,13 @@ type Enrollment struct {
 // (a double click on Approve is one enrollment).
 func (s *Store) Enroll(ctx context.Context, customerID, contactEmail, sequence string) (e Enrollment, created bool, err error) {
 	err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO enrollments (customer_id, contact_email, sequence, status, created_at, updated_at)
-			VALUES (?, ?, ?, 'active', ?, ?) ON CONFLICT (customer_id, sequence) DO NOTHING`), customerID, contactEmail, sequence, now, now)
+		res, err := tx.ExecContext(ctx, s.q("InsertEnrollment"), customerID, contactEmail, sequence, now, now)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
-		e, err = getEnrollment(ctx, tx, s.rebind(`SELECT `+enrollmentCols+`
-			FROM enrollments WHERE customer_id = ? AND sequence = ?`), customerID, sequence)
+		e, err = scanEnrollment(tx.QueryRowContext(ctx, s.q("EnrollmentOf"), customerID, sequence))
 		return err
 	})
 	if err != nil {
@@ -47,8 +45,6 @@ func (s *Store) Enroll(ctx context.Context, customerID, contactEmail, sequence s
 	return e, created, nil
 }
 
-const enrollmentCols = `id, customer_id, contact_email, sequence, status, drip_sequence, stop_reason, created_at, updated_at`
-
 func scanEnrollment(r rowScanner) (Enrollment, error) {
 	var e Enrollment
 	err := r.Scan(&e.ID, &e.CustomerID, &e.ContactEmail, &e.Sequence, &e.Status, &e.DripSequence, &e.StopReason, &e.CreatedAt, &e.UpdatedAt)
@@ -56,35 +52,17 @@ func scanEnrollment(r rowScanner) (Enrollment, error) {
 	return e, err
 }
 
-func getEnrollment(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (Enrollment, error) {
-	e, err := scanEnrollment(q.QueryRowxContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, ErrNotFound
-	}
-	return e, err
-}
-
 // Enrollments lists enrollments, optionally only those with a given status ("" = all), oldest first.
 func (s *Store) Enrollments(ctx context.Context, status string) ([]Enrollment, error) {
-	q, args := `SELECT `+enrollmentCols+` FROM enrollments`, []any{}
+	q, args := s.q("Enrollments"), []any{}
 	if status != "" {
-		q += ` WHERE status = ?`
-		args = append(args, status)
+		q, args = s.q("EnrollmentsWithStatus"), []any{status}
 	}
-	rows, err := s.db.QueryxContext(ctx, s.rebind(q+` ORDER BY id`), args...)
+	out, err := collect(ctx, s.db, scanEnrollment, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list enrollments: %w", err)
 	}
-	defer rows.Close()
-	var out []Enrollment
-	for rows.Next() {
-		e, err := scanEnrollment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetEnrollmentStatus moves an enrollment to active, paused, stopped or completed.
@@ -95,7 +73,7 @@ func (s *Store) SetEnrollmentStatus(ctx context.Context, id int64, status string
 		return fmt.Errorf("enrollment %d: unknown status %q", id, status)
 	}
 	return s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE enrollments SET status = ?, updated_at = ? WHERE id = ?`), status, now, id)
+		res, err := tx.ExecContext(ctx, s.q("SetEnrollmentStatus"), status, now, id)
 		if err != nil {
 			return fmt.Errorf("enrollment %d: %w", id, err)
 		}
@@ -108,20 +86,11 @@ func (s *Store) SetEnrollmentStatus(ctx context.Context, id int64, status string
 
 // CustomerEnrollments lists one customer's enrollments, oldest first.
 func (s *Store) CustomerEnrollments(ctx context.Context, customerID string) ([]Enrollment, error) {
-	rows, err := s.db.QueryxContext(ctx, s.rebind(`SELECT `+enrollmentCols+` FROM enrollments WHERE customer_id = ? ORDER BY id`), customerID)
+	out, err := collect(ctx, s.db, scanEnrollment, s.q("CustomerEnrollments"), customerID)
 	if err != nil {
 		return nil, fmt.Errorf("enrollments of %s: %w", customerID, err)
 	}
-	defer rows.Close()
-	var out []Enrollment
-	for rows.Next() {
-		e, err := scanEnrollment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EndEnrollment moves an active or paused enrollment to stopped or completed with a reason, and
@@ -132,8 +101,7 @@ func (s *Store) EndEnrollment(ctx context.Context, id int64, status, reason stri
 		return false, fmt.Errorf("enrollment %d: end status must be stopped or completed, not %q", id, status)
 	}
 	err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE enrollments SET status = ?, stop_reason = ?, updated_at = ?
-			WHERE id = ? AND status IN ('active', 'paused')`), status, reason, now, id)
+		res, err := tx.ExecContext(ctx, s.q("EndEnrollment"), status, reason, now, id)
 		if err != nil {
 			return err
 		}
@@ -141,8 +109,7 @@ func (s *Store) EndEnrollment(ctx context.Context, id int64, status, reason stri
 		if ended = n == 1; !ended {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE outbox SET status = 'cancelled', last_error = ?, lease_until = NULL, updated_at = ?
-			WHERE enrollment_id = ? AND status = 'pending'`), "enrollment "+status+": "+reason, now, id)
+		_, err = tx.ExecContext(ctx, s.q("CancelEmailsOfEnrollment"), "enrollment "+status+": "+reason, now, id)
 		return err
 	})
 	if err != nil {
@@ -156,11 +123,10 @@ func (s *Store) EndEnrollment(ctx context.Context, id int64, status, reason stri
 func (s *Store) SetDripSequence(ctx context.Context, id int64, sequence string) (string, error) {
 	var chosen string
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE enrollments SET drip_sequence = ?, updated_at = ? WHERE id = ? AND drip_sequence = ''`),
-			sequence, now, id); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("SetDripSequence"), sequence, now, id); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, s.rebind(`SELECT drip_sequence FROM enrollments WHERE id = ?`), id).Scan(&chosen)
+		return tx.QueryRowContext(ctx, s.q("DripSequence"), id).Scan(&chosen)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("enrollment %d: %w", id, ErrNotFound)

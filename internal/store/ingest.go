@@ -71,12 +71,12 @@ func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, p
 			return err
 		}
 		if page.Cursor != "" {
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE sync_state SET cursor = ? WHERE connector = ?`), page.Cursor, connector); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q("SaveCursor"), page.Cursor, connector); err != nil {
 				return fmt.Errorf("save cursor: %w", err)
 			}
 		}
 		if runID != 0 {
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET pages = pages + 1, records = records + ?, problems = problems + ? WHERE id = ?`),
+			if _, err := tx.ExecContext(ctx, s.q("CountSyncPage"),
 				res.Records, len(res.Problems), runID); err != nil {
 				return fmt.Errorf("count page: %w", err)
 			}
@@ -115,37 +115,29 @@ type ingest struct {
 	domains       map[string]string // raw spelling -> normalised domain, per page
 }
 
-// selectKeys runs query — whose last "IN (?)" takes keys, after args — over all keys and
-// calls scan for every row: one query with = ANY($n) on Postgres, chunks of IN lists on SQLite
-// (which has no arrays and caps bound parameters).
-func (in *ingest) selectKeys(ctx context.Context, query string, args []any, keys []string, scan func(*sql.Rows) error) error {
+// selectKeys runs the named query — whose last "IN (?)" takes keys, after args — over all keys
+// and calls scan for every row. Other IN (?) in the query take slices from args. The keys' list
+// is built at run time: on Postgres one query with = ANY(?) and an array, on SQLite (no arrays,
+// a cap on bound parameters) one query per chunk of an expanded IN list.
+func (in *ingest) selectKeys(ctx context.Context, name string, args []any, keys []string, scan func(*sql.Rows) error) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	run := func(q string, args []any) error {
-		rows, err := in.tx.QueryContext(ctx, q, args...)
+	raw := in.s.query(name).Raw
+	run := func(keys any) error {
+		q, qargs, err := in.s.expand(raw, append(slices.Clone(args), keys)...)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return each(ctx, in.tx, scan, q, qargs...)
 	}
 	if in.s.dialect == Postgres {
-		i := strings.LastIndex(query, "IN (?)")
-		q := in.s.rebind(query[:i] + "= ANY(?)" + query[i+len("IN (?)"):])
-		return run(q, append(slices.Clone(args), pq.Array(keys)))
+		i := strings.LastIndex(raw, "IN (?)")
+		raw = raw[:i] + "= ANY(?)" + raw[i+len("IN (?)"):]
+		return run(pq.Array(keys))
 	}
 	for chunk := range slices.Chunk(keys, 500) {
-		q, qargs, err := sqlx.In(query, append(slices.Clone(args), chunk)...)
-		if err != nil {
-			return err
-		}
-		if err := run(in.s.rebind(q), qargs); err != nil {
+		if err := run(chunk); err != nil {
 			return err
 		}
 	}
@@ -185,7 +177,7 @@ func (in *ingest) resolve(ctx context.Context, page connectors.Page) error {
 	for _, sg := range page.Signals {
 		add(sg.Customer)
 	}
-	err := in.selectKeys(ctx, `SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?)`,
+	err := in.selectKeys(ctx, "IdentitiesOf",
 		[]any{in.source}, slices.Sorted(maps.Keys(exts)), func(rows *sql.Rows) error {
 			var ext, id string
 			if err := rows.Scan(&ext, &id); err != nil {
@@ -197,7 +189,7 @@ func (in *ingest) resolve(ctx context.Context, page connectors.Page) error {
 	if err != nil {
 		return err
 	}
-	return in.selectKeys(ctx, `SELECT id, domain FROM customers WHERE domain IN (?)`, nil, slices.Sorted(maps.Keys(domains)),
+	return in.selectKeys(ctx, "CustomersByDomain", nil, slices.Sorted(maps.Keys(domains)),
 		func(rows *sql.Rows) error {
 			var id, d string
 			if err := rows.Scan(&id, &d); err != nil {
@@ -229,7 +221,7 @@ func (in *ingest) row(ctx context.Context, id string) (*customerRow, error) {
 		dom   *string
 		attrs []byte
 	)
-	err := in.tx.QueryRowContext(ctx, in.s.rebind(`SELECT name, domain, owner, attributes FROM customers WHERE id = ?`), id).
+	err := in.tx.QueryRowContext(ctx, in.s.q("CustomerRow"), id).
 		Scan(&r.Name, &dom, &r.Owner, &attrs)
 	if err != nil {
 		return nil, fmt.Errorf("load customer %s: %w", id, err)
@@ -333,6 +325,8 @@ func (in *ingest) customers(ctx context.Context, recs []connectors.Customer) err
 const batchRows = 500
 
 // insertRows runs "INSERT INTO table (cols) VALUES (...), (...) suffix" over rows in batches.
+// This SQL is built here, not named in queries/: the number of rows per statement is only known
+// at run time, and one statement per batch is what makes SQLite's bulk path fast.
 func (in *ingest) insertRows(ctx context.Context, table, cols, suffix string, width int, rows [][]any) error {
 	for chunk := range slices.Chunk(rows, batchRows) {
 		var b strings.Builder
@@ -346,7 +340,7 @@ func (in *ingest) insertRows(ctx context.Context, table, cols, suffix string, wi
 			args = append(args, r...)
 		}
 		b.WriteString(" " + suffix)
-		if _, err := in.tx.ExecContext(ctx, in.s.rebind(b.String()), args...); err != nil {
+		if _, err := in.tx.ExecContext(ctx, in.s.db.Rebind(b.String()), args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
@@ -372,7 +366,7 @@ func (in *ingest) flush(ctx context.Context) error {
 		if row.isNew {
 			inserts = append(inserts, []any{id, row.Name, dom, row.Owner, string(attrs), in.now, in.now})
 			row.isNew = false
-		} else if _, err := in.tx.ExecContext(ctx, in.s.rebind(`UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at = ? WHERE id = ?`),
+		} else if _, err := in.tx.ExecContext(ctx, in.s.q("UpdateCustomer"),
 			row.Name, dom, row.Owner, string(attrs), in.now, id); err != nil {
 			return fmt.Errorf("write customer %s: %w", id, err)
 		}
@@ -387,49 +381,4 @@ func (in *ingest) flush(ctx context.Context) error {
 	}
 	clear(in.newIdentities)
 	return in.insertRows(ctx, "customer_identities", "source, external_id, customer_id", "ON CONFLICT DO NOTHING", 3, idents)
-}
-
-func (in *ingest) contacts(ctx context.Context, recs []connectors.Contact, ids []string) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	// Empty fields keep what another source said; opt-outs are sticky (consent first: one source
-	// saying "opted out" is enough); champion likewise, until a CSM clears it.
-	stmt, err := in.tx.PreparexContext(ctx, in.s.rebind(`
-		INSERT INTO contacts (email, customer_id, name, role, champion, opted_out, source, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (email) DO UPDATE SET
-			customer_id = excluded.customer_id,
-			name = CASE WHEN excluded.name = '' THEN contacts.name ELSE excluded.name END,
-			role = CASE WHEN excluded.role = '' THEN contacts.role ELSE excluded.role END,
-			champion = (contacts.champion OR excluded.champion),
-			opted_out = (contacts.opted_out OR excluded.opted_out),
-			source = excluded.source,
-			updated_at = excluded.updated_at
-		WHERE contacts.customer_id <> excluded.customer_id
-			OR (excluded.name <> '' AND contacts.name <> excluded.name)
-			OR (excluded.role <> '' AND contacts.role <> excluded.role)
-			OR (excluded.champion AND NOT contacts.champion)
-			OR (excluded.opted_out AND NOT contacts.opted_out)`))
-	if err != nil {
-		return fmt.Errorf("prepare contact upsert: %w", err)
-	}
-	defer stmt.Close()
-	for i, c := range recs {
-		email := connectors.NormalizeEmail(c.Email)
-		if email == "" {
-			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source, Message: "contact without email skipped"})
-			continue
-		}
-		id := ids[i]
-		if id == "" {
-			in.res.Unmatched++
-			continue
-		}
-		if _, err := stmt.ExecContext(ctx, email, id, c.Name, c.Role, c.Champion, c.OptedOut, in.source, in.now); err != nil {
-			return fmt.Errorf("write contact %s: %w", email, err)
-		}
-		in.res.Contacts++
-	}
-	return nil
 }

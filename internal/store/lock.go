@@ -51,7 +51,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (release func(), ok bo
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	k := lockKey(name)
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, k).Scan(&ok); err != nil {
+	if err := conn.QueryRowContext(ctx, s.q("TryAdvisoryLock"), k).Scan(&ok); err != nil {
 		conn.Close()
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
@@ -61,7 +61,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (release func(), ok bo
 	}
 	return func() {
 		// A fresh context: releasing must happen even when the job's context was cancelled.
-		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, k)
+		conn.ExecContext(context.Background(), s.q("AdvisoryUnlock"), k)
 		conn.Close()
 	}, true, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // ScoreRun is one scoring of every customer under one model.
@@ -76,17 +77,16 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 	signalsJSON, _ := json.Marshal(nonNil(run.Signals))
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		run.CreatedAt = now
-		if err := tx.GetContext(ctx, &run.ID, s.rebind(`INSERT INTO score_runs (created_at, model_hash, signals, customers, eligible) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
+		if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
 			return err
 		}
-		var stmt *sql.Stmt
-		var err error
+		// Postgres: COPY, whose statement lib/pq builds (it cannot be prepared to check it: a
+		// prepared COPY starts the copy). SQLite: one prepared INSERT.
+		q := s.q("InsertScore")
 		if s.dialect == Postgres {
-			stmt, err = tx.PrepareContext(ctx, `COPY scores (run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons) FROM STDIN`)
-		} else {
-			stmt, err = tx.PrepareContext(ctx, `INSERT INTO scores (run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			q = pq.CopyIn("scores", "run_id", "customer_id", "rank", "score", "confidence", "eligible", "failed_gates", "contributions", "reasons")
 		}
+		stmt, err := tx.PrepareContext(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -211,19 +211,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func nonNilC(s []Contribution) []Contribution {
-	if s == nil {
-		return []Contribution{}
-	}
-	return s
-}
-
 // LatestScoreRun returns the newest run, or ErrNotFound when nothing was scored yet.
 func (s *Store) LatestScoreRun(ctx context.Context) (ScoreRun, error) {
 	var r ScoreRun
 	var signals []byte
-	err := s.db.QueryRowContext(ctx, `SELECT id, created_at, model_hash, signals, customers, eligible FROM score_runs ORDER BY id DESC LIMIT 1`).
-		Scan(&r.ID, &r.CreatedAt, &r.ModelHash, &signals, &r.Customers, &r.Eligible)
+	err := s.db.QueryRowContext(ctx, s.q("LatestScoreRun")).Scan(&r.ID, &r.CreatedAt, &r.ModelHash, &signals, &r.Customers, &r.Eligible)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no score run yet (run `advocate score`): %w", ErrNotFound)
 	}
@@ -236,8 +228,6 @@ func (s *Store) LatestScoreRun(ctx context.Context) (ScoreRun, error) {
 	}
 	return r, nil
 }
-
-const scoreCols = `s.run_id, s.customer_id, s.rank, s.score, s.confidence, s.eligible, s.failed_gates, s.contributions, s.reasons, r.created_at, r.signals`
 
 func scanScore(r rowScanner) (Score, error) {
 	var sc Score
@@ -259,39 +249,98 @@ func scanScore(r rowScanner) (Score, error) {
 
 // Scores returns a run's scores in rank order.
 func (s *Store) Scores(ctx context.Context, runID int64) ([]Score, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+scoreCols+` FROM scores s JOIN score_runs r ON r.id = s.run_id WHERE s.run_id = ? ORDER BY s.rank`), runID)
+	out, err := collect(ctx, s.db, scanScore, s.q("ScoresOfRun"), runID)
 	if err != nil {
 		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
 	}
-	defer rows.Close()
-	var out []Score
-	for rows.Next() {
-		sc, err := scanScore(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// ScoreHistory returns a customer's scores, newest run first, from the last limit runs. It
-// probes the primary key (run_id, customer_id) once per run rather than keeping a second
-// index that every run's million-row write would pay for.
+// ScoreHistory returns a customer's scores, newest run first, from the last limit runs.
 func (s *Store) ScoreHistory(ctx context.Context, customerID string, limit int) ([]Score, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+scoreCols+` FROM scores s JOIN score_runs r ON r.id = s.run_id
-		WHERE s.customer_id = ? AND s.run_id IN (SELECT id FROM score_runs ORDER BY id DESC LIMIT ?) ORDER BY s.run_id DESC`), customerID, limit)
+	out, err := collect(ctx, s.db, scanScore, s.q("ScoreHistory"), customerID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read score history of %s: %w", customerID, err)
 	}
-	defer rows.Close()
-	var out []Score
-	for rows.Next() {
-		sc, err := scanScore(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sc)
+	return out, nil
+}
+
+// ScoresBefore returns the scores of ids in the newest run created at or before t: what "last
+// week's score" means for a shortlist built at t plus a week. Customers that run did not score
+// are absent; so is everyone when no run is that old.
+func (s *Store) ScoresBefore(ctx context.Context, t time.Time, ids []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return out, rows.Err()
+	var runID int64
+	err := s.db.GetContext(ctx, &runID, s.q("ScoreRunAtOrBefore"), t.UTC())
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find score run before %s: %w", t.Format(time.RFC3339), err)
+	}
+	q, args, err := s.in("ScoresOfCustomers", runID, ids)
+	if err == nil {
+		out, err = pairs[string, float64](ctx, s.db, q, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// Retention says which score runs are kept: every run younger than Recent, and the newest run of
+// each ISO week younger than Weekly (what trends and "score last week" read).
+type Retention struct {
+	Recent time.Duration
+	Weekly time.Duration
+}
+
+// DefaultRetention keeps a week of every run and two years of weekly runs.
+var DefaultRetention = Retention{Recent: 8 * 24 * time.Hour, Weekly: 2 * 365 * 24 * time.Hour}
+
+// PruneScoreRuns deletes the score runs (and their scores) that r does not keep, never the
+// newest run, and returns how many runs went.
+func (s *Store) PruneScoreRuns(ctx context.Context, r Retention) (int, error) {
+	type run struct {
+		ID        int64     `db:"id"`
+		CreatedAt time.Time `db:"created_at"`
+	}
+	var runs []run
+	if err := s.db.SelectContext(ctx, &runs, s.q("ScoreRunTimes")); err != nil {
+		return 0, fmt.Errorf("prune score runs: %w", err)
+	}
+	now := s.Now()
+	newestOfWeek := map[string]bool{}
+	var drop []int64
+	for i, rn := range runs {
+		y, w := rn.CreatedAt.UTC().ISOWeek()
+		key := fmt.Sprint(y, w)
+		first := !newestOfWeek[key]
+		newestOfWeek[key] = true
+		age := now.Sub(rn.CreatedAt)
+		if i == 0 || age < r.Recent || (first && age < r.Weekly) {
+			continue
+		}
+		drop = append(drop, rn.ID)
+	}
+	if len(drop) == 0 {
+		return 0, nil
+	}
+	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
+		for chunk := range slices.Chunk(drop, 500) { // SQLite caps bound parameters
+			for _, name := range []string{"DeleteScoresOfRuns", "DeleteScoreRuns"} {
+				if err := s.execIn(ctx, tx, name, chunk); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune score runs: %w", err)
+	}
+	return len(drop), nil
 }

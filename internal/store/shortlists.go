@@ -41,11 +41,10 @@ func (s *Store) SaveShortlist(ctx context.Context, week string, scoreRunID int64
 	sl := Shortlist{Week: week, ScoreRunID: scoreRunID, Entries: entries}
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		var posted sql.NullTime
-		err := tx.QueryRowContext(ctx, s.rebind(`SELECT id, posted_at FROM shortlists WHERE week = ?`), week).Scan(&sl.ID, &posted)
+		err := tx.QueryRowContext(ctx, s.q("ShortlistOfWeek"), week).Scan(&sl.ID, &posted)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			if err := tx.GetContext(ctx, &sl.ID, s.rebind(`INSERT INTO shortlists (week, score_run_id, created_at) VALUES (?, ?, ?) RETURNING id`),
-				week, scoreRunID, now); err != nil {
+			if err := tx.GetContext(ctx, &sl.ID, s.q("InsertShortlist"), week, scoreRunID, now); err != nil {
 				return err
 			}
 		case err != nil:
@@ -57,18 +56,17 @@ func (s *Store) SaveShortlist(ctx context.Context, week string, scoreRunID int64
 			// a resumed post sends the same candidates the first messages showed.
 			return ErrShortlistPosted
 		default:
-			if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM shortlist_entries WHERE shortlist_id = ?`), sl.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q("DeleteShortlistEntries"), sl.ID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE shortlists SET score_run_id = ?, created_at = ? WHERE id = ?`), scoreRunID, now, sl.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q("UpdateShortlist"), scoreRunID, now, sl.ID); err != nil {
 				return err
 			}
 		}
 		sl.CreatedAt = now
 		for _, e := range entries {
 			reasons, _ := json.Marshal(nonNil(e.Reasons))
-			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO shortlist_entries (shortlist_id, customer_id, rank, score, contact_email, contact_name, contact_role, reasons, caution)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), sl.ID, e.CustomerID, e.Rank, e.Score, e.ContactEmail, e.ContactName, e.ContactRole, string(reasons), e.Caution); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q("InsertShortlistEntry"), sl.ID, e.CustomerID, e.Rank, e.Score, e.ContactEmail, e.ContactName, e.ContactRole, string(reasons), e.Caution); err != nil {
 				return fmt.Errorf("entry %s: %w", e.CustomerID, err)
 			}
 		}
@@ -84,7 +82,7 @@ func (s *Store) SaveShortlist(ctx context.Context, week string, scoreRunID int64
 // true: refusing to rebuild is the safe side.
 func (s *Store) hasMessages(ctx context.Context, tx *sqlx.Tx, id int64) bool {
 	var n int
-	if err := tx.GetContext(ctx, &n, s.rebind(`SELECT COUNT(*) FROM shortlist_messages WHERE shortlist_id = ?`), id); err != nil {
+	if err := tx.GetContext(ctx, &n, s.q("CountShortlistMessages"), id); err != nil {
 		return true
 	}
 	return n > 0
@@ -95,8 +93,7 @@ func (s *Store) GetShortlist(ctx context.Context, week string) (Shortlist, error
 	var sl Shortlist
 	var posted sql.NullTime
 	var run sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT id, week, score_run_id, created_at, posted_at FROM shortlists WHERE week = ?`), week).
-		Scan(&sl.ID, &sl.Week, &run, &sl.CreatedAt, &posted)
+	err := s.db.QueryRowContext(ctx, s.q("GetShortlist"), week).Scan(&sl.ID, &sl.Week, &run, &sl.CreatedAt, &posted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sl, fmt.Errorf("shortlist %s: %w", week, ErrNotFound)
 	}
@@ -104,78 +101,145 @@ func (s *Store) GetShortlist(ctx context.Context, week string) (Shortlist, error
 		return sl, fmt.Errorf("read shortlist %s: %w", week, err)
 	}
 	sl.ScoreRunID, sl.CreatedAt, sl.PostedAt = run.Int64, sl.CreatedAt.UTC(), nullTime(posted)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT customer_id, rank, score, contact_email, contact_name, contact_role, reasons, caution
-		FROM shortlist_entries WHERE shortlist_id = ? ORDER BY rank`), sl.ID)
+	sl.Entries, err = collect(ctx, s.db, func(r rowScanner) (ShortlistEntry, error) {
+		var e ShortlistEntry
+		var reasons []byte
+		if err := r.Scan(&e.CustomerID, &e.Rank, &e.Score, &e.ContactEmail, &e.ContactName, &e.ContactRole, &reasons, &e.Caution); err != nil {
+			return e, err
+		}
+		return e, json.Unmarshal(reasons, &e.Reasons)
+	}, s.q("ShortlistEntries"), sl.ID)
 	if err != nil {
 		return sl, fmt.Errorf("read shortlist %s entries: %w", week, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var e ShortlistEntry
-		var reasons []byte
-		if err := rows.Scan(&e.CustomerID, &e.Rank, &e.Score, &e.ContactEmail, &e.ContactName, &e.ContactRole, &reasons, &e.Caution); err != nil {
-			return sl, err
-		}
-		if err := json.Unmarshal(reasons, &e.Reasons); err != nil {
-			return sl, err
-		}
-		sl.Entries = append(sl.Entries, e)
-	}
-	return sl, rows.Err()
+	return sl, nil
 }
 
-// Decision is what a CSM decided about a candidate.
-type Decision struct {
-	ID         int64      `json:"id"`
-	CustomerID string     `json:"customer_id"`
-	Kind       string     `json:"kind"` // approve | skip | snooze
-	DecidedBy  string     `json:"decided_by"`
-	DecidedAt  time.Time  `json:"decided_at"`
-	Until      *time.Time `json:"until,omitempty"`
-	Week       string     `json:"week,omitempty"`
-	Via        string     `json:"via"` // cli | slack
+// ShortlistMessage is one Slack message of a week's shortlist: planned first, then sent.
+type ShortlistMessage struct {
+	ID            int64      `json:"id"`
+	Week          string     `json:"week"`
+	Seq           int        `json:"seq"`
+	Recipient     string     `json:"recipient,omitempty"` // CSM email for a DM; "" for the channel
+	Channel       string     `json:"channel"`             // channel name/id, or a Slack user id for a DM
+	Text          string     `json:"text"`
+	Blocks        string     `json:"blocks"` // Block Kit JSON
+	PostedChannel string     `json:"posted_channel,omitempty"`
+	TS            string     `json:"ts,omitempty"` // "" until sent
+	PostedAt      *time.Time `json:"posted_at,omitempty"`
 }
 
-// RecordDecision appends a decision; the newest per customer is the one in force.
-func (s *Store) RecordDecision(ctx context.Context, d Decision) (Decision, error) {
-	switch d.Kind {
-	case "approve", "skip", "snooze":
-	default:
-		return d, fmt.Errorf("record decision: unknown kind %q (want approve, skip or snooze)", d.Kind)
-	}
+// Sent reports whether the message reached Slack.
+func (m ShortlistMessage) Sent() bool { return m.TS != "" }
+
+func scanShortlistMessage(r rowScanner) (ShortlistMessage, error) {
+	var m ShortlistMessage
+	var posted sql.NullTime
+	err := r.Scan(&m.ID, &m.Week, &m.Seq, &m.Recipient, &m.Channel, &m.Text, &m.Blocks, &m.PostedChannel, &m.TS, &posted)
+	m.PostedAt = nullTime(posted)
+	return m, err
+}
+
+// PlanShortlistMessages freezes the messages a week's shortlist will be posted as. The first
+// plan wins: when the week already has one it is returned unchanged and plan is ignored, so a
+// poster restarted mid-week sends exactly what the first run meant to send. Once planned, the
+// week's shortlist is no longer rebuilt (SaveShortlist returns ErrShortlistPosted).
+func (s *Store) PlanShortlistMessages(ctx context.Context, week string, plan []ShortlistMessage) ([]ShortlistMessage, error) {
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		if d.DecidedAt.IsZero() {
-			d.DecidedAt = now
+		var id int64
+		var posted sql.NullTime
+		if err := tx.QueryRowContext(ctx, s.q("ShortlistOfWeek"), week).Scan(&id, &posted); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("no shortlist stored for %s: %w", week, ErrNotFound)
+		} else if err != nil {
+			return err
 		}
-		if d.Via == "" {
-			d.Via = "cli"
+		var have int
+		if err := tx.GetContext(ctx, &have, s.q("CountShortlistMessages"), id); err != nil {
+			return err
 		}
-		return tx.GetContext(ctx, &d.ID, s.rebind(`INSERT INTO decisions (customer_id, kind, decided_by, decided_at, until, week, via) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			d.CustomerID, d.Kind, d.DecidedBy, d.DecidedAt, d.Until, d.Week, d.Via)
+		if have > 0 {
+			return nil
+		}
+		for i, m := range plan {
+			if _, err := tx.ExecContext(ctx, s.q("InsertShortlistMessage"), id, i, m.Recipient, m.Channel, m.Text, m.Blocks); err != nil {
+				return fmt.Errorf("message %d: %w", i, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return d, fmt.Errorf("record %s of %s: %w", d.Kind, d.CustomerID, err)
+		return nil, fmt.Errorf("plan shortlist messages for %s: %w", week, err)
 	}
-	return d, nil
+	return s.ShortlistMessages(ctx, week)
 }
 
-// LatestDecisions returns the decision in force per customer.
-func (s *Store) LatestDecisions(ctx context.Context) (map[string]Decision, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.customer_id, d.kind, d.decided_by, d.decided_at, d.until, d.week, d.via FROM decisions d
-		WHERE d.id = (SELECT MAX(id) FROM decisions x WHERE x.customer_id = d.customer_id)`)
+// ShortlistMessages returns a week's planned messages in posting order (none: an empty slice).
+func (s *Store) ShortlistMessages(ctx context.Context, week string) ([]ShortlistMessage, error) {
+	out, err := collect(ctx, s.db, scanShortlistMessage, s.q("ShortlistMessages"), week)
 	if err != nil {
-		return nil, fmt.Errorf("read decisions: %w", err)
+		return nil, fmt.Errorf("read shortlist messages of %s: %w", week, err)
 	}
-	defer rows.Close()
-	out := map[string]Decision{}
-	for rows.Next() {
-		var d Decision
-		var until sql.NullTime
-		if err := rows.Scan(&d.ID, &d.CustomerID, &d.Kind, &d.DecidedBy, &d.DecidedAt, &until, &d.Week, &d.Via); err != nil {
-			return nil, fmt.Errorf("read decisions: %w", err)
+	if out == nil {
+		out = []ShortlistMessage{}
+	}
+	return out, nil
+}
+
+// FindShortlistMessage finds a sent message by the channel id and ts Slack reported, or ErrNotFound.
+func (s *Store) FindShortlistMessage(ctx context.Context, channel, ts string) (ShortlistMessage, error) {
+	m, err := scanShortlistMessage(s.db.QueryRowContext(ctx, s.q("FindShortlistMessage"), channel, ts))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("shortlist message %s/%s: %w", channel, ts, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("find shortlist message %s/%s: %w", channel, ts, err)
+	}
+	return m, nil
+}
+
+// MarkShortlistMessageSent records where and as what Slack stored a planned message. When it
+// was the week's last unsent message, the shortlist itself is marked posted (posted_at, and
+// channel/message_ts of the first message).
+func (s *Store) MarkShortlistMessageSent(ctx context.Context, id int64, channel, ts string) error {
+	if ts == "" {
+		return fmt.Errorf("mark shortlist message %d sent: empty ts", id)
+	}
+	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		var shortlistID int64
+		if err := tx.GetContext(ctx, &shortlistID, s.q("ShortlistOfMessage"), id); err != nil {
+			return err
 		}
-		d.DecidedAt, d.Until = d.DecidedAt.UTC(), nullTime(until)
-		out[d.CustomerID] = d
+		if _, err := tx.ExecContext(ctx, s.q("MarkShortlistMessageSent"), channel, ts, now, id); err != nil {
+			return err
+		}
+		var unsent int
+		if err := tx.GetContext(ctx, &unsent, s.q("CountUnsentShortlistMessages"), shortlistID); err != nil {
+			return err
+		}
+		if unsent > 0 {
+			return nil
+		}
+		var firstChannel, firstTS string
+		if err := tx.QueryRowContext(ctx, s.q("FirstShortlistMessage"), shortlistID).Scan(&firstChannel, &firstTS); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("MarkShortlistPostedAs"), now, firstChannel, firstTS, shortlistID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark shortlist message %d sent: %w", id, err)
 	}
-	return out, rows.Err()
+	return nil
+}
+
+// MarkShortlistPosted marks a week posted without messages (nothing to send, e.g. no Slack
+// recipient for anyone), so the scheduled job does not try again every turn.
+func (s *Store) MarkShortlistPosted(ctx context.Context, week string) error {
+	return s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, s.q("MarkShortlistPosted"), now, week)
+		if err != nil {
+			return fmt.Errorf("mark shortlist %s posted: %w", week, err)
+		}
+		return nil
+	})
 }

@@ -1,10 +1,13 @@
 // Package store is Advocate's database: one API over Postgres (production; sqlx + lib/pq) and
 // embedded SQLite (the zero-setup default; modernc.org/sqlite, pure Go). All SQL lives in this
-// package. Every method owns its transaction, so a caller never sees half of a write.
+// package, as named queries in queries/<table>.sql (see queries.go) checked against the schema
+// at boot; only the bulk paths build SQL at run time. Every method owns its transaction, so a
+// caller never sees half of a write. The Go files are named after the tables they serve.
 //
-// The two engines differ in three places, all handled here: placeholders (queries are written
+// The two engines differ in a few places, all handled here: placeholders (queries are written
 // with ? and rebound), bulk writes (COPY on Postgres, prepared statements in one transaction on
-// SQLite) and row locking (FOR UPDATE SKIP LOCKED on Postgres; SQLite has one writer).
+// SQLite), row locking (FOR UPDATE SKIP LOCKED on Postgres; SQLite has one writer) and a few
+// functions (queries/postgres/ holds the Postgres versions of those queries).
 package store
 
 import (
@@ -18,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +52,8 @@ type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
 	path    string // the DSN, identifying the database for process-local locks
+	queries querySet
+	checked bool // the queries were prepared against the current schema
 	// Now is the clock; tests replace it. Each write transaction reads it once.
 	Now func() time.Time
 }
@@ -57,8 +63,16 @@ func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// Open connects to the database dsn names. It does not migrate; call Migrate.
+// Open connects to the database dsn names. It does not migrate; call Migrate. When the schema
+// is already current, Open prepares every named query against it and fails, naming the query,
+// if one does not fit; otherwise Migrate does so once it has brought the schema up to date.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return open(ctx, dsn, nil)
+}
+
+// open is Open with the query files taken from fsys instead of the embedded ones (nil), so a
+// test can prove that a broken query fails the open.
+func open(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
 	if dsn == "" {
 		return nil, errors.New("open store: empty database DSN")
 	}
@@ -94,7 +108,21 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store at %s: %w", dialect, Redact(dsn), err)
 	}
-	return &Store{db: db, dialect: dialect, path: dsn, Now: time.Now}, nil
+	s := &Store{db: db, dialect: dialect, path: dsn, Now: time.Now}
+	if fsys == nil {
+		s.queries, err = embeddedSets[dialect]()
+	} else {
+		s.queries, err = loadQueries(fsys, dialect)
+	}
+	if err == nil && s.schemaCurrent(ctx) {
+		err = s.checkQueries(ctx)
+		s.checked = err == nil
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	}
+	return s, nil
 }
 
 // sqliteDSN turns a path or file: URI into a modernc DSN with the pragmas Advocate relies on:
@@ -177,7 +205,37 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	if err != nil {
 		return len(results), fmt.Errorf("migrate %s: %w", s.dialect, err)
 	}
+	if !s.checked || len(results) > 0 {
+		if err := s.checkQueries(ctx); err != nil {
+			return len(results), fmt.Errorf("migrate %s: %w", s.dialect, err)
+		}
+		s.checked = true
+	}
 	return len(results), nil
+}
+
+// schemaCurrent reports whether every embedded migration was applied (or a newer binary's
+// too). A database that is new or behind is not an error here: Migrate is about to run.
+func (s *Store) schemaCurrent(ctx context.Context) bool {
+	var have sql.NullInt64
+	if err := s.db.GetContext(ctx, &have, `SELECT MAX(version_id) FROM goose_db_version`); err != nil {
+		return false // no version table yet
+	}
+	return have.Valid && have.Int64 >= latestMigration(s.dialect)
+}
+
+// latestMigration is the highest version number among the dialect's embedded migrations
+// (files are named NNN_name.sql).
+func latestMigration(d Dialect) int64 {
+	names, _ := fs.Glob(migrations.FS, string(d)+"/*.sql")
+	var top int64
+	for _, n := range names {
+		num, _, _ := strings.Cut(filepath.Base(n), "_")
+		if v, err := strconv.ParseInt(num, 10, 64); err == nil && v > top {
+			top = v
+		}
+	}
+	return top
 }
 
 // withTx runs fn in a transaction and commits it, or rolls back on error.
@@ -193,7 +251,54 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) 
 	return tx.Commit()
 }
 
-func (s *Store) rebind(q string) string { return s.db.Rebind(q) }
+// queryer is what reads need of a *sqlx.DB or a *sqlx.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// each runs a query and calls fn for every row without keeping any: streams and maps are
+// built on it. fn comes before the query so that the query's arguments can be variadic.
+func each(ctx context.Context, db queryer, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// pairs runs a two-column query into a map from the first column to the second.
+func pairs[K comparable, V any](ctx context.Context, db queryer, query string, args ...any) (map[K]V, error) {
+	out := map[K]V{}
+	err := each(ctx, db, func(r *sql.Rows) error {
+		var k K
+		var v V
+		err := r.Scan(&k, &v)
+		out[k] = v
+		return err
+	}, query, args...)
+	return out, err
+}
+
+// collect runs a query and scans every row into a slice.
+func collect[T any](ctx context.Context, db queryer, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := each(ctx, db, func(r *sql.Rows) error {
+		v, err := scan(r)
+		out = append(out, v)
+		return err
+	}, query, args...)
+	return out, err
+}
 
 // customerID derives a customer's id from the identity it was first seen by: stable across
 // runs and engines, so re-running a sync on an empty database yields the same ids, and bulk

@@ -36,13 +36,13 @@ type SyncRun struct {
 // BeginSyncRun records the start of a run and returns its id and the cursor to resume from.
 func (s *Store) BeginSyncRun(ctx context.Context, connector string) (runID int64, cursor string, err error) {
 	err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO sync_state (connector) VALUES (?) ON CONFLICT (connector) DO NOTHING`), connector); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("EnsureSyncState"), connector); err != nil {
 			return err
 		}
-		if err := tx.GetContext(ctx, &cursor, s.rebind(`SELECT cursor FROM sync_state WHERE connector = ?`), connector); err != nil {
+		if err := tx.GetContext(ctx, &cursor, s.q("SyncCursor"), connector); err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &runID, s.rebind(`INSERT INTO sync_runs (connector, started_at) VALUES (?, ?) RETURNING id`), connector, now)
+		return tx.GetContext(ctx, &runID, s.q("InsertSyncRun"), connector, now)
 	})
 	if err != nil {
 		return 0, "", fmt.Errorf("begin sync run for %s: %w", connector, err)
@@ -58,19 +58,15 @@ func (s *Store) FinishSyncRun(ctx context.Context, runID int64, connector string
 		if runErr != nil {
 			status, msg = "failed", runErr.Error()
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET finished_at = ?, status = ?, error = ?, problems = ? WHERE id = ?`),
-			now, status, msg, problems, runID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("FinishSyncRun"), now, status, msg, problems, runID); err != nil {
 			return err
 		}
-		var q string
-		args := []any{now}
+		var err error
 		if runErr == nil {
-			q = `UPDATE sync_state SET last_success_at = ?, consecutive_failures = 0 WHERE connector = ?`
+			_, err = tx.ExecContext(ctx, s.q("SyncSucceeded"), now, connector)
 		} else {
-			q = `UPDATE sync_state SET last_error_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1 WHERE connector = ?`
-			args = append(args, msg)
+			_, err = tx.ExecContext(ctx, s.q("SyncFailed"), now, msg, connector)
 		}
-		_, err := tx.ExecContext(ctx, s.rebind(q), append(args, connector)...)
 		return err
 	})
 	if err != nil {
@@ -81,30 +77,28 @@ func (s *Store) FinishSyncRun(ctx context.Context, runID int64, connector string
 
 // SyncStates returns every connector's state, by name.
 func (s *Store) SyncStates(ctx context.Context) (map[string]SyncState, error) {
-	rows, err := s.db.QueryxContext(ctx, `SELECT connector, cursor, last_success_at, last_error, last_error_at, consecutive_failures FROM sync_state`)
-	if err != nil {
-		return nil, fmt.Errorf("read sync state: %w", err)
-	}
-	defer rows.Close()
 	out := map[string]SyncState{}
-	for rows.Next() {
+	err := each(ctx, s.db, func(r *sql.Rows) error {
 		var st SyncState
 		var ok, bad sql.NullTime
-		if err := rows.Scan(&st.Connector, &st.Cursor, &ok, &st.LastError, &bad, &st.ConsecutiveFailures); err != nil {
-			return nil, fmt.Errorf("read sync state: %w", err)
+		if err := r.Scan(&st.Connector, &st.Cursor, &ok, &st.LastError, &bad, &st.ConsecutiveFailures); err != nil {
+			return err
 		}
 		st.LastSuccessAt, st.LastErrorAt = nullTime(ok), nullTime(bad)
 		out[st.Connector] = st
+		return nil
+	}, s.q("SyncStates"))
+	if err != nil {
+		return nil, fmt.Errorf("read sync state: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LastSyncRun returns the newest run of a connector, or ErrNotFound.
 func (s *Store) LastSyncRun(ctx context.Context, connector string) (SyncRun, error) {
 	var r SyncRun
 	var fin sql.NullTime
-	err := s.db.QueryRowxContext(ctx, s.rebind(`SELECT id, connector, started_at, finished_at, status, pages, records, problems, error
-		FROM sync_runs WHERE connector = ? ORDER BY id DESC LIMIT 1`), connector).
+	err := s.db.QueryRowContext(ctx, s.q("LastSyncRun"), connector).
 		Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
@@ -115,4 +109,17 @@ func (s *Store) LastSyncRun(ctx context.Context, connector string) (SyncRun, err
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = nullTime(fin)
 	return r, nil
+}
+
+// LastDataChange is when data last arrived: the end of the newest successful sync or push
+// that brought records. Zero when nothing ever did.
+func (s *Store) LastDataChange(ctx context.Context) (time.Time, error) {
+	var t *time.Time
+	if err := s.db.GetContext(ctx, &t, s.q("LastDataChange")); err != nil {
+		return time.Time{}, fmt.Errorf("last data change: %w", err)
+	}
+	if t == nil {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
 }

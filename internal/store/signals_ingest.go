@@ -1,8 +1,7 @@
 package store
 
-// Signal observations are written wide: one history row per customer, source and observation
-// time, and one latest row per customer and source (see migrations/*/001_init.sql). This file
-// merges a page's observations into both.
+// This file merges a page's signal observations into the wide history and latest rows
+// (signals.go describes them).
 
 import (
 	"context"
@@ -18,12 +17,6 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 )
-
-// latestVal is one signal's newest value in the signals table.
-type latestVal struct {
-	V float64   `json:"v"`
-	T time.Time `json:"t"`
-}
 
 type obsKey struct {
 	customer string
@@ -80,7 +73,7 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 // loadLatest reads this source's stored latest row of every customer in the page.
 func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[string]latestVal) (map[string]map[string]latestVal, error) {
 	stored := map[string]map[string]latestVal{}
-	err := in.selectKeys(ctx, `SELECT customer_id, vals FROM signals WHERE source = ? AND customer_id IN (?)`, []any{in.source},
+	err := in.selectKeys(ctx, "LatestOfCustomers", []any{in.source},
 		slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
 			var id string
 			var raw []byte
@@ -97,62 +90,12 @@ func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[strin
 	return stored, err
 }
 
+// mergeHistory writes the page's history rows: new keys as they are, existing ones merged
+// with what is stored.
 func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[string]float64, latest map[string]map[string]latestVal) error {
-	// A history row can exist at a time only if some stored latest value of this customer and
-	// source is that recent: the latest row moves forward with every observation. Keys newer
-	// than all of them are new for certain, which is every key of an ordinary forward sync.
-	newest := make(map[string]time.Time, len(latest))
-	for id, vals := range latest {
-		for _, v := range vals {
-			if v.T.After(newest[id]) {
-				newest[id] = v.T
-			}
-		}
-	}
-	customers := map[string]bool{}
-	times := map[time.Time]bool{}
-	for k := range incoming {
-		if t, ok := newest[k.customer]; ok && !k.at.After(t) {
-			customers[k.customer] = true
-			times[k.at] = true
-		}
-	}
-	stored := map[obsKey]map[string]float64{}
-	if len(customers) > 0 {
-		q, args := `SELECT customer_id, observed_at, vals FROM signal_history WHERE source = ?`, []any{in.source}
-		if len(times) <= 200 {
-			// Few distinct times (a sync time, a handful of survey dates): filter by them too.
-			list := slices.SortedFunc(maps.Keys(times), func(a, b time.Time) int { return a.Compare(b) })
-			var b strings.Builder
-			for i, t := range list {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteByte('?')
-				args = append(args, t)
-			}
-			q += ` AND observed_at IN (` + b.String() + `)`
-		}
-		err := in.selectKeys(ctx, q+` AND customer_id IN (?)`, args, slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
-			var k obsKey
-			var raw []byte
-			if err := rows.Scan(&k.customer, &k.at, &raw); err != nil {
-				return err
-			}
-			k.at = k.at.UTC()
-			if _, wanted := incoming[k]; !wanted {
-				return nil
-			}
-			var vals map[string]float64
-			if err := json.Unmarshal(raw, &vals); err != nil {
-				return fmt.Errorf("history of %s: %w", k.customer, err)
-			}
-			stored[k] = vals
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	stored, err := in.loadHistory(ctx, incoming, latest)
+	if err != nil {
+		return err
 	}
 	var fresh, updates [][]any
 	var enc encoder
@@ -176,6 +119,58 @@ func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[stri
 	}
 	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
 		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", fresh, updates)
+}
+
+// loadHistory reads the stored history rows under the page's keys, skipping the read for every
+// key that cannot have one. A history row can exist at a time only if some stored latest value
+// of this customer and source is that recent: the latest row moves forward with every
+// observation. Keys newer than all of them are new for certain, which is every key of an
+// ordinary forward sync.
+func (in *ingest) loadHistory(ctx context.Context, incoming map[obsKey]map[string]float64, latest map[string]map[string]latestVal) (map[obsKey]map[string]float64, error) {
+	newest := make(map[string]time.Time, len(latest))
+	for id, vals := range latest {
+		for _, v := range vals {
+			if v.T.After(newest[id]) {
+				newest[id] = v.T
+			}
+		}
+	}
+	customers := map[string]bool{}
+	times := map[time.Time]bool{}
+	for k := range incoming {
+		if t, ok := newest[k.customer]; ok && !k.at.After(t) {
+			customers[k.customer] = true
+			times[k.at] = true
+		}
+	}
+	stored := map[obsKey]map[string]float64{}
+	if len(customers) == 0 {
+		return stored, nil
+	}
+	name, args := "HistoryOfCustomers", []any{in.source}
+	if len(times) <= 200 {
+		// Few distinct times (a sync time, a handful of survey dates): filter by them too.
+		name = "HistoryOfCustomersAt"
+		args = append(args, slices.SortedFunc(maps.Keys(times), time.Time.Compare))
+	}
+	err := in.selectKeys(ctx, name, args, slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
+		var k obsKey
+		var raw []byte
+		if err := rows.Scan(&k.customer, &k.at, &raw); err != nil {
+			return err
+		}
+		k.at = k.at.UTC()
+		if _, wanted := incoming[k]; !wanted {
+			return nil
+		}
+		var vals map[string]float64
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return fmt.Errorf("history of %s: %w", k.customer, err)
+		}
+		stored[k] = vals
+		return nil
+	})
+	return stored, err
 }
 
 func cmpKey(a, b obsKey) int {
@@ -212,7 +207,9 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 // upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their
 // key when the page was read) go straight into the table with COPY on Postgres, inside a
 // savepoint: if a concurrent writer stored the same key meanwhile, the COPY fails, the savepoint
-// is rolled back, and those rows take the upsert path with the rest.
+// is rolled back, and those rows take the upsert path with the rest. This SQL is built here, not
+// named in queries/: multi-row inserts, COPY and the temporary table take their shape from the
+// table and the batch.
 func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set string, fresh, updates [][]any) error {
 	if in.s.dialect == Postgres && len(fresh) >= bulkThreshold {
 		if err := in.copyFresh(ctx, table, cols, fresh); err != nil {

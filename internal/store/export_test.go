@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+	"io/fs"
+)
+
+// OpenWithQueries opens a store whose named queries come from fsys: tests inject a broken set.
+func OpenWithQueries(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
+	return open(ctx, dsn, fsys)
+}
+
+// EmbeddedQueries is the query files the store ships with.
+func EmbeddedQueries() fs.FS {
+	sub, err := fs.Sub(embeddedQueries, "queries")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// DSN is what the store was opened with.
+func (s *Store) DSN() string { return s.path }
+
+// CheckQueries runs the check Open runs, for timing it.
+func (s *Store) CheckQueries(ctx context.Context) error { return s.checkQueries(ctx) }
+
+// QueryCount is how many named queries the store checks.
+func (s *Store) QueryCount() int { return len(s.queries) }

@@ -1,0 +1,15 @@
+-- name: ClaimEmails
+-- As the shared version, plus FOR UPDATE SKIP LOCKED: concurrent claimers on several replicas
+-- never wait for or take each other's rows.
+UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?
+WHERE id IN (
+	SELECT id FROM (SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) p
+	UNION ALL
+	SELECT id FROM (SELECT id, lease_until FROM outbox WHERE status = 'sending' AND lease_until <= ?
+		ORDER BY lease_until, id LIMIT ? FOR UPDATE SKIP LOCKED) x)
+RETURNING id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_addr, to_name, subject, text_body,
+	html_body, unsubscribe_url, message_id, attempts, due_at, created_at,
+	EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = outbox.to_addr),
+	EXISTS (SELECT 1 FROM contacts c WHERE c.email = outbox.to_addr AND c.opted_out),
+	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');

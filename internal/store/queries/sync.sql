@@ -1,0 +1,35 @@
+-- What Advocate remembers per connector (sync_state) and each run (sync_runs).
+
+-- name: EnsureSyncState
+INSERT INTO sync_state (connector) VALUES (?) ON CONFLICT (connector) DO NOTHING;
+
+-- name: SyncCursor
+SELECT cursor FROM sync_state WHERE connector = ?;
+
+-- name: SaveCursor
+UPDATE sync_state SET cursor = ? WHERE connector = ?;
+
+-- name: SyncSucceeded
+UPDATE sync_state SET last_success_at = ?, consecutive_failures = 0 WHERE connector = ?;
+
+-- name: SyncFailed
+UPDATE sync_state SET last_error_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1 WHERE connector = ?;
+
+-- name: SyncStates
+SELECT connector, cursor, last_success_at, last_error, last_error_at, consecutive_failures FROM sync_state;
+
+-- name: InsertSyncRun
+INSERT INTO sync_runs (connector, started_at) VALUES (?, ?) RETURNING id;
+
+-- name: CountSyncPage
+UPDATE sync_runs SET pages = pages + 1, records = records + ?, problems = problems + ? WHERE id = ?;
+
+-- name: FinishSyncRun
+UPDATE sync_runs SET finished_at = ?, status = ?, error = ?, problems = ? WHERE id = ?;
+
+-- name: LastSyncRun
+SELECT id, connector, started_at, finished_at, status, pages, records, problems, error
+FROM sync_runs WHERE connector = ? ORDER BY id DESC LIMIT 1;
+
+-- name: LastDataChange
+SELECT MAX(finished_at) FROM sync_runs WHERE status = 'ok' AND records > 0;

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/advocate"
+)
+
+// Signal observations are stored wide: one history row per customer, source and observation
+// time, and one latest row per customer and source (see migrations/*/001_init.sql). This file
+// reads them; signals_ingest.go writes them.
+
+// latestVal is one signal's newest value in the signals table.
+type latestVal struct {
+	V float64   `json:"v"`
+	T time.Time `json:"t"`
+}
+
+// LatestValue is one signal's current value from one source.
+type LatestValue struct {
+	Name       string
+	Value      float64
+	ObservedAt time.Time
+}
+
+// LatestSignals returns the newest observation per customer, signal and source, ordered by
+// customer, signal and source. Choosing between sources (precedence) is the caller's business.
+// With customerID set, only that customer's.
+func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocate.SignalValue, error) {
+	q, args := s.q("LatestSignals"), []any{}
+	if customerID != "" {
+		q, args = s.q("LatestSignalsOfCustomer"), []any{customerID}
+	}
+	var out []advocate.SignalValue
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		var id, source string
+		var raw []byte
+		if err := r.Scan(&id, &source, &raw); err != nil {
+			return err
+		}
+		var vals map[string]latestVal
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return fmt.Errorf("signals of %s: %w", id, err)
+		}
+		for name, v := range vals {
+			out = append(out, advocate.SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
+		}
+		return nil
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read signals: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b advocate.SignalValue) int {
+		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), strings.Compare(a.Name, b.Name), strings.Compare(a.Source, b.Source))
+	})
+	return out, nil
+}
+
+// ScanLatest streams the current signal values, one call per customer and source, ordered by
+// customer id then source. vals is reused between calls: copy what you keep.
+func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source string, vals []LatestValue) error) error {
+	var (
+		id, source string
+		raw        []byte
+		vals       []LatestValue
+		dec        latestDecoder
+	)
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		if err := r.Scan(&id, &source, &raw); err != nil {
+			return err
+		}
+		var err error
+		if vals, err = dec.decode(raw, vals[:0]); err != nil {
+			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
+		}
+		return fn(id, source, vals)
+	}, s.q("LatestSignals"))
+	if err != nil {
+		return fmt.Errorf("scan signals: %w", err)
+	}
+	return nil
+}
+
+// SignalHistory returns every stored observation of one signal for one customer, oldest first.
+func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]advocate.SignalValue, error) {
+	var out []advocate.SignalValue
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		v := advocate.SignalValue{CustomerID: customerID, Name: name}
+		var raw []byte
+		if err := r.Scan(&v.Source, &v.ObservedAt, &raw); err != nil {
+			return err
+		}
+		var vals map[string]float64
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return err
+		}
+		if x, ok := vals[name]; ok {
+			v.Value, v.ObservedAt = x, v.ObservedAt.UTC()
+			out = append(out, v)
+		}
+		return nil
+	}, s.q("SignalHistory"), customerID)
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s for %s: %w", name, customerID, err)
+	}
+	return out, nil
+}
+
+// SourceCounts returns, per source, how many customers it holds current signal values for and
+// how many values that is.
+func (s *Store) SourceCounts(ctx context.Context) (map[string][2]int64, error) {
+	out := map[string][2]int64{}
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		var src string
+		var c, n int64
+		if err := r.Scan(&src, &c, &n); err != nil {
+			return err
+		}
+		out[src] = [2]int64{c, n}
+		return nil
+	}, s.q("SignalCountsBySource"))
+	if err != nil {
+		return nil, fmt.Errorf("count signals by source: %w", err)
+	}
+	return out, nil
+}
