@@ -88,32 +88,17 @@ func ParseBool(s string) (v, ok bool) {
 	return false, false
 }
 
-// AccountOptedOut reports whether nobody at the account may be asked: an attribute says the
-// account opted out, or it has contacts and every one of them opted out (nobody left to ask).
-// An account with no contacts on record is not opted out: it simply has nobody to ask yet.
-func AccountOptedOut(attrs map[string]string, contacts []Contact) bool {
-	if Truthy(attrs[AttrOptedOut]) {
-		return true
-	}
-	return EveryContactOptedOut(len(contacts), countOptedOut(contacts))
+// AccountOptedOut reports whether nobody at the account may be asked: its opted_out attribute
+// (optedOutAttr, any spelling Truthy accepts) says so, or it has contacts and every one of them
+// opted out. An account with no contacts on record is not opted out: it simply has nobody to
+// ask yet. It takes counts, not contacts, because the scoring table reads them for a whole base
+// in one aggregate query.
+func AccountOptedOut(optedOutAttr string, contacts, optedOutContacts int) bool {
+	return Truthy(optedOutAttr) || (contacts > 0 && optedOutContacts == contacts)
 }
 
-// EveryContactOptedOut is AccountOptedOut's contact half for callers that only hold counts
-// (the scoring table reads them from the store in one aggregate query).
-func EveryContactOptedOut(contacts, optedOut int) bool { return contacts > 0 && optedOut == contacts }
-
-func countOptedOut(cs []Contact) int {
-	n := 0
-	for _, c := range cs {
-		if c.OptedOut {
-			n++
-		}
-	}
-	return n
-}
-
-// IsPartner reports whether the account is already an affiliate or partner.
-func IsPartner(attrs map[string]string) bool { return Truthy(attrs[AttrIsPartner]) }
+// IsPartner reads the is_partner attribute: the account is already an affiliate or partner.
+func IsPartner(isPartnerAttr string) bool { return Truthy(isPartnerAttr) }
 
 // FirstNonBlank returns the first value that is not empty or white space, else "".
 func FirstNonBlank(vals ...string) string {

@@ -76,14 +76,10 @@ func (b *tableBuilder) padAttributes() {
 func (b *tableBuilder) setFlags(reach map[string][2]int) {
 	t, n := b.t, len(b.t.IDs)
 	t.OptedOut, t.IsPartner = make([]bool, n), make([]bool, n)
-	for i := range n {
-		t.OptedOut[i] = advocate.Truthy(attr(t, advocate.AttrOptedOut, i))
-		t.IsPartner[i] = advocate.Truthy(attr(t, advocate.AttrIsPartner, i))
-	}
-	for id, r := range reach {
-		if i, ok := b.index[id]; ok && advocate.EveryContactOptedOut(r[0], r[0]-r[1]) {
-			t.OptedOut[i] = true
-		}
+	for id, i := range b.index {
+		r := reach[id] // [contacts, contacts not opted out]; zero when it has none
+		t.OptedOut[i] = advocate.AccountOptedOut(attr(t, advocate.AttrOptedOut, i), r[0], r[0]-r[1])
+		t.IsPartner[i] = advocate.IsPartner(attr(t, advocate.AttrIsPartner, i))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -22,11 +23,10 @@ type Decision struct {
 }
 
 func checkDecisionKind(kind string) error {
-	switch kind {
-	case "approve", "skip", "snooze":
-		return nil
+	if _, err := advocate.ParseDecisionKind(kind); err != nil {
+		return fmt.Errorf("record decision: %w", err)
 	}
-	return fmt.Errorf("record decision: unknown kind %q (want approve, skip or snooze)", kind)
+	return nil
 }
 
 // RecordDecision appends a decision; the newest per customer is the one in force.
