@@ -115,6 +115,8 @@ func Check(model *scoring.Model, sources []Source, held Held) Report {
 		}
 		r.Inputs = append(r.Inputs, c)
 	}
+	// A gate reading a name nothing else knows is most often a typo: say so with the rest.
+	r.Warnings = append(r.Warnings, model.Warnings()...)
 	return r
 }
 

@@ -62,3 +62,11 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckWarnsAboutGateTypos(t *testing.T) {
+	m := model(t, scoring.Config{Weights: map[string]float64{"nps": 1}, Gates: []string{"npss >= 9"}})
+	r := Check(m, []Source{{Name: "crm", Known: true, Provides: connectors.Provides{Any: true}}}, Held{})
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[len(r.Warnings)-1], "npss") {
+		t.Errorf("warnings = %q, want one naming the unknown gate variable npss", r.Warnings)
+	}
+}
