@@ -28,6 +28,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/outbox"
 	"github.com/advocate-hq/advocate/internal/slack"
@@ -107,6 +108,7 @@ type Drip struct {
 	seqs     []sequence
 	sources  advocate.Sources
 	idDomain string
+	tmpl     *email.Templates
 }
 
 type compiled struct {
@@ -138,6 +140,7 @@ func New(o Options) (*Drip, error) {
 		return nil, err
 	}
 	d.idDomain = messageIDDomain(d.d.MessageIDDomain, o.Config.Email.From)
+	d.tmpl = email.Embedded()
 	return d, nil
 }
 

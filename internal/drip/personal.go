@@ -7,9 +7,9 @@ package drip
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -79,19 +79,14 @@ func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others *custo
 	return d.st.SavePersonalization(ctx, rec)
 }
 
-// llmFacts is what the LLM may know about the customer.
+// llmFacts is what the LLM may know about the customer: customer-safe facts only.
 func (d *Drip) llmFacts(f facts) llm.Facts {
-	lf := llm.Facts{CustomerName: f.customer.Name, ContactName: f.contact.Name, Industry: f.customer.Attributes["industry"],
-		Plan: f.customer.Attributes["plan"], UseCase: f.customer.Attributes["use_case"], Highlights: f.reasons, Signals: map[string]float64{}}
-	if t, ok := f.signals["tenure_days"]; ok {
-		lf.TenureDays = int(t)
-	} else if since, err := time.Parse("2006-01-02", f.customer.Attributes["customer_since"]); err == nil {
-		lf.TenureDays = int(d.now().Sub(since).Hours() / 24)
-	}
-	for _, k := range []string{"nps", "active_users", "seats", "usage_trend", "health_score", "csat"} {
-		if v, ok := f.signals[k]; ok {
-			lf.Signals[k] = v
-		}
+	c := f.customer
+	lf := llm.Facts{CustomerName: advocate.FirstNonBlank(c.Name, c.Domain), ContactFirstName: email.FirstName(f.contact.Name),
+		ContactRole: f.contact.Role, Industry: c.Attributes["industry"], Plan: c.Attributes["plan"],
+		UseCase: c.Attributes["use_case"], Highlights: f.highlights}
+	if since, ok := email.CustomerSince(c.Attributes, f.signals, d.now()); ok {
+		lf.CustomerSince = since.Format("January 2006")
 	}
 	return lf
 }
