@@ -236,13 +236,34 @@ const (
 	demoProgram = "https://acme-saas.io/partners"
 )
 
-// writeInvite renders the invitation the shortlist's first candidate would receive once
-// approved: the customer-safe highlights, not the scoring reasons the CSM reads, sent the way
-// the default sequence sends it (in the CSM's name).
+// writeInvite writes the invitation the shortlist's first candidate would receive once
+// approved.
 func writeInvite(ctx context.Context, path string, e shortlist.Entry, cfg *config.Config, st *store.Store) error {
-	highlights, err := email.CurrentHighlights(ctx, cfg.Sources(), st, e.Customer, Now)
+	d, err := inviteData(ctx, e, cfg, st)
+	if err != nil {
+		return err
+	}
+	msg, err := email.RenderInvite(d)
+	if err != nil {
+		return fmt.Errorf("demo: render invitation: %w", err)
+	}
+	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if err := email.WriteEML(f, msg); err != nil {
+		f.Close()
+		return fmt.Errorf("demo: write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// inviteData is the invitation for e: the customer-safe highlights, not the scoring reasons the
+// CSM reads, sent the way the default sequence sends it (in the CSM's name).
+func inviteData(ctx context.Context, e shortlist.Entry, cfg *config.Config, st *store.Store) (email.InviteData, error) {
+	highlights, err := email.CurrentHighlights(ctx, cfg.Sources(), st, e.Customer, Now)
+	if err != nil {
+		return email.InviteData{}, fmt.Errorf("demo: %w", err)
 	}
 	d := email.InviteData{
 		From:           demoFrom,
@@ -262,17 +283,5 @@ func writeInvite(ctx context.Context, path string, e shortlist.Entry, cfg *confi
 	if seqs := cfg.Drip.WithDefaults().Sequences; len(seqs) > 0 && len(seqs[0].Steps) > 0 && seqs[0].Steps[0].From == "csm" {
 		d.SendAsCSM()
 	}
-	msg, err := email.RenderInvite(d)
-	if err != nil {
-		return fmt.Errorf("demo: render invitation: %w", err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if err := email.WriteEML(f, msg); err != nil {
-		f.Close()
-		return fmt.Errorf("demo: write %s: %w", path, err)
-	}
-	return f.Close()
+	return d, nil
 }
