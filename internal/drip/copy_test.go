@@ -120,6 +120,13 @@ drip: {unsubscribe_secret: "test-secret-0123456789"}
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, ok := advocate.PickContact(contacts[customers[0].ID]); !ok {
+			t.Fatalf("%s has nobody to ask; the stored-paragraph check needs someone", customers[0].Label())
+		}
+		// A paragraph stored before the rules were tightened is checked again, not sent.
+		if _, err := s.SavePersonalization(ctx, store.Personalization{CustomerID: customers[0].ID, Text: internalAnswers[0], Status: "ok"}); err != nil {
+			t.Fatal(err)
+		}
 		steps := config.DefaultDripSequence().Steps
 		var rendered, withHighlights, withParagraph, fellBack, reasons int
 		for _, c := range customers {
@@ -156,6 +163,9 @@ drip: {unsubscribe_secret: "test-secret-0123456789"}
 					withHighlights++
 				}
 			}
+		}
+		if pv, err := d.Preview(ctx, customers[0].ID, "invite"); err != nil || !strings.HasPrefix(pv.Personal, "fallback: stored paragraph") {
+			t.Errorf("a stored paragraph with internal figures: Personal = %q, %v; want the fallback", pv.Personal, err)
 		}
 		for len(fake.facts) > 0 {
 			doc := <-fake.facts

@@ -57,7 +57,10 @@ func (d *Drip) Personal(ctx context.Context, customer string) (store.Personaliza
 
 func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others *customerNames) (store.Personalization, error) {
 	p, err := d.st.GetPersonalization(ctx, f.customer.ID)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
+	if err == nil {
+		return d.recheck(p, f), nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
 		return p, err
 	}
 	if d.llm == nil {
@@ -77,6 +80,21 @@ func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others *custo
 		rec.Text, rec.Status = "", "fallback: "+advocate.ClipBytes(err.Error(), 300)
 	}
 	return d.st.SavePersonalization(ctx, rec)
+}
+
+// recheck validates a stored paragraph again before it is used: one written before the rules
+// it must pass were tightened (e.g. from facts that held internal metrics) is not sent; the
+// template's words are.
+func (d *Drip) recheck(p store.Personalization, f facts) store.Personalization {
+	if p.Text == "" {
+		return p
+	}
+	if err := llm.Validate(p.Text, d.llmFacts(f), nil); err != nil {
+		d.log.Warn("drip: stored LLM paragraph not used; the template's text is", "customer", f.customer.ID, "err", err)
+		return store.Personalization{CustomerID: p.CustomerID, Status: "fallback: stored paragraph " + advocate.ClipBytes(err.Error(), 300),
+			Model: p.Model, CreatedAt: p.CreatedAt}
+	}
+	return p
 }
 
 // llmFacts is what the LLM may know about the customer: customer-safe facts only.

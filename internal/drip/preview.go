@@ -91,7 +91,7 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 	}
 	pv := Preview{Customer: c.Label(), To: e.ContactEmail, Sequence: seq.Name, Step: st.Name, Day: st.Day, From: data.From,
 		ReplyTo: data.ReplyTo, Subject: content.Subject, Text: content.Text, HTML: content.HTML}
-	if p, err := d.st.GetPersonalization(ctx, c.ID); err == nil {
+	if p, err := d.personal(ctx, f, true, &customerNames{}); err == nil {
 		pv.Personal = p.Status
 	}
 	return pv, nil
