@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // customer's sequence, and show where every enrollment stands.
 //
 //	advocate drip [--dry-run] [--json]
-//	advocate drip preview CUSTOMER [STEP] [--html] [--json]
+//	advocate drip preview CUSTOMER [STEP] [--html FILE] [--json]
 //	advocate drip stop CUSTOMER [--joined] [--reason TEXT]
 //	advocate drip status [--json]
 //	advocate drip resume CUSTOMER
@@ -110,7 +111,7 @@ func printPlanned(a *app, planned []drip.Planned) {
 
 func cmdDripPreview(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("drip preview")
-	html := fs.Bool("html", false, "print the HTML part instead of the text")
+	html := fs.String("html", "", "write the email as a standalone HTML page to `FILE`, to open in a browser (\"-\" for stdout)")
 	asJSON := fs.Bool("json", false, "print subject, text and HTML as JSON")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -135,15 +136,34 @@ func cmdDripPreview(ctx context.Context, a *app, args []string) error {
 	if *asJSON {
 		return writeJSON(a.stdout, p)
 	}
-	if *html {
-		fmt.Fprint(a.stdout, p.HTML)
-		return nil
+	if *html != "" {
+		return writePreviewPage(a, p, *html)
 	}
 	fmt.Fprintf(a.stdout, "Sequence: %s, step %s (day %d)\nFrom: %s\n", p.Sequence, p.Step, p.Day, p.From)
 	if p.ReplyTo != "" {
 		fmt.Fprintf(a.stdout, "Reply-To: %s\n", p.ReplyTo)
 	}
 	fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", p.To, p.Subject, p.Text)
+	return nil
+}
+
+// writePreviewPage writes the preview page to path ("-" = stdout).
+func writePreviewPage(a *app, p drip.Preview, path string) error {
+	if path == "-" {
+		return p.WriteHTML(a.stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("drip preview: %w", err)
+	}
+	if err := p.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("drip preview: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%s to %s: %q); open it in a browser\n", path, p.Step, p.To, p.Subject)
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -40,6 +43,40 @@ func TestDripHealthPauseAndResume(t *testing.T) {
 		}
 		if r := cmd("drip", "resume"); r.code == 0 || !strings.Contains(r.stderr, "CUSTOMER") {
 			t.Errorf("resume without CUSTOMER: exit %d, stderr %q", r.code, r.stderr)
+		}
+	})
+}
+
+// TestDripPreviewHTML: `drip preview CUSTOMER [STEP] --html FILE` writes a page a browser opens,
+// with From, To and Subject above the email; "-" writes it to stdout.
+func TestDripPreviewHTML(t *testing.T) {
+	engines(t, func(t *testing.T, cfg, db string) {
+		f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(f, `email: {from: "Dana from Vendor <dana@vendor.io>", program_url: "https://vendor.io/partners"}`)
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		g := []string{"--config", cfg, "--db", db}
+		cmd := func(args ...string) result { return cli(t, append(append([]string{}, g...), args...)...) }
+		mustOK(t, cmd("sync"))
+		page := filepath.Join(t.TempDir(), "invite.html")
+		if out := mustOK(t, cmd("drip", "preview", "globex.com", "--html", page)).stdout; !strings.Contains(out, "wrote "+page) {
+			t.Errorf("stdout = %q", out)
+		}
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"<!DOCTYPE html>", "<dt>From</dt>", "<dt>Subject</dt>", "srcdoc=", "<pre>Hi "} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+		if out := mustOK(t, cmd("drip", "preview", "globex.com", "2", "--html", "-")).stdout; !strings.Contains(out, "step first_step (day 1)") {
+			t.Errorf("--html - did not print the page of step 2:\n%s", out)
 		}
 	})
 }

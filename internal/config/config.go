@@ -242,6 +242,10 @@ type Email struct {
 	From       string `yaml:"from"`        // "Dana from Acme <dana@acme.io>"
 	ProgramURL string `yaml:"program_url"` // the affiliate program's landing page
 	ReplyTo    string `yaml:"reply_to"`
+	// TemplatesDir is a folder whose files replace the built-in email templates of the same
+	// name (templates/email/*.tmpl), file by file. Relative to the config file; after Parse it
+	// holds the resolved path. "" = the built-in templates only.
+	TemplatesDir string `yaml:"templates_dir"`
 }
 
 // OpenAI configures the optional LLM-written paragraph. Without APIKey the templates are used as is.

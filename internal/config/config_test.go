@@ -510,3 +510,46 @@ func TestRedactedHidesDripSecret(t *testing.T) {
 		t.Errorf("redacted %q, original %q", r.Drip.UnsubscribeSecret, c.Drip.UnsubscribeSecret)
 	}
 }
+
+// TestTemplatesDir: email.templates_dir resolves next to the config file, and every override is
+// checked at load, its problems reported at the template's own file and line.
+func TestTemplatesDir(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "templates_ok.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join("testdata", "templates", "ok"); c.Email.TemplatesDir != want {
+		t.Errorf("templates_dir = %q, want %q (relative to the config file)", c.Email.TemplatesDir, want)
+	}
+
+	tests := []struct {
+		fixture string
+		want    []string
+	}{
+		{"templates_bad.yaml", []string{
+			filepath.Join("testdata", "templates", "bad", "check_in.html.tmpl") + `:2: email.templates_dir: "NPS" is for CSMs, not customers`,
+			filepath.Join("testdata", "templates", "bad", "invite.txt.tmpl") + `:3: email.templates_dir: bad character U+007D '}'`,
+			filepath.Join("testdata", "templates", "bad", "welcome.txt.tmpl") + `: email.templates_dir: not an email template name; a templates folder holds only files named like the built-in ones: assets.html.tmpl, `,
+		}},
+		{"templates_missing.yaml", []string{
+			filepath.Join("testdata", "templates_missing.yaml") + `:3: email.templates_dir: "` + filepath.Join("testdata", "no-such-folder") + `" is not a folder`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			_, err := Load(filepath.Join("testdata", tt.fixture))
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("err = %v, want Errors", err)
+			}
+			if len(es) != len(tt.want) {
+				t.Errorf("%d errors, want %d:\n%v", len(es), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				if i < len(es) && !strings.HasPrefix(es[i].Error(), w) {
+					t.Errorf("error %d = %q\nwant prefix %q", i, es[i].Error(), w)
+				}
+			}
+		})
+	}
+}

@@ -47,7 +47,16 @@ func Parse(filename string, data []byte, getenv func(string) (string, bool)) (*C
 	cfg.fillEmpty()
 	p.validate(cfg)
 	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
+		// The config file's problems in line order, then those in files it names (templates).
+		slices.SortStableFunc(p.errs, func(a, b *Error) int {
+			if (a.File == p.file) != (b.File == p.file) {
+				if a.File == p.file {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Or(strings.Compare(a.File, b.File), a.Line-b.Line)
+		})
 		return nil, p.errs
 	}
 	return cfg, nil

@@ -8,16 +8,20 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
 	// Time zones are validated here, so they must not depend on the host having zoneinfo
 	// (static CGO_ENABLED=0 binaries often run in images without it).
 	_ "time/tzdata"
 
 	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/scoring"
 	"github.com/robfig/cron/v3"
 )
@@ -91,6 +95,7 @@ func (p *parser) validate(c *Config) {
 	p.checkAddress("email.from", c.Email.From)
 	p.checkAddress("email.reply_to", c.Email.ReplyTo)
 	p.checkURL("email.program_url", c.Email.ProgramURL)
+	p.validateTemplatesDir(&c.Email)
 
 	p.checkURL("openai.base_url", c.OpenAI.BaseURL)
 
@@ -470,4 +475,32 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	return d + time.Duration(days*float64(24*time.Hour)), nil
+}
+
+// validateTemplatesDir resolves email.templates_dir against the config file's folder and loads
+// the templates the way the drip will: every override parsed and rendered against a sample
+// customer. Problems in a template are reported at its own file and line.
+func (p *parser) validateTemplatesDir(e *Email) {
+	if strings.TrimSpace(e.TemplatesDir) == "" {
+		e.TemplatesDir = ""
+		return
+	}
+	if !filepath.IsAbs(e.TemplatesDir) {
+		e.TemplatesDir = filepath.Join(filepath.Dir(p.file), e.TemplatesDir)
+	}
+	if fi, err := os.Stat(e.TemplatesDir); err != nil || !fi.IsDir() {
+		p.report("email.templates_dir", "email.templates_dir: %s is not a folder (a path relative to the config file, holding files named like templates/email/*.tmpl)",
+			strconv.Quote(e.TemplatesDir))
+		return
+	}
+	_, err := email.LoadTemplates(e.TemplatesDir)
+	var tes email.TemplateErrors
+	switch {
+	case errors.As(err, &tes):
+		for _, te := range tes {
+			p.errs = append(p.errs, &Error{File: te.File, Line: te.Line, Msg: "email.templates_dir: " + te.Msg})
+		}
+	case err != nil:
+		p.report("email.templates_dir", "email.templates_dir: %v", err)
+	}
 }

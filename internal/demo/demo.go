@@ -89,7 +89,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	fmt.Fprintf(w, "\n3. ")
 	shortlist.WriteText(w, sl)
 
-	if err := writeRenderings(&res, sl); err != nil {
+	if err := writeRenderings(ctx, &res, sl, cfg, st); err != nil {
 		return res, err
 	}
 	printFiles(w, res, sl)
@@ -185,7 +185,7 @@ func syncAndScore(ctx context.Context, w io.Writer, cfg *config.Config, st *stor
 }
 
 // writeRenderings writes the Slack message and the first candidate's invitation.
-func writeRenderings(res *Result, sl shortlist.Shortlist) error {
+func writeRenderings(ctx context.Context, res *Result, sl shortlist.Shortlist, cfg *config.Config, st *store.Store) error {
 	slackJSON, err := slack.ShortlistJSON(sl)
 	if err != nil {
 		return fmt.Errorf("demo: render Slack message: %w", err)
@@ -196,7 +196,7 @@ func writeRenderings(res *Result, sl shortlist.Shortlist) error {
 	}
 	if len(sl.Entries) > 0 {
 		res.InviteEML = filepath.Join(res.OutDir, "invite.eml")
-		if err := writeInvite(res.InviteEML, sl.Entries[0]); err != nil {
+		if err := writeInvite(ctx, res.InviteEML, sl.Entries[0], cfg, st); err != nil {
 			return err
 		}
 	}
@@ -253,24 +253,14 @@ const (
 	demoProgram = "https://acme-saas.io/partners"
 )
 
-// writeInvite renders the invitation the shortlist's first candidate would receive once
+// writeInvite writes the invitation the shortlist's first candidate would receive once
 // approved.
-func writeInvite(path string, e shortlist.Entry) error {
-	first, _, _ := strings.Cut(e.Contact.Name, " ")
-	msg, err := email.RenderInvite(email.InviteData{
-		From:             demoFrom,
-		ProgramURL:       demoProgram,
-		UnsubscribeURL:   "https://advocate.acme-saas.io/u/demo-" + e.Customer.ID,
-		CustomerName:     e.Customer.Name,
-		ContactName:      e.Contact.Name,
-		ContactFirstName: first,
-		ContactEmail:     e.Contact.Email,
-		CSMName:          email.NameFromAddress(e.Customer.Owner),
-		CSMEmail:         e.Customer.Owner,
-		Highlights:       e.Reasons,
-		MessageID:        "invite-" + e.Customer.ID + "@advocate.acme-saas.io",
-		Date:             Now,
-	})
+func writeInvite(ctx context.Context, path string, e shortlist.Entry, cfg *config.Config, st *store.Store) error {
+	d, err := inviteData(ctx, e, cfg, st)
+	if err != nil {
+		return err
+	}
+	msg, err := email.RenderInvite(d)
 	if err != nil {
 		return fmt.Errorf("demo: render invitation: %w", err)
 	}
@@ -283,4 +273,32 @@ func writeInvite(path string, e shortlist.Entry) error {
 		return fmt.Errorf("demo: write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// inviteData is the invitation for e: the customer-safe highlights, not the scoring reasons the
+// CSM reads, sent the way the default sequence sends it (in the CSM's name).
+func inviteData(ctx context.Context, e shortlist.Entry, cfg *config.Config, st *store.Store) (email.InviteData, error) {
+	highlights, err := email.CurrentHighlights(ctx, cfg.Sources(), st, e.Customer, Now)
+	if err != nil {
+		return email.InviteData{}, fmt.Errorf("demo: %w", err)
+	}
+	d := email.InviteData{
+		From:           demoFrom,
+		ProgramURL:     demoProgram,
+		UnsubscribeURL: "https://advocate.acme-saas.io/u/demo-" + e.Customer.ID,
+		CustomerName:   advocate.FirstNonBlank(e.Customer.Name, e.Customer.Domain),
+		ContactName:    e.Contact.Name,
+		ContactEmail:   e.Contact.Email,
+		CSMName:        email.NameFromAddress(e.Customer.Owner),
+		CSMEmail:       e.Customer.Owner,
+		Highlights:     highlights,
+		Plan:           e.Customer.Attributes["plan"],
+		Industry:       e.Customer.Attributes["industry"],
+		MessageID:      "invite-" + e.Customer.ID + "@advocate.acme-saas.io",
+		Date:           Now,
+	}
+	if seqs := cfg.Drip.WithDefaults().Sequences; len(seqs) > 0 && len(seqs[0].Steps) > 0 && seqs[0].Steps[0].From == "csm" {
+		d.SendAsCSM()
+	}
+	return d, nil
 }

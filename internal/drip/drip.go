@@ -28,6 +28,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/outbox"
 	"github.com/advocate-hq/advocate/internal/slack"
@@ -107,6 +108,7 @@ type Drip struct {
 	seqs     []sequence
 	sources  advocate.Sources
 	idDomain string
+	tmpl     *email.Templates // the built-in templates with email.templates_dir's overrides
 }
 
 type compiled struct {
@@ -121,7 +123,8 @@ type sequence struct {
 	loc    *time.Location
 }
 
-// New builds the drip from its dependencies. It does no I/O.
+// New builds the drip from its dependencies. Its only I/O is reading email.templates_dir, when
+// set (the config checked it at load; a file changed since is reported here).
 func New(o Options) (*Drip, error) {
 	if o.Store == nil || o.Config == nil || o.Signer == nil {
 		return nil, errors.New("drip: Store, Config and Signer are required")
@@ -138,6 +141,14 @@ func New(o Options) (*Drip, error) {
 		return nil, err
 	}
 	d.idDomain = messageIDDomain(d.d.MessageIDDomain, o.Config.Email.From)
+	d.tmpl = email.Embedded()
+	if dir := o.Config.Email.TemplatesDir; dir != "" {
+		t, err := email.LoadTemplates(dir)
+		if err != nil {
+			return nil, fmt.Errorf("drip: email.templates_dir:\n%w", err)
+		}
+		d.tmpl = t
+	}
 	return d, nil
 }
 

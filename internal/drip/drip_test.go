@@ -209,8 +209,8 @@ func TestSequenceEndToEnd(t *testing.T) {
 			t.Errorf("emails per day:\n got %v\nwant %v", days, want)
 		}
 		got := received(t, srv)
-		wantSubjects := []string{"Jo, an invitation for Acme to join our partner program", "Jo, your first step as a partner takes five minutes",
-			"How one customer turned recommendations into a second revenue stream", "Ready-made posts, emails and slides for sharing from Acme",
+		wantSubjects := []string{"Jo, an invitation for Acme to our partner program", "Jo, your first step as a partner takes five minutes",
+			"How one customer's recommendations paid for their own subscription", "Jo, ready-made posts, emails and slides to share",
 			"Jo, how is it going with the partner program?"}
 		if fmt.Sprint(got["jo@acme.io"]) != fmt.Sprint(wantSubjects) {
 			t.Errorf("jo's subjects:\n got %q\nwant %q", got["jo@acme.io"], wantSubjects)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -12,8 +13,10 @@ type facts struct {
 	customer advocate.Customer
 	contact  advocate.Contact // zero Email when the CRM has no such contact
 	signals  map[string]float64
-	reasons  []string
-	env      map[string]any // for stop and selection expressions
+	// highlights are the customer-safe facts emails may carry (email.Highlights); the
+	// scoring reasons are for CSMs and never loaded here.
+	highlights []string
+	env        map[string]any // for stop and selection expressions
 }
 
 func (d *Drip) loadFacts(ctx context.Context, e store.Enrollment) (facts, error) {
@@ -38,12 +41,7 @@ func (d *Drip) loadFacts(ctx context.Context, e store.Enrollment) (facts, error)
 			f.signals[name] = v.Value
 		}
 	}
-	if hist, err := d.st.ScoreHistory(ctx, c.ID, 1); err == nil && len(hist) > 0 {
-		f.reasons = hist[0].Reasons
-		if len(f.reasons) > 3 {
-			f.reasons = f.reasons[:3]
-		}
-	}
+	f.highlights = email.Highlights(c, f.signals, d.now())
 	f.env = map[string]any{}
 	for k, v := range c.Attributes {
 		f.env[k] = attrValue(v)

@@ -7,9 +7,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/mail"
 	"strings"
 
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -24,28 +24,22 @@ func (d *Drip) inviteData(ctx context.Context, e store.Enrollment, f facts, step
 		ProgramURL:     d.cfg.Email.ProgramURL,
 		ReferralURL:    c.Attributes["referral_url"],
 		UnsubscribeURL: d.signer.URL(d.publicURL(), e.ContactEmail),
-		CustomerName:   c.Name,
+		CustomerName:   advocate.FirstNonBlank(c.Name, c.Domain),
 		ContactName:    f.contact.Name,
 		ContactEmail:   e.ContactEmail,
 		CSMName:        c.Attributes["owner_name"],
 		CSMEmail:       c.Owner,
-		Highlights:     f.reasons,
-		Attributes:     c.Attributes,
-		Signals:        f.signals,
+		Highlights:     f.highlights,
+		Plan:           c.Attributes["plan"],
+		Industry:       c.Attributes["industry"],
 		MessageID:      d.messageID(e.ID, step),
 		Date:           d.now(),
-	}
-	if data.CustomerName == "" {
-		data.CustomerName = c.Domain
 	}
 	if data.CSMName == "" && c.Owner != "" {
 		data.CSMName = email.NameFromAddress(c.Owner)
 	}
-	if st.From == "csm" && c.Owner != "" {
-		data.ReplyTo = c.Owner
-		if sameDomain(c.Owner, d.cfg.Email.From) {
-			data.From = (&mail.Address{Name: data.CSMName, Address: c.Owner}).String()
-		}
+	if st.From == "csm" {
+		data.SendAsCSM()
 	}
 	if st.Template == "invite" { // the LLM paragraph is for the invitation only
 		p, err := d.personal(ctx, f, dryRun, others)
@@ -75,14 +69,4 @@ func (d *Drip) messageID(enrollment int64, step int) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return fmt.Sprintf("drip.%d.%d.%s@%s", enrollment, step, hex.EncodeToString(b), d.idDomain)
-}
-
-func sameDomain(addr, from string) bool {
-	a, err1 := mail.ParseAddress(from)
-	if err1 != nil {
-		return false
-	}
-	_, d1, _ := strings.Cut(strings.ToLower(addr), "@")
-	_, d2, _ := strings.Cut(strings.ToLower(a.Address), "@")
-	return d1 != "" && d1 == d2
 }

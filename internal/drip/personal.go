@@ -7,9 +7,9 @@ package drip
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/llm"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -57,7 +57,10 @@ func (d *Drip) Personal(ctx context.Context, customer string) (store.Personaliza
 
 func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others *customerNames) (store.Personalization, error) {
 	p, err := d.st.GetPersonalization(ctx, f.customer.ID)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
+	if err == nil {
+		return d.recheck(p, f), nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
 		return p, err
 	}
 	if d.llm == nil {
@@ -79,19 +82,29 @@ func (d *Drip) personal(ctx context.Context, f facts, dryRun bool, others *custo
 	return d.st.SavePersonalization(ctx, rec)
 }
 
-// llmFacts is what the LLM may know about the customer.
-func (d *Drip) llmFacts(f facts) llm.Facts {
-	lf := llm.Facts{CustomerName: f.customer.Name, ContactName: f.contact.Name, Industry: f.customer.Attributes["industry"],
-		Plan: f.customer.Attributes["plan"], UseCase: f.customer.Attributes["use_case"], Highlights: f.reasons, Signals: map[string]float64{}}
-	if t, ok := f.signals["tenure_days"]; ok {
-		lf.TenureDays = int(t)
-	} else if since, err := time.Parse("2006-01-02", f.customer.Attributes["customer_since"]); err == nil {
-		lf.TenureDays = int(d.now().Sub(since).Hours() / 24)
+// recheck validates a stored paragraph again before it is used: one written before the rules
+// it must pass were tightened (e.g. from facts that held internal metrics) is not sent; the
+// template's words are.
+func (d *Drip) recheck(p store.Personalization, f facts) store.Personalization {
+	if p.Text == "" {
+		return p
 	}
-	for _, k := range []string{"nps", "active_users", "seats", "usage_trend", "health_score", "csat"} {
-		if v, ok := f.signals[k]; ok {
-			lf.Signals[k] = v
-		}
+	if err := llm.Validate(p.Text, d.llmFacts(f), nil); err != nil {
+		d.log.Warn("drip: stored LLM paragraph not used; the template's text is", "customer", f.customer.ID, "err", err)
+		return store.Personalization{CustomerID: p.CustomerID, Status: "fallback: stored paragraph " + advocate.ClipBytes(err.Error(), 300),
+			Model: p.Model, CreatedAt: p.CreatedAt}
+	}
+	return p
+}
+
+// llmFacts is what the LLM may know about the customer: customer-safe facts only.
+func (d *Drip) llmFacts(f facts) llm.Facts {
+	c := f.customer
+	lf := llm.Facts{CustomerName: advocate.FirstNonBlank(c.Name, c.Domain), ContactFirstName: email.FirstName(f.contact.Name),
+		ContactRole: f.contact.Role, Industry: c.Attributes["industry"], Plan: c.Attributes["plan"],
+		UseCase: c.Attributes["use_case"], Highlights: f.highlights}
+	if since, ok := email.CustomerSince(c.Attributes, f.signals, d.now()); ok {
+		lf.CustomerSince = since.Format("January 2006")
 	}
 	return lf
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
-	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
@@ -224,7 +223,7 @@ func (d *Drip) enqueue(ctx context.Context, r *planRun, e store.Enrollment, f fa
 	if err != nil {
 		return err
 	}
-	content, err := email.RenderStepContent(step.Template, data)
+	content, err := d.tmpl.Render(step.Template, data)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package drip
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,14 @@ type Preview struct {
 // Preview renders a step of the customer's sequence (its enrollment's, or the one it would get).
 func (d *Drip) Preview(ctx context.Context, customer, step string) (Preview, error) {
 	return d.preview(ctx, customer, step, "")
+}
+
+// WriteHTML writes the preview as a standalone HTML page for a browser: From, To and Subject
+// above the email's HTML part, then its text part.
+func (p Preview) WriteHTML(w io.Writer) error {
+	note := fmt.Sprintf("%s · sequence %s, step %s (day %d)", p.Customer, p.Sequence, p.Step, p.Day)
+	return email.WritePreviewPage(w, email.PageHeader{From: p.From, ReplyTo: p.ReplyTo, To: p.To, Subject: p.Subject, Note: note},
+		email.InviteContent{Subject: p.Subject, Text: p.Text, HTML: p.HTML})
 }
 
 // InvitePreview is the Slack "Preview invite" (a review.PreviewFunc): the invitation the
@@ -76,13 +85,13 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 	if err != nil {
 		return Preview{}, err
 	}
-	content, err := email.RenderStepContent(st.Template, data)
+	content, err := d.tmpl.Render(st.Template, data)
 	if err != nil {
 		return Preview{}, err
 	}
 	pv := Preview{Customer: c.Label(), To: e.ContactEmail, Sequence: seq.Name, Step: st.Name, Day: st.Day, From: data.From,
 		ReplyTo: data.ReplyTo, Subject: content.Subject, Text: content.Text, HTML: content.HTML}
-	if p, err := d.st.GetPersonalization(ctx, c.ID); err == nil {
+	if p, err := d.personal(ctx, f, true, &customerNames{}); err == nil {
 		pv.Personal = p.Status
 	}
 	return pv, nil

@@ -23,7 +23,7 @@ func RenderInvite(d InviteData) (*mail.Msg, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := renderContent(d)
+	c, err := Embedded().Render("invite", d)
 	if err != nil {
 		return nil, err
 	}

@@ -9,16 +9,13 @@ package email
 import (
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	netmail "net/mail"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
-	texttemplate "text/template"
 	"time"
 
-	"github.com/advocate-hq/advocate/templates"
+	"github.com/advocate-hq/advocate/internal/advocate"
 )
 
 // InviteData is everything the invitation templates may use. Templates see this struct and its
@@ -34,14 +31,20 @@ type InviteData struct {
 	ContactFirstName  string // derived from ContactName when empty
 	ContactEmail      string // the recipient
 	CSMName, CSMEmail string
-	Highlights        []string // why we thought of them, e.g. the top scoring reasons
-	Personal          string   // optional reviewed LLM paragraph(s); empty = the template's text
-	ReplyTo           string   // optional Reply-To (the CSM, for steps sent in their name)
+	// FromCSM is set when the email is sent in the CSM's own name (From is the CSM): the
+	// templates then sign as the CSM and do not introduce them as a third person. SendAsCSM
+	// sets it.
+	FromCSM bool
+	// Highlights are customer-safe facts about the customer (Highlights in highlights.go:
+	// "You have been with us since March 2022"), never the scoring reasons a CSM reads.
+	Highlights []string
+	Personal   string // optional reviewed LLM paragraph(s); empty = the template's text
+	ReplyTo    string // optional Reply-To (the CSM, for steps sent in their name)
 
-	// Attributes and Signals are the customer's other facts (plan, industry, nps, active_users
-	// ...), for templates that want them: {{index .Attributes "plan"}}.
-	Attributes map[string]string
-	Signals    map[string]float64
+	// Plan and Industry are the customer's plan and industry as the customer knows them, for
+	// templates that want them. Templates see no other attribute and no signal, so an edited
+	// template cannot put an internal metric into an email.
+	Plan, Industry string
 
 	// MessageID is the stable Message-ID (without or with angle brackets), normally derived
 	// from the outbox row, so a resend after a crash is recognisable as the same message.
@@ -63,6 +66,52 @@ func (d InviteData) SenderName() string {
 	return a.Address
 }
 
+// SendAsCSM makes the email come from the CSM (a drip step with `from: csm`): replies go to
+// the CSM, and when the CSM's address is in From's domain (so SPF/DKIM/DMARC still align),
+// From is the CSM too and the email signs as them. Otherwise From stays the configured sender,
+// and so does the signature.
+func (d *InviteData) SendAsCSM() {
+	if d.CSMEmail == "" {
+		return
+	}
+	d.ReplyTo = d.CSMEmail
+	if !sameDomain(d.CSMEmail, d.From) {
+		return
+	}
+	name := d.CSMName
+	if name == "" {
+		name = NameFromAddress(d.CSMEmail)
+	}
+	d.From = (&netmail.Address{Name: oneLine(name), Address: d.CSMEmail}).String()
+	d.FromCSM = true
+}
+
+// sameDomain reports whether addr is in the domain of the address in from.
+func sameDomain(addr, from string) bool {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return false
+	}
+	_, d1, _ := strings.Cut(strings.ToLower(addr), "@")
+	_, d2, _ := strings.Cut(strings.ToLower(a.Address), "@")
+	return d1 != "" && d1 == d2
+}
+
+// Lengths of names in subjects: a subject stays one short line in every inbox.
+const (
+	MaxSubject      = 78 // runes; longer subjects are clipped
+	subjectCompany  = 22
+	subjectFirstNam = 12
+)
+
+// ShortCustomerName is the customer's name clipped for a subject line.
+func (d InviteData) ShortCustomerName() string { return advocate.Clip(d.CustomerName, subjectCompany) }
+
+// ShortFirstName is the contact's first name clipped for a subject line.
+func (d InviteData) ShortFirstName() string {
+	return advocate.Clip(d.ContactFirstName, subjectFirstNam)
+}
+
 var blankLines = regexp.MustCompile(`\n\s*\n`)
 
 // PersonalParagraphs splits Personal at blank lines, so the HTML part keeps the paragraphs
@@ -82,44 +131,6 @@ type InviteContent struct {
 	Subject string
 	Text    string
 	HTML    string
-}
-
-type inviteTemplates struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-}
-
-// stepTemplates caches parsed templates by name ("invite", "first_step", ...). Templates are
-// embedded, so a name either always parses or never does.
-var stepTemplates = struct {
-	sync.Mutex
-	m map[string]inviteTemplates
-}{m: map[string]inviteTemplates{}}
-
-func loadTemplates(name string) (inviteTemplates, error) {
-	stepTemplates.Lock()
-	defer stepTemplates.Unlock()
-	if t, ok := stepTemplates.m[name]; ok {
-		return t, nil
-	}
-	if name == "" || strings.ContainsAny(name, "/.\\") {
-		return inviteTemplates{}, fmt.Errorf("email: bad template name %q", name)
-	}
-	var t inviteTemplates
-	var err error
-	// No FuncMap: templates see their data and nothing else (no env, no files).
-	if t.subject, err = texttemplate.ParseFS(templates.FS, "email/"+name+".subject.tmpl"); err != nil {
-		return t, fmt.Errorf("email: parse %s subject template: %w", name, err)
-	}
-	if t.text, err = texttemplate.ParseFS(templates.FS, "email/"+name+".txt.tmpl"); err != nil {
-		return t, fmt.Errorf("email: parse %s text template: %w", name, err)
-	}
-	if t.html, err = htmltemplate.ParseFS(templates.FS, "email/"+name+".html.tmpl"); err != nil {
-		return t, fmt.Errorf("email: parse %s HTML template: %w", name, err)
-	}
-	stepTemplates.m[name] = t
-	return t, nil
 }
 
 // ErrInvalidInvite is wrapped by every validation error from RenderInvite.
@@ -168,9 +179,7 @@ func (d InviteData) normalize() (InviteData, error) {
 	d.ContactName = oneLine(d.ContactName)
 	d.ContactFirstName = oneLine(d.ContactFirstName)
 	if d.ContactFirstName == "" {
-		if f := strings.Fields(d.ContactName); len(f) > 0 && !strings.Contains(f[0], "@") {
-			d.ContactFirstName = f[0]
-		}
+		d.ContactFirstName = FirstName(d.ContactName)
 	}
 	d.CSMName = oneLine(d.CSMName)
 	if d.Date.IsZero() {
@@ -197,47 +206,26 @@ func checkURL(field, raw string, required bool) error {
 	return nil
 }
 
-// RenderInviteContent renders subject, text and HTML of the invitation.
+// RenderInviteContent renders subject, text and HTML of the invitation with the embedded
+// templates.
 func RenderInviteContent(d InviteData) (InviteContent, error) {
-	d, err := d.normalize()
-	if err != nil {
-		return InviteContent{}, err
-	}
-	return renderContent(d)
+	return Embedded().Render("invite", d)
 }
 
 // RenderStepContent renders subject, text and HTML of the drip step template name
-// (templates/email/<name>.*.tmpl) for d; "invite" is the invitation.
+// (templates/email/<name>.*.tmpl) for d with the embedded templates; "invite" is the
+// invitation. Callers with a config use its Templates (email.templates_dir overrides).
 func RenderStepContent(name string, d InviteData) (InviteContent, error) {
-	d, err := d.normalize()
-	if err != nil {
-		return InviteContent{}, err
-	}
-	return renderNamed(name, d)
+	return Embedded().Render(name, d)
 }
 
-func renderContent(d InviteData) (InviteContent, error) { return renderNamed("invite", d) }
-
-func renderNamed(name string, d InviteData) (InviteContent, error) {
-	t, err := loadTemplates(name)
-	if err != nil {
-		return InviteContent{}, err
+// FirstName is the first word of a person's name, for greetings; "" when the name is an
+// address.
+func FirstName(name string) string {
+	if w := strings.Fields(name); len(w) > 0 && !strings.Contains(w[0], "@") {
+		return w[0]
 	}
-	var subject, text, html strings.Builder
-	if err := t.subject.Execute(&subject, d); err != nil {
-		return InviteContent{}, fmt.Errorf("email: render %s subject: %w", name, err)
-	}
-	if err := t.text.Execute(&text, d); err != nil {
-		return InviteContent{}, fmt.Errorf("email: render %s text: %w", name, err)
-	}
-	if err := t.html.Execute(&html, d); err != nil {
-		return InviteContent{}, fmt.Errorf("email: render %s HTML: %w", name, err)
-	}
-	c := InviteContent{Subject: oneLine(subject.String()), Text: text.String(), HTML: html.String()}
-	if c.Subject == "" {
-		return InviteContent{}, fmt.Errorf("email: %s subject template rendered an empty subject", name)
-	}
-	return c, nil
+	return ""
 }
 
 // NameFromAddress guesses a display name from an address, for greetings and signatures when

@@ -28,7 +28,7 @@ func sampleInvite() InviteData {
 		ContactEmail:   "priya@northwind.example",
 		CSMName:        "Sam Rivera",
 		CSMEmail:       "sam@acme.io",
-		Highlights:     []string{"You rated us 10 out of 10", "Your team grew to 40 active users"},
+		Highlights:     []string{"You have been with us since March 2022", "40 people on your team use us"},
 		MessageID:      "outbox-42@advocate.acme.io",
 		Date:           time.Date(2026, 11, 16, 9, 30, 0, 0, time.UTC),
 	}
@@ -102,7 +102,7 @@ func TestRenderInviteMIME(t *testing.T) {
 		t.Errorf("To = %v (%v)", to, err)
 	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
-	if err != nil || subject != "Priya, an invitation for Northwind Traders to join our partner program" {
+	if err != nil || subject != "Priya, an invitation for Northwind Traders to our partner program" {
 		t.Errorf("Subject = %q (%v)", subject, err)
 	}
 	if got := h.Get("Message-Id"); got != "<outbox-42@advocate.acme.io>" {
@@ -119,7 +119,7 @@ func TestRenderInviteMIME(t *testing.T) {
 	}
 
 	for _, want := range []string{"Hi Priya,", "https://acme.io/partners", "https://acme.io/r/priya-42", "Sam Rivera (sam@acme.io)",
-		"  - You rated us 10 out of 10", "Dana from Acme", "Unsubscribe here (one click, no login):\nhttps://advocate.acme.io/u/tok_abc?x=1"} {
+		"  - You have been with us since March 2022", "Dana from Acme", "Unsubscribe here (one click, no login):\nhttps://advocate.acme.io/u/tok_abc?x=1"} {
 		if !strings.Contains(p.text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, p.text)
 		}
@@ -182,13 +182,13 @@ func TestRenderInviteOptionalParts(t *testing.T) {
 	d.UnsubscribeURL = "http://localhost:8080/u/tok"
 	p := parseEML(t, d)
 	subject, _ := new(mime.WordDecoder).DecodeHeader(p.header.Get("Subject"))
-	if subject != "An invitation for Northwind Traders to join our partner program" {
+	if subject != "An invitation for Northwind Traders to our partner program" {
 		t.Errorf("Subject without a name = %q", subject)
 	}
 	if !strings.HasPrefix(p.text, "Hi there,") {
 		t.Errorf("greeting without a name: %q", p.text[:20])
 	}
-	if strings.Contains(p.text, "Why we thought of you") || strings.Contains(p.text, "referral link") {
+	if strings.Contains(p.text, "What we have enjoyed seeing") || strings.Contains(p.text, "referral link") {
 		t.Errorf("empty sections rendered:\n%s", p.text)
 	}
 	if !strings.Contains(p.text, "If you have any questions, sam@acme.io,") {

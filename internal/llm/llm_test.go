@@ -53,10 +53,10 @@ func (f *fakeOpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-const good = "Thank you for the trust Northwind Traders has put in us: forty active users and a 10 out of 10 rating say a lot. Peers in logistics listen to teams like yours, which is why we would love you as a partner."
+const good = "Thank you for the trust Northwind Traders has put in us since March 2022: 40 people on your team use us every day. Peers in logistics listen to teams like yours, which is why we would love you as a partner."
 
-var facts = Facts{CustomerName: "Northwind Traders", ContactName: "Priya Shah", Industry: "logistics",
-	Highlights: []string{"Rated us 10 out of 10", "40 active users"}}
+var facts = Facts{CustomerName: "Northwind Traders", ContactFirstName: "Priya", ContactRole: "Head of Operations", Industry: "logistics",
+	CustomerSince: "March 2022", Highlights: []string{"You have been with us since March 2022", "40 people on your team use us"}}
 
 func TestParagraph(t *testing.T) {
 	others := []string{"Globex Corporation", "Initech", "Acme"}
@@ -75,6 +75,13 @@ func TestParagraph(t *testing.T) {
 		{"too long is rejected", facts, strings.Repeat("Thank you for everything you do with us. ", 20), true},
 		{"two paragraphs are rejected", facts, good + "\n\n" + good, true},
 		{"too short is rejected", facts, "Thanks!", true},
+		{"NPS is rejected", facts, good + " You gave us an NPS 10.", true},
+		{"health score is rejected", facts, "With a health score 97, Northwind Traders is one of the teams we are proudest of, and peers listen to you.", true},
+		{"percentile is rejected", facts, "Northwind Traders is in the top 2% of our customers, and peers in logistics listen to teams like yours.", true},
+		{"promoter is rejected", facts, good + " As a promoter you know the value.", true},
+		{"the company's own name may hold a word", Facts{CustomerName: "Summit Health", CustomerSince: "May 2021"},
+			"Thank you, Summit Health, for building with us since May 2021; peers in care listen to teams like yours.", false},
+		{"an invented number is rejected", facts, "Thank you, Northwind Traders: 97 people on your team rely on us, and peers in logistics listen to teams like yours.", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

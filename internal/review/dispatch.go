@@ -118,16 +118,20 @@ func (s *Service) previewMessage(ctx context.Context, week, customerID string) (
 }
 
 // InvitePreview renders the invitation with email.RenderInviteContent from the config's
-// sender and program URL. The drip may supply a richer PreviewFunc (its first step).
+// sender and program URL, with the customer-safe highlights its attributes allow (the scoring
+// reasons stay in Slack). The drip supplies the richer PreviewFunc serve uses (its first step,
+// current signals, email.templates_dir).
 func InvitePreview(from, programURL string, now func() time.Time) PreviewFunc {
 	return func(ctx context.Context, e shortlist.Entry) (email.InviteContent, error) {
+		t := now()
 		return email.RenderInviteContent(email.InviteData{
 			From: from, ProgramURL: programURL,
 			CustomerName: advocate.FirstNonBlank(e.Customer.Name, e.Customer.Domain, e.Customer.ID),
 			ContactName:  e.Contact.Name, ContactEmail: e.Contact.Email,
-			CSMEmail: e.Customer.Owner, Highlights: e.Reasons,
+			CSMEmail: e.Customer.Owner, Highlights: email.Highlights(e.Customer, nil, t),
+			Plan: e.Customer.Attributes["plan"], Industry: e.Customer.Attributes["industry"],
 			MessageID: "preview-" + e.Customer.ID + "@advocate.invalid",
-			Date:      now(),
+			Date:      t,
 		})
 	}
 }
