@@ -105,7 +105,7 @@ drip: {unsubscribe_secret: "test-secret-0123456789"}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := ranker.Score(ctx, s, model, cfg.Sources(), now); err != nil {
+		if _, err := ranker.Score(ctx, s, model, cfg.Sources(), now); err != nil {
 			t.Fatal(err)
 		}
 		d, err := drip.FromConfig(ctx, cfg, s, drip.Runtime{Now: func() time.Time { return now }})
