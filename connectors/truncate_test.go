@@ -18,10 +18,10 @@ import (
 type cutOff int
 
 const (
-	cutShortOfLength cutOff = iota // declares Content-Length, sends fewer bytes, closes
-	cutCloseDelimited              // no Content-Length (HTTP/1.0 style): the close ends the body
-	cutChunked                     // chunked, closed before the last chunk
-	cutReset                       // sends part of the body, then resets the connection (RST)
+	cutShortOfLength  cutOff = iota // declares Content-Length, sends fewer bytes, closes
+	cutCloseDelimited               // no Content-Length (HTTP/1.0 style): the close ends the body
+	cutChunked                      // chunked, closed before the last chunk
+	cutReset                        // sends part of the body, then resets the connection (RST)
 )
 
 // truncateOnce answers the first request with body cut in half the way cut says, and every
