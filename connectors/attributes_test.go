@@ -5,8 +5,18 @@ import (
 	"testing"
 )
 
+// checkStrings runs a string normaliser over {input, want} cases.
+func checkStrings(t *testing.T, name string, f func(string) string, cases []struct{ in, want string }) {
+	t.Helper()
+	for _, tc := range cases {
+		if got := f(tc.in); got != tc.want {
+			t.Errorf("%s(%q) = %q, want %q", name, tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestChannel(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
+	checkStrings(t, "Channel", Channel, []struct{ in, want string }{
 		// HubSpot hs_analytics_source internal values and labels
 		{"ORGANIC_SEARCH", "organic_search"},
 		{"PAID_SEARCH", "paid_search"},
@@ -37,11 +47,7 @@ func TestChannel(t *testing.T) {
 		{"PAID-SOCIAL", "paid_social"},
 		{"", ""},
 		{"  --  ", ""},
-	} {
-		if got := Channel(tc.in); got != tc.want {
-			t.Errorf("Channel(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
+	})
 }
 
 func TestDay(t *testing.T) {
@@ -78,15 +84,11 @@ func TestDay(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
+	checkStrings(t, "Plan", Plan, []struct{ in, want string }{
 		{"  Pro  ", "Pro"},
 		{"Enterprise\t 2024", "Enterprise 2024"},
 		{"", ""},
-	} {
-		if got := Plan(tc.in); got != tc.want {
-			t.Errorf("Plan(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
+	})
 }
 
 func TestSetAttributes(t *testing.T) {

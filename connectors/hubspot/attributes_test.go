@@ -10,25 +10,12 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/connectortest"
+	"github.com/advocate-hq/advocate/internal/providestest"
 )
 
-// attrsOf collects one full sync of the fake and returns each company's attributes by id.
-func attrsOf(t *testing.T, s connectors.Settings) (map[string]map[string]string, connectors.Page) {
-	t.Helper()
-	srv := connectortest.NewServer(t, newFake())
-	all := connectortest.Collect(t, connectortest.Point(s, srv, &connectortest.Waits{}), "").All()
-	out := map[string]map[string]string{}
-	for _, c := range all.Customers {
-		out[c.ExternalID] = c.Attributes
-	}
-	return out, all
-}
-
 func TestCompanyAttributesArriveNormalised(t *testing.T) {
-	got, _ := attrsOf(t, settings())
-	for _, tc := range []struct {
-		company, attr, want string
-	}{
+	got := providestest.Attributes(t, settings(), newFake())
+	providestest.CheckAttributes(t, got, [][3]string{
 		// hs_lifecyclestage_customer_date, an ISO time late in the day: its UTC day
 		{"9001", "customer_since", "2024-02-01"},
 		// no customer date: the earliest won deal's closedate (703 before 704)
@@ -44,11 +31,7 @@ func TestCompanyAttributesArriveNormalised(t *testing.T) {
 		{"9001", "industry", "COMPUTER_SOFTWARE"},
 		{"9002", "industry", "FINANCIAL_SERVICES"},
 		{"9001", "plan", "enterprise"},
-	} {
-		if v := got[tc.company][tc.attr]; v != tc.want {
-			t.Errorf("company %s %s = %q, want %q", tc.company, tc.attr, v, tc.want)
-		}
-	}
+	})
 }
 
 func TestAttributePropertiesCanBeOverridden(t *testing.T) {
@@ -56,7 +39,7 @@ func TestAttributePropertiesCanBeOverridden(t *testing.T) {
 	s.Options["channel_property"] = "lead_channel"
 	s.Options["customer_since_property"] = "createdate"
 	s.Options["industry_property"] = "plan_tier"
-	got, _ := attrsOf(t, s)
+	got := providestest.Attributes(t, s, newFake())
 	want := map[string]string{"acquisition_channel": "partner", "customer_since": "2024-01-10", "industry": "enterprise"}
 	for k, v := range want {
 		if got["9001"][k] != v {
@@ -74,20 +57,8 @@ func TestProvidesMatchesWhatASyncPublishes(t *testing.T) {
 	arr := settings()
 	delete(arr.Options, "mrr_property")
 	arr.Options["arr_property"] = "mrr"
-	for _, tc := range []struct {
-		name string
-		s    connectors.Settings
-	}{{"all options", settings()}, {"no options", bare}, {"arr instead of mrr", arr}} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(tc.s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, all := attrsOf(t, tc.s)
-			if got, want := all.Provides(), c.(connectors.Describer).Provides(); !reflect.DeepEqual(got, want) {
-				t.Errorf("a sync published %+v, Provides says %+v", got, want)
-			}
-		})
+	for _, s := range []connectors.Settings{settings(), bare, arr} {
+		providestest.Check(t, s, newFake())
 	}
 }
 
@@ -121,7 +92,7 @@ func (tr *truncateOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // One page cut off in transit costs one retry, not the run: the sync ends with the same
 // records as a clean one.
 func TestTruncatedPageIsRetried(t *testing.T) {
-	_, clean := attrsOf(t, settings())
+	clean := providestest.Collect(t, settings(), newFake())
 	for _, n := range []int32{1, 2, 5, 8, 12} { // owners, deals, companies, contacts pages
 		t.Run(fmt.Sprintf("request %d", n), func(t *testing.T) {
 			srv := connectortest.NewServer(t, &truncateOnce{h: newFake(), n: n})

@@ -1,13 +1,13 @@
 package salesforce_test
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/connectors/salesforce"
 	"github.com/advocate-hq/advocate/internal/connectortest"
+	"github.com/advocate-hq/advocate/internal/providestest"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
 
@@ -50,12 +50,7 @@ func TestAttributeFieldsCanBeOverridden(t *testing.T) {
 	s.Options[salesforce.OptSinceField] = "Customer_Since__c"
 	s.Options[salesforce.OptChannelField] = "Type"
 	fake := newFakeOrg()
-	srv := connectortest.NewServer(t, fake)
-	all := connectortest.Collect(t, connectortest.Point(s, srv, &connectortest.Waits{}), "").All()
-	got := map[string]map[string]string{}
-	for _, c := range all.Customers {
-		got[c.ExternalID] = c.Attributes
-	}
+	got := providestest.Attributes(t, s, fake)
 	if a := got["001A00000000001"]; a["customer_since"] != "2023-04-30" || a["acquisition_channel"] != "customer_direct" {
 		t.Errorf("acme attributes = %v, want customer_since from Customer_Since__c and the channel from Type", a)
 	}
@@ -78,20 +73,7 @@ func TestProvidesMatchesWhatASyncPublishes(t *testing.T) {
 	bare.Options = nil
 	since := settings()
 	since.Options = map[string]string{salesforce.OptSinceField: "Customer_Since__c"}
-	for _, tc := range []struct {
-		name string
-		s    connectors.Settings
-	}{{"field options", settings()}, {"no options", bare}, {"customer_since_field", since}} {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := salesforce.New(tc.s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := connectortest.NewServer(t, newFakeOrg())
-			all := connectortest.Collect(t, connectortest.Point(tc.s, srv, &connectortest.Waits{}), "").All()
-			if got, want := all.Provides(), c.(connectors.Describer).Provides(); !reflect.DeepEqual(got, want) {
-				t.Errorf("a sync published %+v, Provides says %+v", got, want)
-			}
-		})
+	for _, s := range []connectors.Settings{settings(), bare, since} {
+		providestest.Check(t, s, newFakeOrg())
 	}
 }

@@ -1,29 +1,15 @@
 package stripe_test
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/advocate-hq/advocate/connectors"
-	"github.com/advocate-hq/advocate/internal/connectortest"
+	"github.com/advocate-hq/advocate/internal/providestest"
 )
 
-// companyAttrs runs one pass over f and returns the attributes published per Stripe customer.
-func companyAttrs(t *testing.T, s connectors.Settings, f *fakeStripe) (map[string]map[string]string, connectors.Page) {
-	t.Helper()
-	srv := connectortest.NewServer(t, f)
-	all := connectortest.Collect(t, connectortest.Point(s, srv, &connectortest.Waits{}), "").All()
-	out := map[string]map[string]string{}
-	for _, c := range all.Customers {
-		out[c.ExternalID] = c.Attributes
-	}
-	return out, all
-}
-
 func TestCustomerAttributesArriveNormalised(t *testing.T) {
-	got, _ := companyAttrs(t, settings(), newFakeStripe())
-	for _, tc := range []struct{ customer, attr, want string }{
+	got := providestest.Attributes(t, settings(), newFakeStripe())
+	providestest.CheckAttributes(t, got, [][3]string{
 		// the company's earliest active subscription start_date (sub_2 of cus_A2), for both of
 		// its Stripe customers
 		{"cus_A1", "customer_since", "2022-04-15"},
@@ -42,11 +28,7 @@ func TestCustomerAttributesArriveNormalised(t *testing.T) {
 		{"cus_M", "plan", "Team"},
 		{"cus_F", "plan", ""}, // trialing does not count
 		{"cus_J", "plan", ""},
-	} {
-		if v := got[tc.customer][tc.attr]; v != tc.want {
-			t.Errorf("%s %s = %q, want %q", tc.customer, tc.attr, v, tc.want)
-		}
-	}
+	})
 }
 
 func TestMetadataKeysOverrideTheDefaults(t *testing.T) {
@@ -56,7 +38,7 @@ func TestMetadataKeysOverrideTheDefaults(t *testing.T) {
 	s := settings()
 	s.Options["plan_metadata_key"] = "tier"
 	s.Options["customer_since_metadata_key"] = "customer_since"
-	got, all := companyAttrs(t, s, f)
+	got, all := providestest.Attributes(t, s, f), providestest.Collect(t, s, f)
 	if g := got["cus_G"]; g["plan"] != "Globex Custom" || g["customer_since"] != "2021-06-01" {
 		t.Errorf("globex = %v, want the plan and customer_since from metadata", g)
 	}
@@ -69,20 +51,13 @@ func TestMetadataKeysOverrideTheDefaults(t *testing.T) {
 }
 
 func TestProvidesMatchesWhatASyncPublishes(t *testing.T) {
-	c, err := connectors.New(settings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, all := companyAttrs(t, settings(), newFakeStripe())
-	if got, want := all.Provides(), c.(connectors.Describer).Provides(); !reflect.DeepEqual(got, want) {
-		t.Errorf("a sync published %+v, Provides says %+v", got, want)
-	}
+	providestest.Check(t, settings(), newFakeStripe())
 }
 
 // Product names are read once per product and run, not once per subscription.
 func TestProductNamesAreReadOncePerRun(t *testing.T) {
 	f := newFakeStripe()
-	companyAttrs(t, settings(), f)
+	providestest.Collect(t, settings(), f)
 	n := map[string]int{}
 	for _, p := range f.paths() {
 		if strings.HasPrefix(p, "/v1/products/") {
