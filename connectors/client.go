@@ -5,12 +5,14 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,8 +87,9 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
-// MalformedError is a 2xx response whose body could not be read as the expected JSON. It fails
-// the run (nothing from that page is committed) and is not retried.
+// MalformedError is a complete 2xx response whose body could not be read as the expected JSON.
+// It fails the run (nothing from that page is committed) and is not retried: asking again
+// returns the same page. A body cut off in transit is not malformed: it is retried like a 5xx.
 type MalformedError struct {
 	Connector, Method, Endpoint string
 	Err                         error
@@ -285,9 +288,15 @@ func (c *Client) readResponse(resp *http.Response, method, endpoint string) outc
 	resp.Body.Close()
 	switch {
 	case err != nil:
-		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: read response: %w", c.Connector, method, endpoint, err)}
+		// Cut off mid-body (fewer bytes than Content-Length, a chunked body without its last
+		// chunk, a connection reset): the next attempt most likely gets the whole page.
+		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: response cut off after %s: %w",
+			c.Connector, method, endpoint, received(len(body), resp.ContentLength), err)}
 	case int64(len(body)) > limit:
 		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: response larger than %d bytes", c.Connector, method, endpoint, limit), final: true}
+	case resp.StatusCode >= 200 && resp.StatusCode < 300 && cutJSON(resp, body):
+		return outcome{resp: resp, err: fmt.Errorf("connector %s: %s %s: response cut off after %d bytes: the JSON ends mid-document and the connection closed",
+			c.Connector, method, endpoint, len(body))}
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return outcome{body: body, resp: resp, final: true}
 	}
@@ -296,6 +305,33 @@ func (c *Client) readResponse(resp *http.Response, method, endpoint string) outc
 		return outcome{resp: resp, err: se, final: true}
 	}
 	return outcome{resp: resp, err: se, retryAfter: c.retryAfter(resp.Header)}
+}
+
+// received says how much of a body arrived: "512 of 2048 bytes", or "512 bytes" when the length
+// was not declared.
+func received(n int, declared int64) string {
+	if declared >= 0 {
+		return fmt.Sprintf("%d of %d bytes", n, declared)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// cutJSON reports whether a 2xx body is a JSON document cut short by the connection closing.
+// Only a close-delimited body (no Content-Length, not chunked, not compressed) can end early
+// without a read error; for those, JSON that stops mid-document means the rest was lost in
+// transit. A body whose length the server vouched for is complete: if it is invalid, asking
+// again returns the same page, so the caller's decoding reports it as malformed instead.
+func cutJSON(resp *http.Response, body []byte) bool {
+	if resp.ContentLength >= 0 || resp.Uncompressed || slices.Contains(resp.TransferEncoding, "chunked") {
+		return false
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+		return false
+	}
+	var se *json.SyntaxError
+	err := json.Unmarshal(trimmed, new(json.RawMessage))
+	return errors.As(err, &se) && se.Offset >= int64(len(trimmed))
 }
 
 // retryAfter is the vendor's wait hint: the first of the headers vendors use that parses.

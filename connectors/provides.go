@@ -69,3 +69,24 @@ func WhoCanProvide(input string) []TypeCapability {
 	slices.SortFunc(out, func(a, b TypeCapability) int { return strings.Compare(a.Type, b.Type) })
 	return out
 }
+
+// Provides is what the page publishes: the names of its signals and of its customers'
+// attributes, sorted. Tests compare it with what a connector's Provides promises.
+func (p *Page) Provides() Provides {
+	var out Provides
+	for _, s := range p.Signals {
+		if !slices.Contains(out.Signals, s.Name) {
+			out.Signals = append(out.Signals, s.Name)
+		}
+	}
+	for _, c := range p.Customers {
+		for a := range c.Attributes {
+			if !slices.Contains(out.Attributes, a) {
+				out.Attributes = append(out.Attributes, a)
+			}
+		}
+	}
+	slices.Sort(out.Signals)
+	slices.Sort(out.Attributes)
+	return out
+}

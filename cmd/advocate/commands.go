@@ -103,6 +103,12 @@ func cmdSync(ctx context.Context, a *app, args []string) error {
 	if len(selected) == 0 {
 		return errors.New("no connectors configured: add one under `connectors:` in " + a.resolvedConfigPath())
 	}
+	for i := range selected {
+		// Observations are stamped with the app's clock, the one score and shortlist read.
+		if selected[i].Runtime.Now == nil {
+			selected[i].Runtime.Now = a.now
+		}
+	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -54,7 +54,21 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("custify", New) }
+func init() {
+	connectors.Register("custify", New)
+	connectors.RegisterCapabilities("custify",
+		connectors.Capability{Input: "health_score", How: "maps the company's health score (global, or option score)"},
+		connectors.Capability{Input: connectors.AttrPlan, How: "maps the company's plan"},
+		connectors.Capability{Input: connectors.AttrIndustry, How: "maps the company's industry"},
+	)
+}
+
+// Provides is what a pass publishes: health_score and the company's plan, industry and
+// lifecycle stage.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{"health_score"},
+		Attributes: []string{connectors.AttrIndustry, "lifecycle_stage", connectors.AttrPlan}}
+}
 
 // DefaultBaseURL is Custify's API host.
 const DefaultBaseURL = "https://api.custify.com"
@@ -218,14 +232,13 @@ func customerOf(co company) connectors.Customer {
 	if owner, ok := co.OwnersCSM.(string); ok && strings.Contains(owner, "@") {
 		cust.Owner = connectors.NormalizeEmail(owner)
 	}
+	attrs := map[string]string{}
 	for k, v := range map[string]any{"plan": co.Plan, "industry": co.Industry, "lifecycle_stage": co.LifecycleStage} {
-		if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
-			if cust.Attributes == nil {
-				cust.Attributes = map[string]string{}
-			}
-			cust.Attributes[k] = strings.TrimSpace(s)
+		if s, ok := v.(string); ok {
+			attrs[k] = s
 		}
 	}
+	cust.SetAttributes(attrs) // plan and industry normalised like every connector's
 	return cust
 }
 

@@ -38,7 +38,7 @@ func newFake() *fake {
 	hs := func(m map[string]any) map[string]any { return map[string]any{"health_scores": m} }
 	return &fake{token: fakeToken, companies: []map[string]any{
 		{"id": "65a000000000000000000001", "company_id": "acme-1", "name": "Acme", "website": "https://acme.io", "owners_csm": "Dana@Vendor.com",
-			"plan": "Pro", "industry": "Software", "updated_at": "2026-10-11T09:00:00.000Z",
+			"plan": " Pro ", "industry": "Software", "lifecycle_stage": "Customer", "updated_at": "2026-10-11T09:00:00.000Z",
 			"metrics": hs(map[string]any{"global": score(82, "2026-10-10T08:00:00.000Z")})},
 		{"id": "65a000000000000000000002", "company_id": 2, "name": "Globex", "domain": "globex.com", "website": nil,
 			"updated_at": 1791000000000, "metrics": hs(map[string]any{"global": score(45, nil)})},

@@ -53,7 +53,17 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("delighted", New) }
+func init() {
+	connectors.Register("delighted", New)
+	connectors.RegisterCapabilities("delighted",
+		connectors.Capability{Input: signalNPS, How: "maps the latest NPS survey answer (0–10) per company"})
+}
+
+// Provides is what a pass publishes: nps. Delighted knows people, not companies, so no
+// customer attributes.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{signalNPS}}
+}
 
 // DefaultBaseURL is Delighted's API host; the path carries the /v1 version.
 const DefaultBaseURL = "https://api.delighted.com"

@@ -332,13 +332,18 @@ func newFake() *fake {
 			{"103", "walter@acme-saas.io", "Walter", "Skinner"}},
 		data: map[string]source{
 			"companies": objects{
+				// Datetime properties come back as ISO 8601 strings in v3; hs_analytics_source as
+				// its internal enum value.
 				company("9001", "Acme Corp", "acme.io", "101", "2026-11-01T10:00:00Z", map[string]string{"industry": "COMPUTER_SOFTWARE",
 					"lifecyclestage": "customer", "numberofemployees": "250", "total_revenue": "125000.50", "health_score_custom": "87",
-					"mrr": "4200", "plan_tier": "enterprise"}),
+					"mrr": "4200", "plan_tier": "enterprise", "hs_lifecyclestage_customer_date": "2024-02-01T23:30:00.000Z",
+					"hs_analytics_source": "ORGANIC_SEARCH", "lead_channel": "Partner Referral"}),
+				// No customer date: the earliest won deal (703, 2025-10-01) stands in.
 				company("9002", "Globex", "https://www.globex.com/", "102", "2026-11-02T10:00:00Z", map[string]string{
-					"lifecyclestage": "customer", "total_revenue": "", "health_score_custom": "72", "mrr": "1500"}),
+					"lifecyclestage": "customer", "total_revenue": "", "health_score_custom": "72", "mrr": "1500",
+					"hs_analytics_source": "REFERRALS", "industry": "FINANCIAL_SERVICES"}),
 				company("9003", "Initech", "initech.com", "999", "2026-11-03T10:00:00Z", map[string]string{
-					"total_revenue": "n/a", "health_score_custom": "55"}),
+					"total_revenue": "n/a", "health_score_custom": "55", "hs_analytics_source": "PAID_SOCIAL"}),
 				company("9004", "Umbrella", "", "", "2026-11-04T10:00:00Z", map[string]string{"total_revenue": "9000"}),
 				company("9005", "Hooli", "hooli.com", "101", "2026-11-05T10:00:00Z", map[string]string{"lifecyclestage": "opportunity"}),
 			},

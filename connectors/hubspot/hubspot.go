@@ -25,6 +25,11 @@
 //	champion_property  contact property that marks the champion (true/yes/1); default: none
 //	upsell_dealtype    dealtype value that marks an expansion deal; default existingbusiness
 //	attr.<name>        company property copied into attribute <name> (e.g. attr.plan: plan_tier)
+//	customer_since_property  company property holding when it became a customer; default
+//	                   hs_lifecyclestage_customer_date (else the first won deal's closedate)
+//	channel_property   company property read as acquisition_channel; default hs_analytics_source
+//	                   (original source)
+//	industry_property  company property read as industry; default industry
 //	full_sync_every    how often a full pass replaces the incremental one; default 24h
 //	                   ("0s": every run is a full pass)
 //	requests_per_10s   request budget for the list endpoints; default 100 (Free/Starter; 190 on
@@ -36,8 +41,18 @@
 //
 // Company → Customer{ExternalID: company id, Domain: domain, Name: name, Owner: the email of the
 // owner in hubspot_owner_id (from GET /crm/v3/owners, active owners only), Attributes:
-// industry, lifecycle_stage (lifecyclestage), employees (numberofemployees) and the attr.*
-// mappings}.
+// industry, lifecycle_stage (lifecyclestage), employees (numberofemployees), customer_since,
+// acquisition_channel and the attr.* mappings}.
+//
+// customer_since is the UTC day of hs_lifecyclestage_customer_date ("became a customer",
+// set by HubSpot when the lifecycle stage moves to customer). A company without it takes the
+// closedate of its earliest won deal (of any deal type), which a full pass reads in its deals
+// phase and keeps per company in the cursor; incremental passes read no deals, so for those
+// companies the value is the one the last full pass published (the store keeps it).
+// acquisition_channel is hs_analytics_source (the company's original source, which HubSpot
+// derives from its contacts) normalised by connectors.Channel: ORGANIC_SEARCH →
+// organic_search, REFERRALS → referral, DIRECT_TRAFFIC → direct, … Values and dates are
+// normalised in connectors/attributes.go, the same for every connector.
 //
 // Contact → Contact{Customer: the primary associated company (associatedcompanyid, else the
 // primary company association), Email, Name: firstname lastname, Role: jobtitle, OptedOut:
@@ -101,7 +116,39 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("hubspot", New) }
+func init() {
+	connectors.Register("hubspot", New)
+	connectors.RegisterCapabilities("hubspot",
+		connectors.Capability{Input: connectors.AttrCustomerSince, How: "maps hs_lifecyclestage_customer_date (else the first won deal's closedate); option customer_since_property"},
+		connectors.Capability{Input: connectors.AttrAcquisitionChannel, How: "maps hs_analytics_source (original source); option channel_property"},
+		connectors.Capability{Input: connectors.AttrIndustry, How: "maps industry; option industry_property"},
+		connectors.Capability{Input: connectors.AttrPlan, How: "with option attr.plan: <company property>"},
+		connectors.Capability{Input: "upsells_12m", How: "counts won deals of dealtype existingbusiness closed in the last 12 months"},
+		connectors.Capability{Input: "ltv", How: "with option ltv_property (e.g. total_revenue)"},
+		connectors.Capability{Input: "mrr", How: "with option mrr_property or arr_property"},
+		connectors.Capability{Input: "health_score", How: "with option health_property"},
+	)
+}
+
+// Provides is what a sync publishes with these options: upsells_12m and the standard company
+// attributes always, the signals whose property options are set, and the attr.* mappings.
+func (c *Connector) Provides() connectors.Provides {
+	p := connectors.Provides{Signals: []string{"upsells_12m"}, Attributes: []string{connectors.AttrAcquisitionChannel,
+		connectors.AttrCustomerSince, "employees", connectors.AttrIndustry, "lifecycle_stage"}}
+	for sig, prop := range map[string]string{"ltv": c.options.ltv, "mrr": c.options.mrr + c.options.arr, "health_score": c.options.health} {
+		if prop != "" {
+			p.Signals = append(p.Signals, sig)
+		}
+	}
+	for name := range c.options.attrs {
+		if !slices.Contains(p.Attributes, name) {
+			p.Attributes = append(p.Attributes, name)
+		}
+	}
+	slices.Sort(p.Signals)
+	slices.Sort(p.Attributes)
+	return p
+}
 
 // DefaultBaseURL is HubSpot's API host.
 const DefaultBaseURL = "https://api.hubapi.com"
@@ -114,6 +161,10 @@ const (
 	DefaultRequestsPer10s = 100
 	DefaultSearchPerSec   = 4
 	DefaultSearchWindow   = 10000
+
+	DefaultCustomerSinceProperty = "hs_lifecyclestage_customer_date"
+	DefaultChannelProperty       = "hs_analytics_source"
+	DefaultIndustryProperty      = "industry"
 )
 
 // Page sizes HubSpot allows at most.
@@ -133,10 +184,12 @@ type Connector struct {
 type options struct {
 	ltv, mrr, arr, health string
 	optOut, champion      string
-	upsellType            string
-	attrs                 map[string]string // attribute -> company property
-	fullEvery             time.Duration
-	window                int
+	// Company properties read as the canonical attributes.
+	since, channel, industry string
+	upsellType               string
+	attrs                    map[string]string // attribute -> company property
+	fullEvery                time.Duration
+	window                   int
 	// Request budgets per second for the list and search endpoints (the list one is
 	// documented per 10 s).
 	reqPer10s, searchPerSec float64
@@ -167,6 +220,7 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 // reported is the same on every run.
 func parseOptions(raw map[string]string) (options, error) {
 	o := options{optOut: DefaultOptOutProperty, upsellType: DefaultUpsellDealType, attrs: map[string]string{},
+		since: DefaultCustomerSinceProperty, channel: DefaultChannelProperty, industry: DefaultIndustryProperty,
 		fullEvery: DefaultFullSyncEvery, window: DefaultSearchWindow,
 		reqPer10s: DefaultRequestsPer10s, searchPerSec: DefaultSearchPerSec}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
@@ -185,6 +239,7 @@ func (o *options) propertyOption(k string) *string {
 	return map[string]*string{
 		"ltv_property": &o.ltv, "mrr_property": &o.mrr, "arr_property": &o.arr, "health_property": &o.health,
 		"optout_property": &o.optOut, "champion_property": &o.champion,
+		"customer_since_property": &o.since, "channel_property": &o.channel, "industry_property": &o.industry,
 	}[k]
 }
 
@@ -217,7 +272,8 @@ func (o *options) set(k, v string) error {
 		name, ok := strings.CutPrefix(k, "attr.")
 		if !ok || name == "" {
 			return fmt.Errorf("hubspot: unknown option %q (known: ltv_property, mrr_property, arr_property, health_property, "+
-				"optout_property, champion_property, upsell_dealtype, attr.<name>, full_sync_every, requests_per_10s, "+
+				"optout_property, champion_property, customer_since_property, channel_property, industry_property, "+
+				"upsell_dealtype, attr.<name>, full_sync_every, requests_per_10s, "+
 				"search_per_second, search_window)", k)
 		}
 		var p string
@@ -246,8 +302,8 @@ func positive(key, v string) (float64, error) {
 
 // companyProps lists the company properties a sync requests.
 func (c *Connector) companyProps() []string {
-	ps := []string{"name", "domain", "industry", "lifecyclestage", "numberofemployees", "hubspot_owner_id", "hs_lastmodifieddate"}
-	for _, p := range []string{c.options.ltv, c.options.mrr, c.options.arr, c.options.health} {
+	ps := []string{"name", "domain", "lifecyclestage", "numberofemployees", "hubspot_owner_id", "hs_lastmodifieddate"}
+	for _, p := range []string{c.options.industry, c.options.since, c.options.channel, c.options.ltv, c.options.mrr, c.options.arr, c.options.health} {
 		if p != "" {
 			ps = append(ps, p)
 		}

@@ -131,38 +131,63 @@ func truthy(s string) bool {
 	return false
 }
 
-// mapCompany turns a company into a customer and its property signals. Problems name values
-// that could not be read; the rest of the record still loads.
-func (c *Connector) mapCompany(o object, owners map[string]string, now time.Time) (connectors.Customer, []connectors.Signal, []connectors.Problem) {
-	id := string(o.ID)
-	cust := connectors.Customer{
-		Ref:   connectors.Ref{ExternalID: id, Domain: connectors.NormalizeDomain(o.get("domain"))},
-		Name:  o.get("name"),
-		Owner: owners[o.get("hubspot_owner_id")],
+// companyAttributes are the company's attributes as HubSpot holds them; Customer.SetAttributes
+// normalises them. firstWon is the closedate (epoch ms) of the company's earliest won deal,
+// 0 when unknown: customer_since falls back to it when the company property is empty.
+func (c *Connector) companyAttributes(o object, firstWon int64) map[string]string {
+	attrs := map[string]string{
+		connectors.AttrIndustry:           o.get(c.options.industry),
+		connectors.AttrAcquisitionChannel: o.get(c.options.channel),
+		connectors.AttrCustomerSince:      o.get(c.options.since),
+		"lifecycle_stage":                 o.get("lifecyclestage"),
+		"employees":                       o.get("numberofemployees"),
 	}
-	attrs := map[string]string{}
-	for attr, p := range map[string]string{"industry": "industry", "lifecycle_stage": "lifecyclestage", "employees": "numberofemployees"} {
-		if v := o.get(p); v != "" {
-			attrs[attr] = v
-		}
+	if attrs[connectors.AttrCustomerSince] == "" && firstWon > 0 {
+		attrs[connectors.AttrCustomerSince] = strconv.FormatInt(firstWon, 10)
 	}
 	for attr, p := range c.options.attrs {
 		if v := o.get(p); v != "" {
 			attrs[attr] = v
 		}
 	}
-	if len(attrs) > 0 {
-		cust.Attributes = attrs
+	return attrs
+}
+
+// firstWon returns the company a won deal (any deal type) belongs to and its closedate in
+// epoch ms, for customer_since; ok is false for open or lost deals, deals without a company
+// or a readable closedate, and deals dated after now (a forecast, not a customer yet).
+func firstWon(o object, now time.Time) (company string, closed int64, ok bool) {
+	if !truthy(o.get("hs_is_closed_won")) && !strings.EqualFold(o.get("dealstage"), "closedwon") {
+		return "", 0, false
+	}
+	t, ok := parseTime(o.get("closedate"))
+	company = o.company("deal_to_company")
+	if !ok || company == "" || t.After(now) {
+		return "", 0, false
+	}
+	return company, t.UnixMilli(), true
+}
+
+// mapCompany turns a company into a customer and its property signals. Problems name values
+// that could not be read; the rest of the record still loads.
+func (c *Connector) mapCompany(o object, owners map[string]string, firstWon int64, now time.Time) (connectors.Customer, []connectors.Signal, []connectors.Problem) {
+	id := string(o.ID)
+	cust := connectors.Customer{
+		Ref:   connectors.Ref{ExternalID: id, Domain: connectors.NormalizeDomain(o.get("domain"))},
+		Name:  o.get("name"),
+		Owner: owners[o.get("hubspot_owner_id")],
+	}
+	var probs []connectors.Problem
+	for _, attr := range cust.SetAttributes(c.companyAttributes(o, firstWon)) {
+		probs = append(probs, connectors.Problem{Where: "hubspot company " + id,
+			Message: fmt.Sprintf("property %s = %q is not a date; %s skipped", c.options.since, o.get(c.options.since), attr)})
 	}
 
 	at, ok := o.modified("hs_lastmodifieddate")
 	if !ok {
 		at = now
 	}
-	var (
-		sigs  []connectors.Signal
-		probs []connectors.Problem
-	)
+	var sigs []connectors.Signal
 	add := func(signal, property string, scale float64) {
 		if property == "" {
 			return

@@ -68,7 +68,7 @@ func TestMapCompany(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cust, sigs, probs := c.mapCompany(decode(t, tt.json), owners, now)
+			cust, sigs, probs := c.mapCompany(decode(t, tt.json), owners, 0, now)
 			if !reflect.DeepEqual(cust, tt.wantCust) {
 				t.Errorf("customer = %+v, want %+v", cust, tt.wantCust)
 			}

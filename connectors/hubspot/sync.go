@@ -57,6 +57,10 @@ type state struct {
 	MaxSeen int64 `json:"max_seen,omitempty"`
 	// Upsells counts expansion deals per company id during a full pass.
 	Upsells map[string]int `json:"upsells,omitempty"`
+	// FirstWon is, per company id, the closedate (epoch ms) of its earliest won deal during a
+	// full pass: customer_since for companies without hs_lifecyclestage_customer_date. One
+	// entry per company with a won deal (about 30 bytes each).
+	FirstWon map[string]int64 `json:"first_won,omitempty"`
 	// HWM is the high-water mark per object type for the next incremental pass.
 	HWM map[string]int64 `json:"hwm,omitempty"`
 	// LastFull is when the last completed full pass began.
@@ -127,14 +131,9 @@ func (c *Connector) absorb(st *state, objs []object, owners map[string]string, p
 		}
 		switch st.Phase {
 		case phaseDeals:
-			if company, ok := c.upsell(o, passAt); ok {
-				if st.Upsells == nil {
-					st.Upsells = map[string]int{}
-				}
-				st.Upsells[company]++
-			}
+			c.countDeal(st, o, passAt)
 		case phaseCompanies:
-			cust, sigs, probs := c.mapCompany(o, owners, passAt)
+			cust, sigs, probs := c.mapCompany(o, owners, st.FirstWon[string(o.ID)], passAt)
 			if st.Pass == passFull {
 				sigs = append(sigs, connectors.Signal{Customer: cust.Ref, Name: "upsells_12m",
 					Value: float64(st.Upsells[cust.ExternalID]), ObservedAt: passAt})
@@ -150,6 +149,25 @@ func (c *Connector) absorb(st *state, objs []object, owners map[string]string, p
 	}
 }
 
+// countDeal takes one deal of a full pass into the per-company expansion count and earliest
+// won closedate.
+func (c *Connector) countDeal(st *state, o object, passAt time.Time) {
+	if company, ok := c.upsell(o, passAt); ok {
+		if st.Upsells == nil {
+			st.Upsells = map[string]int{}
+		}
+		st.Upsells[company]++
+	}
+	if company, closed, ok := firstWon(o, passAt); ok {
+		if st.FirstWon == nil {
+			st.FirstWon = map[string]int64{}
+		}
+		if prev, seen := st.FirstWon[company]; !seen || closed < prev {
+			st.FirstWon[company] = closed
+		}
+	}
+}
+
 // begin starts a pass.
 func (c *Connector) begin(st *state) {
 	now := c.s.Now()
@@ -157,7 +175,7 @@ func (c *Connector) begin(st *state) {
 	if st.LastFull == 0 || now.Sub(time.UnixMilli(st.LastFull)) >= c.options.fullEvery {
 		st.Pass = passFull
 	}
-	st.PassAt, st.Upsells = now.UnixMilli(), nil
+	st.PassAt, st.Upsells, st.FirstWon = now.UnixMilli(), nil, nil
 	c.enterPhase(st, phases[st.Pass][0])
 }
 

@@ -107,7 +107,7 @@ func fakeCompany(id, name, website, industry string, size int, plan any, company
 func newFake() *fake {
 	k7 := conv("k7", "2026-08-18", "closed", "not_priority", 0, "u5")
 	k7["created_at"] = day("2026-08-18T04:00:00Z") // two hours before the window opens
-	return &fake{
+	f := &fake{
 		conversations: []obj{
 			conv("k1", "2026-09-01", "closed", "priority", 5, "u1"),
 			conv("k2", "2026-10-10", "open", "not_priority", 0, "u2"),
@@ -135,6 +135,15 @@ func newFake() *fake {
 			fakeCompany("c5", "Hooli", "http://hooli.xyz/about", "", 0, nil, ""),
 		},
 	}
+	// remote_created_at is when the company was created in the customer's product (Unix
+	// seconds); integrations that do not send it leave it out. created_at is when Intercom
+	// first saw the company.
+	f.companies[0]["remote_created_at"] = 1_650_000_000 // 2022-04-15
+	f.companies[0]["custom_attributes"] = obj{"signup_channel": "Paid Search", "became_customer": "2021-01-05"}
+	f.companies[3]["custom_attributes"] = obj{"signup_channel": "REFERRALS", "became_customer": 1_500_000_000}
+	delete(f.companies[1], "remote_created_at")
+	f.companies[4]["remote_created_at"] = nil
+	return f
 }
 
 var wantSignals = map[string]map[string]float64{

@@ -10,12 +10,24 @@
 //	page_size        conversations per search request, 1–150 (default 150)
 //	rate_per_minute  request pace (default 1000; Intercom allows private apps 10,000 a minute
 //	                 per app, shared with the workspace's other integrations)
+//	customer_since_attribute  company custom attribute holding the customer-since date (a
+//	                 date, RFC 3339 time or Unix time); wins over remote_created_at when set
+//	channel_attribute         company custom attribute read as acquisition_channel (Intercom
+//	                 has no standard field for it)
 //
 // # Records
 //
 // Customer per company: ExternalID is Intercom's company id (the id contacts link to), Domain
-// comes from website, Name from name; attributes plan (the plan's name), industry, size and
-// intercom_company_id (the company_id your product assigned).
+// comes from website, Name from name; attributes plan (the plan's name), industry, size,
+// intercom_company_id (the company_id your product assigned) and customer_since.
+//
+// customer_since is the UTC day of remote_created_at, "the time the company was created by
+// you": your product's sign-up date, which your Intercom integration sends. A company without
+// it gets none. created_at is not used as a fallback: it is when the company was added to
+// Intercom (often the day the messenger was installed or a bulk import ran), which says nothing
+// about how long the account has been a customer, and a wrong date would pass or fail a tenure
+// gate silently. Workspaces that keep the date in a custom attribute name it with
+// customer_since_attribute.
 //
 // # Signals
 //
@@ -68,7 +80,28 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("intercom", New) }
+func init() {
+	connectors.Register("intercom", New)
+	connectors.RegisterCapabilities("intercom",
+		connectors.Capability{Input: connectors.AttrCustomerSince, How: "maps the company's remote_created_at (when your product created it); option customer_since_attribute"},
+		connectors.Capability{Input: connectors.AttrPlan, How: "maps the company's plan.name"},
+		connectors.Capability{Input: connectors.AttrIndustry, How: "maps the company's industry"},
+		connectors.Capability{Input: connectors.AttrAcquisitionChannel, How: "with option channel_attribute: <company custom attribute>"},
+		connectors.Capability{Input: "tickets_90d", How: "counts conversations created in the last 90 days"},
+		connectors.Capability{Input: "csat", How: "conversation ratings of 4 or 5"},
+	)
+}
+
+// Provides is what a pass publishes: the support signals and the company attributes, with the
+// channel only when channel_attribute names where it is kept.
+func (c *Connector) Provides() connectors.Provides {
+	p := connectors.Provides{Signals: []string{"csat", "escalations_90d", "tickets_90d", "tickets_open"},
+		Attributes: []string{connectors.AttrCustomerSince, connectors.AttrIndustry, "intercom_company_id", connectors.AttrPlan, "size"}}
+	if c.channelAttr != "" {
+		p.Attributes = append([]string{connectors.AttrAcquisitionChannel}, p.Attributes...)
+	}
+	return p
+}
 
 // DefaultBaseURL is Intercom's US data centre.
 const DefaultBaseURL = "https://api.intercom.io"
@@ -81,9 +114,11 @@ type Connector struct {
 	s        connectors.Settings
 	api      *connectors.Client
 	pageSize int
+	// sinceAttr and channelAttr name company custom attributes ("" = not read).
+	sinceAttr, channelAttr string
 }
 
-var optionKeys = []string{"api_version", "page_size", "rate_per_minute"}
+var optionKeys = []string{"api_version", "page_size", "rate_per_minute", "customer_since_attribute", "channel_attribute"}
 
 // New builds an Intercom connector, checking the token, base_url and options.
 func New(s connectors.Settings) (connectors.Connector, error) {
@@ -99,10 +134,12 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	version := o.String("api_version", "2.11")
 	pageSize := o.Number("page_size", 150, 1, 150)
 	rpm := o.Number("rate_per_minute", 1000, 1, 1e6)
+	sinceAttr := o.NonEmpty("customer_since_attribute", "leave it out to read remote_created_at")
+	channelAttr := o.NonEmpty("channel_attribute", "leave it out when no custom attribute holds the channel")
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
-	c := &Connector{s: s, pageSize: int(pageSize)}
+	c := &Connector{s: s, pageSize: int(pageSize), sinceAttr: sinceAttr, channelAttr: channelAttr}
 	c.api = connectors.NewClient(s, DefaultBaseURL, connectors.PerSecond(rpm, time.Minute, 20))
 	bearer := "Bearer " + strings.TrimSpace(s.Token)
 	c.api.Auth = func(r *http.Request) { r.Header.Set("Authorization", bearer) }
@@ -119,6 +156,10 @@ type company struct {
 	Industry  string          `json:"industry"`
 	Size      float64         `json:"size"`
 	Plan      json.RawMessage `json:"plan"` // {"type":"plan","id","name"}; older data: a string, {} or []
+	// RemoteCreatedAt is when the company was created in your product (Unix seconds; 0 or
+	// absent when your integration does not send it).
+	RemoteCreatedAt int64                      `json:"remote_created_at"`
+	Custom          map[string]json.RawMessage `json:"custom_attributes"`
 }
 
 func (co company) planName() string {
@@ -145,8 +186,11 @@ func (co company) customer() connectors.Customer {
 			attrs[k] = v
 		}
 	}
-	set("plan", co.planName())
-	set("industry", co.Industry)
+	set("plan", connectors.Plan(co.planName()))
+	set("industry", connectors.Plan(co.Industry))
+	if d, ok := connectors.UnixDay(co.RemoteCreatedAt); ok {
+		set(connectors.AttrCustomerSince, d)
+	}
 	if co.Size > 0 {
 		set("size", strconv.FormatFloat(co.Size, 'f', -1, 64))
 	}
@@ -155,6 +199,41 @@ func (co company) customer() connectors.Customer {
 		c.Attributes = attrs
 	}
 	return c
+}
+
+// customer maps a company with the connector's custom-attribute options on top of the
+// standard fields. Problems name custom dates that could not be read.
+func (c *Connector) customer(co company) (connectors.Customer, []connectors.Problem) {
+	cust := co.customer()
+	attrs := map[string]string{}
+	if c.sinceAttr != "" {
+		if v := customText(co.Custom[c.sinceAttr]); v != "" {
+			attrs[connectors.AttrCustomerSince] = v
+		}
+	}
+	if c.channelAttr != "" {
+		attrs[connectors.AttrAcquisitionChannel] = customText(co.Custom[c.channelAttr])
+	}
+	var probs []connectors.Problem
+	for _, attr := range cust.SetAttributes(attrs) {
+		probs = append(probs, connectors.Problem{Where: c.s.Name + ": company " + co.ID,
+			Message: fmt.Sprintf("custom attribute %s = %s is not a date; %s skipped", c.sinceAttr, co.Custom[c.sinceAttr], attr)})
+	}
+	return cust, probs
+}
+
+// customText reads a custom attribute as text: a string as is, a number (a Unix time) as
+// written; null or absent is "".
+func customText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
 }
 
 // conversation is the part of a conversation (search result) the counts need.

@@ -52,7 +52,8 @@ func check(t *testing.T, st *store.Store) {
 		t.Errorf("%d customers, want %d", len(custs), len(wantSignals))
 	}
 	acme := byName["Acme Inc"]
-	wantAttrs := map[string]string{"plan": "Enterprise", "industry": "Software", "size": "120", "intercom_company_id": "acct-1"}
+	wantAttrs := map[string]string{"plan": "Enterprise", "industry": "Software", "size": "120", "intercom_company_id": "acct-1",
+		"customer_since": "2022-04-15"} // remote_created_at 1650000000
 	if acme.Domain != "acme.io" || !mapsEqual(acme.Attributes, wantAttrs) {
 		t.Errorf("Acme = %+v, want domain acme.io and attributes %v", acme, wantAttrs)
 	}

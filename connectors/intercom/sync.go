@@ -234,7 +234,8 @@ func (c *Connector) scrollOnce(ctx context.Context, st state, sink connectors.Si
 				page.Problems = append(page.Problems, connectors.Problem{Where: c.s.Name + ": company " + co.Name, Message: "company without an id skipped"})
 				continue
 			}
-			cust := co.customer()
+			cust, probs := c.customer(co)
+			page.Problems = append(page.Problems, probs...)
 			page.Customers = append(page.Customers, cust)
 			page.Signals = append(page.Signals, signals(cust.Ref, st.Stats[cust.ExternalID], st.ObservedAt)...)
 		}

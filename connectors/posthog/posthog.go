@@ -56,7 +56,20 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("posthog", New) }
+func init() {
+	connectors.Register("posthog", New)
+	connectors.RegisterCapabilities("posthog",
+		connectors.Capability{Input: "active_users", How: "counts distinct persons per account group over 30 days"},
+		connectors.Capability{Input: "product_events_30d", How: "counts events per account group over 30 days"},
+		connectors.Capability{Input: "usage_trend", How: "events in the last 30 days ÷ the 30 before"},
+	)
+}
+
+// Provides is what a pass publishes: the usage signals. PostHog is not the authority on who the
+// customers are, so no attributes.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{"active_users", "product_events_30d", "usage_trend"}}
+}
 
 // DefaultBaseURL is PostHog US Cloud.
 const DefaultBaseURL = "https://us.posthog.com"

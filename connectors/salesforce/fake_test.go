@@ -318,8 +318,8 @@ func cmpValues(a, b string) int {
 func newFakeOrg() *fakeOrg {
 	f := &fakeOrg{token: "sf-token", batch: 3, locators: map[string][]record{},
 		schema: map[string][]string{
-			"Account": {"Id", "Name", "Website", "Type", "Industry", "NumberOfEmployees", "Owner.Email", "IsDeleted",
-				"SystemModstamp", "Health_Score__c", "NPS__c", "LTV__c"},
+			"Account": {"Id", "Name", "Website", "Type", "Industry", "AccountSource", "NumberOfEmployees", "Owner.Email", "IsDeleted",
+				"SystemModstamp", "Health_Score__c", "NPS__c", "LTV__c", "Customer_Since__c"},
 			"Contact":     {"Id", "AccountId", "Email", "Name", "Title", "HasOptedOutOfEmail", "IsDeleted", "SystemModstamp"},
 			"Opportunity": {"Id", "AccountId", "CloseDate", "IsWon", "Type", "StageName", "Amount"},
 		}}
@@ -329,8 +329,18 @@ func newFakeOrg() *fakeOrg {
 			"NumberOfEmployees": employees, "Owner": own, "IsDeleted": false, "SystemModstamp": stamp,
 			"Health_Score__c": health, "NPS__c": nps, "LTV__c": nil}
 	}
+	// AccountSource is a picklist: the default values (Web, Phone Inquiry, Partner Referral,
+	// Purchased List, Other) and admin-added ones; Customer_Since__c a custom Date field.
+	sources := map[string]any{"001A00000000001": "Web", "001B00000000002": "Partner Referral", "001D00000000004": "Trade Show",
+		"001G00000000007": "Podcast Sponsorship"}
+	since := map[string]any{"001A00000000001": "2023-04-30", "001B00000000002": "2022-01-15"}
 	deleted := acct("001F00000000006", "Defunct Ltd", "defunct.io", "Customer - Direct", nil, nil, nil, "2026-10-07T10:00:00.000+0000", 10, 1)
 	deleted["IsDeleted"] = true
+	defer func() {
+		for _, a := range f.objects["Account"] {
+			a["AccountSource"], a["Customer_Since__c"] = sources[a["Id"].(string)], since[a["Id"].(string)]
+		}
+	}()
 	f.objects = map[string][]record{
 		"Account": {
 			acct("001A00000000001", "Acme Corp", "https://www.acme.io/", "Customer - Direct", "Technology", 250,

@@ -20,7 +20,6 @@ type account struct {
 	Name              string   `json:"Name"`
 	Website           string   `json:"Website"`
 	Type              string   `json:"Type"`
-	Industry          string   `json:"Industry"`
 	NumberOfEmployees *float64 `json:"NumberOfEmployees"`
 	Owner             *struct {
 		Email string `json:"Email"`
@@ -59,24 +58,22 @@ func (c *Connector) accountPage(records []json.RawMessage) (connectors.Page, tim
 		if a.Owner != nil {
 			cust.Owner = connectors.NormalizeEmail(a.Owner.Email)
 		}
-		if v := strings.TrimSpace(a.Type); v != "" {
-			cust.Attributes["account_type"] = v
-		}
-		if v := strings.TrimSpace(a.Industry); v != "" {
-			cust.Attributes["industry"] = v
-		}
 		if a.NumberOfEmployees != nil {
 			cust.Attributes["employees"] = strconv.FormatFloat(*a.NumberOfEmployees, 'f', -1, 64)
-		}
-		page.Customers = append(page.Customers, cust)
-
-		if len(c.fields) == 0 {
-			continue
 		}
 		var all map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &all); err != nil {
 			return page, last, fmt.Errorf("account %s: %w", a.ID, err)
 		}
+		attrs := map[string]string{"account_type": a.Type}
+		for attr, field := range c.attrFields {
+			attrs[attr] = text(all[field])
+		}
+		for _, attr := range cust.SetAttributes(attrs) {
+			page.Problems = append(page.Problems, connectors.Problem{Where: fmt.Sprintf("Salesforce Account %s (%s)", a.ID, cust.Name),
+				Message: fmt.Sprintf("field %s holds %s, not a date; %s skipped", c.attrFields[attr], all[c.attrFields[attr]], attr)})
+		}
+		page.Customers = append(page.Customers, cust)
 		for _, sig := range slices.Sorted(maps.Keys(c.fields)) {
 			field := c.fields[sig]
 			v, ok, err := number(all[field])
@@ -93,6 +90,20 @@ func (c *Connector) accountPage(records []json.RawMessage) (connectors.Page, tim
 		}
 	}
 	return page, last, nil
+}
+
+// text reads a field value as text: a string as is, a number or boolean as written; absent
+// and null are "".
+func text(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
 }
 
 // number reads a field value as a number: a JSON number, or a string holding one (text and

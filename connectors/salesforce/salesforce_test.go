@@ -153,9 +153,13 @@ func TestNewRejectsBadSettings(t *testing.T) {
 // memSink keeps every committed page, with views by Salesforce id.
 type memSink struct{ connectortest.Sink }
 
+// customers are the accounts the accounts phase emitted, in order; the customer_since records
+// the upsells phase adds (an id and one attribute, no name) are left out.
 func (m *memSink) customers() (ids []string) {
 	for _, c := range m.All().Customers {
-		ids = append(ids, c.ExternalID)
+		if c.Name != "" {
+			ids = append(ids, c.ExternalID)
+		}
 	}
 	return ids
 }
@@ -243,7 +247,7 @@ func TestResumeAfterFailureContinuesWhereItStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	qs := fake.queries()
-	opps := queriesOn(qs, "Opportunity")
+	opps := slices.DeleteFunc(queriesOn(qs, "Opportunity"), func(q string) bool { return !strings.Contains(q, "Type IN") })
 	if len(opps) != 2 || !strings.Contains(opps[1], "AND Id > '006000000000004' ORDER BY Id") {
 		t.Errorf("opportunity queries = %q, want the resumed one to start after the last committed Id", opps)
 	}

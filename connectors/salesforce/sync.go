@@ -18,6 +18,7 @@ const (
 	phaseOpportunities = "opportunities"
 	phaseAccounts      = "accounts"
 	phaseContacts      = "contacts"
+	phaseFirstWon      = "first_won"
 	phaseUpsells       = "upsells"
 	phaseDone          = "done"
 )
@@ -44,6 +45,9 @@ type state struct {
 	Window [2]string `json:"window,omitzero"`
 	// Upsells counts won upsell opportunities per account id, so far in this run.
 	Upsells map[string]int `json:"upsells,omitempty"`
+	// FirstWon is the earliest CloseDate (YYYY-MM-DD) of each account's won opportunities, so
+	// far in this run: customer_since.
+	FirstWon map[string]string `json:"first_won,omitempty"`
 }
 
 // Sync runs or resumes one pass: opportunities, accounts, contacts, then upsells_12m for every
@@ -73,7 +77,9 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 			err = c.syncModified(ctx, &st, sink, objAccount, c.accountFields(), phaseContacts, c.accountPage)
 		case phaseContacts:
 			err = c.syncModified(ctx, &st, sink, objContact,
-				"Id, AccountId, Email, Name, Title, HasOptedOutOfEmail, IsDeleted, SystemModstamp", phaseUpsells, contactPage)
+				"Id, AccountId, Email, Name, Title, HasOptedOutOfEmail, IsDeleted, SystemModstamp", phaseFirstWon, contactPage)
+		case phaseFirstWon:
+			err = c.syncFirstWon(ctx, &st, sink)
 		case phaseUpsells:
 			err = c.syncUpsells(ctx, &st, sink)
 		case phaseDone:
@@ -111,6 +117,43 @@ func (c *Connector) syncOpportunities(ctx context.Context, st *state, sink conne
 		}
 		if done {
 			st.Phase, st.From = phaseAccounts, ""
+		}
+		return sink.Commit(ctx, connectors.Page{Cursor: connectors.EncodeCursor(st)})
+	})
+}
+
+// syncFirstWon finds each account's earliest won opportunity, for customer_since. With
+// customer_since_field set, the account field gives it and the phase is skipped.
+func (c *Connector) syncFirstWon(ctx context.Context, st *state, sink connectors.Sink) error {
+	if _, fromField := c.attrFields[connectors.AttrCustomerSince]; fromField {
+		st.Phase, st.From = phaseUpsells, ""
+		return nil
+	}
+	if st.FirstWon == nil {
+		st.FirstWon = map[string]string{}
+	}
+	q := "SELECT Id, AccountId, CloseDate FROM Opportunity WHERE IsWon = true" + idAfter(st.From) + " ORDER BY Id"
+	return c.query(ctx, q, func(records []json.RawMessage, done bool) error {
+		for _, raw := range records {
+			var o struct {
+				ID        string  `json:"Id"`
+				AccountID *string `json:"AccountId"`
+				CloseDate *string `json:"CloseDate"`
+			}
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return c.malformed("Opportunity", err)
+			}
+			st.From = o.ID
+			if o.AccountID == nil || *o.AccountID == "" || o.CloseDate == nil {
+				continue
+			}
+			day, ok := connectors.Day(*o.CloseDate)
+			if prev, seen := st.FirstWon[*o.AccountID]; ok && (!seen || day < prev) {
+				st.FirstWon[*o.AccountID] = day
+			}
+		}
+		if done {
+			st.Phase, st.From = phaseUpsells, ""
 		}
 		return sink.Commit(ctx, connectors.Page{Cursor: connectors.EncodeCursor(st)})
 	})
@@ -179,6 +222,10 @@ func (c *Connector) syncUpsells(ctx context.Context, st *state, sink connectors.
 			}
 			page.Signals = append(page.Signals, connectors.Signal{Customer: connectors.Ref{ExternalID: a.ID},
 				Name: SignalUpsells, Value: float64(st.Upsells[a.ID]), ObservedAt: now})
+			if day := st.FirstWon[a.ID]; day != "" {
+				page.Customers = append(page.Customers, connectors.Customer{Ref: connectors.Ref{ExternalID: a.ID},
+					Attributes: map[string]string{connectors.AttrCustomerSince: day}})
+			}
 			st.From = a.ID
 		}
 		if done {

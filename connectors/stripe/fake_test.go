@@ -1,6 +1,7 @@
 package stripe_test
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -25,7 +26,8 @@ type fakeStripe struct {
 	customers []obj
 	invoices  []obj
 	subs      []obj
-	requests  []string // path?query of every request
+	products  map[string]string // product id -> name, for GET /v1/products/{id}
+	requests  []string          // path?query of every request
 }
 
 type obj = map[string]any
@@ -47,6 +49,15 @@ func (f *fakeStripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		kind   string
 		expand bool
 	)
+	if id, ok := strings.CutPrefix(r.URL.Path, "/v1/products/"); ok {
+		name, found := f.products[id]
+		if !found {
+			stripeError(w, http.StatusNotFound, "invalid_request_error", "resource_missing", "No such product: '"+id+"'")
+			return
+		}
+		json.NewEncoder(w).Encode(obj{"id": id, "object": "product", "name": name, "active": true, "created": 1_600_000_000})
+		return
+	}
 	switch r.URL.Path {
 	case "/v1/customers":
 		kind = "customer"
@@ -208,10 +219,19 @@ func inv(id, customer, currency string, amount int, status string) obj {
 		"amount_paid": paid, "amount_remaining": amount - paid, "status": status, "livemode": false}
 }
 
+// nicknames are the prices' nicknames (null when the merchant set none) and products the
+// product each price belongs to; a price object names its product by id unless expanded.
+var (
+	nicknames = map[string]any{"price_base": "Starter", "price_annual": " Business  (annual) ", "price_weekly": "Weekly"}
+	products  = map[string]string{"price_quarter": "prod_pro", "price_api": "prod_api", "price_eur": "prod_pro",
+		"price_tiers": "prod_volume", "price_seat": "prod_team", "price_daily": "prod_day"}
+)
+
 // priceObj builds a recurring price; unit < 0 means tiered (no unit amount).
 func priceObj(id, currency string, unit int, interval string, count int, usage string) obj {
 	p := obj{"id": id, "object": "price", "currency": currency, "billing_scheme": "per_unit", "type": "recurring",
-		"recurring": obj{"interval": interval, "interval_count": count, "usage_type": usage}}
+		"recurring": obj{"interval": interval, "interval_count": count, "usage_type": usage},
+		"nickname":  nicknames[id], "product": cmp.Or(products[id], "prod_misc")}
 	if unit < 0 {
 		p["billing_scheme"], p["unit_amount"], p["unit_amount_decimal"] = "tiered", nil, nil
 	} else {
@@ -226,7 +246,7 @@ func item(id string, p obj, qty any) obj {
 
 func sub(id, customer, status, currency string, items ...obj) obj {
 	return obj{"id": id, "object": "subscription", "customer": customer, "status": status, "currency": currency,
-		"items": obj{"object": "list", "data": items}}
+		"items": obj{"object": "list", "data": items}, "metadata": obj{}}
 }
 
 // newFakeStripe returns an account holding the test data (see stripe_test.go for the expected
@@ -283,5 +303,15 @@ func newFakeStripe() *fakeStripe {
 			o["created"] = 1_790_000_000 - 3600*i
 		}
 	}
+	// start_date is when a subscription began (it stays across plan changes); epoch seconds.
+	for _, o := range f.subs {
+		o["start_date"] = o["created"]
+	}
+	f.subs[0]["start_date"] = 1_700_000_000 // sub_1 (acme): 2023-11-14
+	f.subs[1]["start_date"] = 1_650_000_000 // sub_2 (acme, another customer): 2022-04-15
+	f.subs[2]["start_date"] = 1_720_000_000 // sub_3 (globex): 2024-07-03
+	f.subs[2]["metadata"] = obj{"tier": "Globex Custom"}
+	f.products = map[string]string{"prod_pro": "Pro", "prod_api": "API calls", "prod_volume": "Volume",
+		"prod_team": "Team", "prod_day": "Day pass", "prod_misc": "Misc"}
 	return f
 }

@@ -46,7 +46,10 @@ type price struct {
 	UnitAmount        *int64  `json:"unit_amount"`
 	UnitAmountDecimal *string `json:"unit_amount_decimal"`
 	BillingScheme     string  `json:"billing_scheme"`
-	Recurring         *struct {
+	Nickname          string  `json:"nickname"` // the plan's name as the merchant wrote it
+	// Product is the product's id, or the product itself when expanded.
+	Product   productRef `json:"product"`
+	Recurring *struct {
 		Interval      string `json:"interval"`
 		IntervalCount int    `json:"interval_count"`
 		UsageType     string `json:"usage_type"`
@@ -116,6 +119,7 @@ type customer struct {
 	Email    string            `json:"email"`
 	Name     string            `json:"name"`
 	Metadata map[string]string `json:"metadata"`
+	Created  int64             `json:"created"` // epoch seconds
 }
 
 func (c customer) id() string { return c.ID }
@@ -138,6 +142,9 @@ type subscription struct {
 	Status   string                 `json:"status"`
 	Currency string                 `json:"currency"`
 	Items    list[subscriptionItem] `json:"items"`
+	// StartDate is when the subscription started (epoch seconds), kept across plan changes.
+	StartDate int64             `json:"start_date"`
+	Metadata  map[string]string `json:"metadata"`
 }
 
 func (s subscription) id() string { return s.ID }

@@ -12,6 +12,10 @@
 //	                     "company_domain"); when a customer has it, it wins over the email.
 //	api_version          Stripe-Version header to pin (e.g. "2024-06-20"); default: the
 //	                     account's default version. The fields read here are stable across versions.
+//	plan_metadata_key    subscription metadata key naming the plan; wins over the price's
+//	                     nickname and product name when a subscription has it.
+//	customer_since_metadata_key  customer metadata key holding the date the customer started
+//	                     (for customers migrated into Stripe); wins over start_date when set.
 //
 // Matching. A Stripe customer belongs to the company named by its domain_metadata_key value,
 // else by its email's domain (connectors.CompanyDomainFromEmail: free-mail addresses give no
@@ -34,6 +38,21 @@
 // skipped invoice gets no ltv, and one with a skipped subscription (or an item priced in tiers,
 // which has no unit amount) gets no mrr: the connector must not publish a value it only partly
 // sees. Customers with no paid invoice or no active subscription get 0.
+//
+//   - seats: the quantities of the licensed (not metered) items of the company's active and
+//     past_due subscriptions, in any currency (seats are not money). Published only for
+//     companies with such an item.
+//
+// Attributes, on every customer of a company:
+//
+//   - customer_since: the UTC day of the earliest start_date among the company's active and
+//     past_due subscriptions (start_date is kept across plan changes), else the customer's own
+//     created time. Canceled subscriptions are not listed (see below), so a company that
+//     canceled and came back counts from its current subscription.
+//   - plan: the plan of the company's largest active subscription by monthly amount: its main
+//     item's (largest amount) price nickname, else the price's product name, read with GET
+//     /v1/products/{id} once per product and run — a subscription list cannot expand
+//     data.items.data.price.product, which is deeper than the four levels Stripe expands.
 //
 // Not published: upsells_12m. Plan upgrades are visible only in /v1/events
 // (customer.subscription.updated), which Stripe keeps for 30 days, so a 12-month count cannot be
@@ -72,7 +91,22 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("stripe", New) }
+func init() {
+	connectors.Register("stripe", New)
+	connectors.RegisterCapabilities("stripe",
+		connectors.Capability{Input: connectors.AttrCustomerSince, How: "maps the earliest active subscription's start_date (else the customer's created); option customer_since_metadata_key"},
+		connectors.Capability{Input: connectors.AttrPlan, How: "maps the largest active subscription's price nickname or product name; option plan_metadata_key"},
+		connectors.Capability{Input: connectors.SignalSeats, How: "adds up the quantities of active subscriptions' licensed items"},
+		connectors.Capability{Input: SignalLTV, How: "adds up paid invoices"},
+		connectors.Capability{Input: SignalMRR, How: "adds up active subscriptions, normalised to a month"},
+	)
+}
+
+// Provides is what every pass publishes: ltv, mrr and seats, customer_since and plan.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{SignalLTV, SignalMRR, connectors.SignalSeats},
+		Attributes: []string{connectors.AttrCustomerSince, connectors.AttrPlan}}
+}
 
 // DefaultBaseURL is Stripe's API host; request paths carry the /v1 prefix.
 const DefaultBaseURL = "https://api.stripe.com"
@@ -85,6 +119,8 @@ const (
 	OptCurrency          = "currency"
 	OptDomainMetadataKey = "domain_metadata_key"
 	OptAPIVersion        = "api_version"
+	OptPlanMetadataKey   = "plan_metadata_key"
+	OptSinceMetadataKey  = "customer_since_metadata_key"
 )
 
 // PageSize is the number of objects requested per list call (Stripe's maximum).
@@ -103,6 +139,10 @@ type Connector struct {
 	currency    string
 	exponent    int    // decimals of the reporting currency's minor unit
 	metadataKey string // "" = match by email domain only
+	planKey     string // subscription metadata key naming the plan; "" = price nickname / product name
+	sinceKey    string // customer metadata key holding customer_since; "" = subscription start_date
+	// products caches product names for one run (plan names of prices without a nickname).
+	products map[string]string
 }
 
 // New builds a Stripe connector, rejecting settings it cannot use.
@@ -125,18 +165,19 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 			if !currencyRE.MatchString(c.currency) {
 				return nil, fmt.Errorf("stripe: options.%s %q is not a three-letter currency code like usd", k, v)
 			}
-		case OptDomainMetadataKey:
+		case OptDomainMetadataKey, OptPlanMetadataKey, OptSinceMetadataKey:
 			if v == "" {
-				return nil, fmt.Errorf("stripe: options.%s is empty; name the customer metadata key that holds the company domain", k)
+				return nil, fmt.Errorf("stripe: options.%s is empty; name the metadata key, or leave the option out", k)
 			}
-			c.metadataKey = v
+			*map[string]*string{OptDomainMetadataKey: &c.metadataKey, OptPlanMetadataKey: &c.planKey, OptSinceMetadataKey: &c.sinceKey}[k] = v
 		case OptAPIVersion:
 			if !versionRE.MatchString(v) {
 				return nil, fmt.Errorf("stripe: options.%s %q is not a Stripe API version like 2024-06-20", k, v)
 			}
 			version = v
 		default:
-			return nil, fmt.Errorf("stripe: unknown option %q (known: %s, %s, %s)", k, OptAPIVersion, OptCurrency, OptDomainMetadataKey)
+			return nil, fmt.Errorf("stripe: unknown option %q (known: %s, %s, %s, %s, %s)", k, OptAPIVersion, OptCurrency,
+				OptDomainMetadataKey, OptPlanMetadataKey, OptSinceMetadataKey)
 		}
 	}
 	c.exponent = minorUnitExponent(c.currency)

@@ -26,15 +26,16 @@ func settings() connectors.Settings {
 // key means "not published".
 var want = map[string]map[string]float64{
 	// cus_A1 + cus_A2: 1200 + 1200 + 49.99 paid (in_9 is open); 100 + 2×1200/12 + 10×4.33 (past_due counts).
-	"acme.io": {"ltv": 2449.99, "mrr": 343.3},
+	// seats: the quantities of the licensed items of active subscriptions (1 + 2 + 1).
+	"acme.io": {"ltv": 2449.99, "mrr": 343.3, "seats": 4},
 	// matched by metadata (owner@gmail.com alone gives no domain); 300/3 months; metered item adds 0.
-	"globex.com": {"ltv": 300, "mrr": 100},
-	"initech.de": {},                       // euro only: neither is published in usd
-	"hooli.xyz":  {"ltv": 0, "mrr": 0},     // no paid invoice; trialing does not count
-	"tiered.io":  {"ltv": 250},             // tiered price: no unit amount, so no mrr
-	"many.io":    {"ltv": 110, "mrr": 110}, // 11 items, one more than Stripe embeds
-	"sakura.jp":  {"mrr": 0},               // yen invoices only; no subscription
-	"cus_D":      {"ltv": 15, "mrr": 30},   // free mail: known by Stripe id; 1/day ×30; canceled sub ignored
+	"globex.com": {"ltv": 300, "mrr": 100, "seats": 1},
+	"initech.de": {"seats": 1},                          // euro only: no money in usd; seats are not money
+	"hooli.xyz":  {"ltv": 0, "mrr": 0},                  // no paid invoice; trialing does not count
+	"tiered.io":  {"ltv": 250, "seats": 5},              // tiered price: no unit amount, so no mrr
+	"many.io":    {"ltv": 110, "mrr": 110, "seats": 11}, // 11 items, one more than Stripe embeds
+	"sakura.jp":  {"mrr": 0},                            // yen invoices only; no subscription
+	"cus_D":      {"ltv": 15, "mrr": 30, "seats": 1},    // free mail: known by Stripe id; 1/day ×30; canceled sub ignored
 }
 
 func TestConformance(t *testing.T) {
@@ -182,7 +183,7 @@ func TestReportingCurrencyOption(t *testing.T) {
 			}
 			got := sink.signals()
 			for k, v := range got {
-				if strings.HasPrefix(k, "acme.io/") {
+				if strings.HasPrefix(k, "acme.io/") && k != "acme.io/seats" { // seats are not money
 					t.Errorf("%s = %v published, but acme.io pays in usd only", k, v)
 				}
 			}

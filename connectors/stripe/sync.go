@@ -36,6 +36,14 @@ type total struct {
 	// price), so the value is not published.
 	PartialLTV bool `json:"pl,omitempty"`
 	PartialMRR bool `json:"pm,omitempty"`
+	// Since is the earliest start_date (epoch s) of the company's active subscriptions.
+	Since int64 `json:"s,omitempty"`
+	// Plan names the company's largest active subscription, PlanMRR its monthly amount.
+	Plan    string  `json:"p,omitempty"`
+	PlanMRR float64 `json:"pa,omitempty"`
+	// Seats adds up the quantities of licensed items; HasSeats says some item had one.
+	Seats    int64 `json:"q,omitempty"`
+	HasSeats bool  `json:"hq,omitempty"`
 }
 
 // skipped counts what a pass left out, for the log line at its end.
@@ -71,6 +79,7 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 	}
 	expand := url.Values{"expand[]": {"data.customer"}}
 	restarted := false
+	c.products = map[string]string{} // product names are read once per run
 	for {
 		var err error
 		switch st.Phase {
@@ -228,11 +237,6 @@ func (c *Connector) addSubscriptions(ctx context.Context, subs []subscription, s
 		}
 		key, _ := c.company(sub.Customer.customer)
 		t := st.total(key)
-		if strings.ToLower(sub.Currency) != c.currency {
-			t.PartialMRR = true
-			st.Skipped.Subscriptions++
-			continue
-		}
 		items := sub.Items.Data
 		if sub.Items.HasMore {
 			// A subscription embeds its first 10 items; the rest come from their own list.
@@ -240,6 +244,15 @@ func (c *Connector) addSubscriptions(ctx context.Context, subs []subscription, s
 			if items, err = c.allItems(ctx, sub.ID); err != nil {
 				return err
 			}
+		}
+		// Plan, seats and start date are not money: every currency counts.
+		if err := c.takeSubscription(ctx, t, sub, items); err != nil {
+			return err
+		}
+		if strings.ToLower(sub.Currency) != c.currency {
+			t.PartialMRR = true
+			st.Skipped.Subscriptions++
+			continue
 		}
 		for _, it := range items {
 			m, err := itemMRR(it)
@@ -284,14 +297,22 @@ func (c *Connector) addCustomers(_ context.Context, customers []customer, st *st
 		}
 		key, domain := c.company(cu)
 		ref := connectors.Ref{ExternalID: cu.ID, Domain: domain}
-		page.Customers = append(page.Customers, connectors.Customer{Ref: ref, Name: strings.TrimSpace(cu.Name)})
+		t := st.Totals[key]
+		if t == nil {
+			t = &total{}
+		}
+		cust := connectors.Customer{Ref: ref, Name: strings.TrimSpace(cu.Name)}
+		for _, attr := range cust.SetAttributes(c.attributes(cu, t)) {
+			page.Problems = append(page.Problems, connectors.Problem{Where: "Stripe customer " + cu.ID,
+				Message: fmt.Sprintf("metadata %s = %q is not a date; %s skipped", c.sinceKey, cu.Metadata[c.sinceKey], attr)})
+		}
+		page.Customers = append(page.Customers, cust)
 		if done[key] {
 			continue
 		}
 		done[key] = true
-		t := st.Totals[key]
-		if t == nil {
-			t = &total{}
+		if t.HasSeats {
+			page.Signals = append(page.Signals, connectors.Signal{Customer: ref, Name: connectors.SignalSeats, Value: float64(t.Seats), ObservedAt: now})
 		}
 		if !t.PartialLTV {
 			page.Signals = append(page.Signals, connectors.Signal{Customer: ref, Name: SignalLTV, Value: toMajor(float64(t.LTV), c.exponent), ObservedAt: now})

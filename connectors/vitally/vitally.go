@@ -58,7 +58,18 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("vitally", New) }
+func init() {
+	connectors.Register("vitally", New)
+	connectors.RegisterCapabilities("vitally",
+		connectors.Capability{Input: "health_score", How: "maps the account's healthScore (0–10) × 10"})
+}
+
+// Provides is what a pass publishes: health_score. An account's createdAt is when Vitally
+// first saw it, not when it became a customer, and its traits are workspace-defined, so no
+// customer_since, plan or channel.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{"health_score"}}
+}
 
 // DefaultBaseURL is Vitally's REST API host.
 const DefaultBaseURL = "https://rest.vitally.io"

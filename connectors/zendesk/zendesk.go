@@ -63,7 +63,23 @@ import (
 	"github.com/advocate-hq/advocate/connectors"
 )
 
-func init() { connectors.Register("zendesk", New) }
+func init() {
+	connectors.Register("zendesk", New)
+	connectors.RegisterCapabilities("zendesk",
+		connectors.Capability{Input: "tickets_90d", How: "counts tickets created in the last 90 days"},
+		connectors.Capability{Input: "tickets_open", How: "counts unsolved tickets"},
+		connectors.Capability{Input: "escalations_90d", How: "counts urgent and high-priority tickets of the last 90 days"},
+		connectors.Capability{Input: "csat", How: "good / rated satisfaction ratings of the last 90 days' tickets"},
+	)
+}
+
+// Provides is what a pass publishes. An organization has no standard field for when it
+// became a customer, its plan or how it was acquired (only admin-defined organization_fields),
+// so no such attributes.
+func (c *Connector) Provides() connectors.Provides {
+	return connectors.Provides{Signals: []string{"csat", "escalations_90d", "tickets_90d", "tickets_open"},
+		Attributes: []string{"zendesk_external_id", "zendesk_tags"}}
+}
 
 // Window is how far back the ticket counts reach.
 const Window = 90 * 24 * time.Hour

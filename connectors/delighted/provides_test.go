@@ -1,0 +1,11 @@
+package delighted
+
+import (
+	"testing"
+
+	"github.com/advocate-hq/advocate/internal/providestest"
+)
+
+func TestProvidesMatchesWhatASyncPublishes(t *testing.T) {
+	providestest.Check(t, settings(), newFake())
+}
