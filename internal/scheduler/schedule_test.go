@@ -83,33 +83,33 @@ func drive(c *clock, scheds []*scheduler.Scheduler, step, total time.Duration) {
 	}
 }
 
-// Two replicas sharing one database, both with `@every 10s`, run the job once per period: six
-// times in a minute, not twelve (before schedules were data, each counted from its own start
-// and the pair ran the sync 11-12 times a minute).
-func TestEveryRunsOncePerPeriodAcrossReplicas(t *testing.T) {
-	eachDatabase(t, func(t *testing.T, dsn string) {
-		c := &clock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
-		var runs atomic.Int32
-		scheds := replicas(t, dsn, 2, c, "@every 10s", &runs)
-		drive(c, scheds, time.Second, time.Minute)
-		if got := runs.Load(); got != 6 {
-			t.Errorf("%d runs in a minute of `@every 10s` on two replicas, want 6", got)
-		}
-	})
-}
-
-// Cron specs too: three replicas ticking every 7 s (out of phase with the hour) run an hourly
-// job three times in three hours.
-func TestCronRunsOncePerPeriodAcrossReplicas(t *testing.T) {
-	eachDatabase(t, func(t *testing.T, dsn string) {
-		c := &clock{t: time.Date(2026, 1, 5, 9, 0, 1, 0, time.UTC)}
-		var runs atomic.Int32
-		scheds := replicas(t, dsn, 3, c, "0 * * * *", &runs)
-		drive(c, scheds, 7*time.Second, 3*time.Hour+time.Minute) // turns at 10:00, 11:00, 12:00
-		if got := runs.Load(); got != 3 {
-			t.Errorf("%d runs in three hours of an hourly job on three replicas, want 3", got)
-		}
-	})
+// Replicas sharing one database run a job once per period, `@every` and cron specs alike.
+// Before schedules were data, each replica counted from its own start: two replicas with
+// `@every 10s` ran the job 12 times a minute, three with an hourly job 9 times in 3 hours.
+func TestOncePerPeriodAcrossReplicas(t *testing.T) {
+	for _, c := range []struct {
+		spec           string
+		replicas       int
+		start          time.Time
+		tick, duration time.Duration
+		want           int32
+	}{
+		// Two replicas ticking every second for a minute: turns at :10, :20, … :60.
+		{"@every 10s", 2, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), time.Second, time.Minute, 6},
+		// Three replicas ticking every 7 s (out of phase with the hour): 10:00, 11:00, 12:00.
+		{"0 * * * *", 3, time.Date(2026, 1, 5, 9, 0, 1, 0, time.UTC), 7 * time.Second, 3*time.Hour + time.Minute, 3},
+	} {
+		t.Run(c.spec, func(t *testing.T) {
+			eachDatabase(t, func(t *testing.T, dsn string) {
+				clk := &clock{t: c.start}
+				var runs atomic.Int32
+				drive(clk, replicas(t, dsn, c.replicas, clk, c.spec, &runs), c.tick, c.duration)
+				if got := runs.Load(); got != c.want {
+					t.Errorf("%d runs of %q on %d replicas over %s, want %d", got, c.spec, c.replicas, c.duration, c.want)
+				}
+			})
+		})
+	}
 }
 
 // A replica that starts later joins the stored schedule instead of starting its own count, and

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -49,10 +48,7 @@ func (s *Store) NextScheduledRun(ctx context.Context, name string) (time.Time, e
 
 // JobSchedule returns job name's schedule, or ErrNotFound.
 func (s *Store) JobSchedule(ctx context.Context, name string) (JobSchedule, error) {
-	js, err := scanSchedule(s.db.QueryRowContext(ctx, s.q("JobSchedule"), name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return js, ErrNotFound
-	}
+	js, err := scanOne(s.db.QueryRowContext(ctx, s.q("JobSchedule"), name), scanSchedule)
 	if err != nil {
 		return js, fmt.Errorf("read schedule of job %s: %w", name, err)
 	}
@@ -61,12 +57,7 @@ func (s *Store) JobSchedule(ctx context.Context, name string) (JobSchedule, erro
 
 // JobSchedules returns every job's schedule, by name.
 func (s *Store) JobSchedules(ctx context.Context) ([]JobSchedule, error) {
-	var out []JobSchedule
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		js, err := scanSchedule(r)
-		out = append(out, js)
-		return err
-	}, s.q("JobSchedules"))
+	out, err := collect(ctx, s.db, scanSchedule, s.q("JobSchedules"))
 	if err != nil {
 		return nil, fmt.Errorf("read job schedules: %w", err)
 	}
@@ -88,7 +79,7 @@ func (s *Store) ClaimScheduledRun(ctx context.Context, name string, now, next ti
 	return n == 1, nil
 }
 
-func scanSchedule(r interface{ Scan(...any) error }) (JobSchedule, error) {
+func scanSchedule(r rowScanner) (JobSchedule, error) {
 	var js JobSchedule
 	var last sql.NullTime
 	if err := r.Scan(&js.Name, &js.Spec, &last, &js.NextRunAt); err != nil {

@@ -118,10 +118,7 @@ func (s *Store) SyncStates(ctx context.Context) (map[string]SyncState, error) {
 
 // LastSyncRun returns the newest run of a connector, or ErrNotFound.
 func (s *Store) LastSyncRun(ctx context.Context, connector string) (SyncRun, error) {
-	r, err := scanSyncRun(s.db.QueryRowContext(ctx, s.q("LastSyncRun"), connector))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
+	r, err := scanOne(s.db.QueryRowContext(ctx, s.q("LastSyncRun"), connector), scanSyncRun)
 	if err != nil {
 		return r, fmt.Errorf("read last sync run of %s: %w", connector, err)
 	}
@@ -130,19 +127,23 @@ func (s *Store) LastSyncRun(ctx context.Context, connector string) (SyncRun, err
 
 // SyncRuns returns a connector's newest runs, newest first, at most limit.
 func (s *Store) SyncRuns(ctx context.Context, connector string, limit int) ([]SyncRun, error) {
-	var out []SyncRun
-	err := each(ctx, s.db, func(rows *sql.Rows) error {
-		r, err := scanSyncRun(rows)
-		out = append(out, r)
-		return err
-	}, s.q("SyncRuns"), connector, limit)
+	out, err := collect(ctx, s.db, scanSyncRun, s.q("SyncRuns"), connector, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read sync runs of %s: %w", connector, err)
 	}
 	return out, nil
 }
 
-func scanSyncRun(row interface{ Scan(...any) error }) (SyncRun, error) {
+// scanOne reads one row with scan; no row is ErrNotFound.
+func scanOne[T any](row rowScanner, scan func(rowScanner) (T, error)) (T, error) {
+	v, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	return v, err
+}
+
+func scanSyncRun(row rowScanner) (SyncRun, error) {
 	var r SyncRun
 	var fin sql.NullTime
 	if err := row.Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error); err != nil {
