@@ -153,3 +153,22 @@ func TestRunNowLeavesTheScheduleAlone(t *testing.T) {
 		t.Errorf("%d runs, want 2 (RunNow and the turn at 9:01)", got)
 	}
 }
+
+// Start's loop gives due turns without anyone calling Tick, and Stop ends it.
+func TestStartTicksOnItsOwn(t *testing.T) {
+	c := &clock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+	s := scheduler.New(time.UTC, nil, slog.New(slog.DiscardHandler))
+	s.Now, s.TickEvery = c.Now, time.Millisecond
+	ran := make(chan struct{}, 10)
+	s.Add(scheduler.Job{Name: "drip", Spec: "@every 1m", Run: func(context.Context) error { ran <- struct{}{}; return nil }})
+	<-s.Tick() // the first check stores the first turn, 9:01
+	c.Add(time.Minute)
+	s.Start()
+	<-ran
+	if err := s.Stop(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 0 {
+		t.Errorf("%d more runs of one turn", len(ran))
+	}
+}
