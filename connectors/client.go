@@ -67,6 +67,8 @@ type StatusError struct {
 	Endpoint  string // path without query, so no token in a URL can leak
 	Status    int
 	Message   string // the vendor's error text, trimmed
+	// RetryAfter is the vendor's wait hint (Retry-After and kin) on a retryable status; see RetryAfter.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -304,7 +306,8 @@ func (c *Client) readResponse(resp *http.Response, method, endpoint string) outc
 	if !Retryable(resp.StatusCode) {
 		return outcome{resp: resp, err: se, final: true}
 	}
-	return outcome{resp: resp, err: se, retryAfter: c.retryAfter(resp.Header)}
+	se.RetryAfter = c.retryAfter(resp.Header)
+	return outcome{resp: resp, err: se, retryAfter: se.RetryAfter}
 }
 
 // received says how much of a body arrived: "512 of 2048 bytes", or "512 bytes" when the length

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/coverage"
@@ -487,9 +488,14 @@ type statusRow struct {
 	LastError           string     `json:"last_error,omitempty"`
 	LastErrorAt         *time.Time `json:"last_error_at,omitempty"`
 	ConsecutiveFailures int        `json:"consecutive_failures"`
-	StaleSeconds        *int64     `json:"stale_seconds"` // since last success; null: never synced
-	Customers           int64      `json:"customers"`     // customers with a signal from it
-	SignalValues        int64      `json:"signal_values"`
+	// NextAttemptAt: a failing connector backs off; scheduled syncs skip it until then.
+	NextAttemptAt *time.Time     `json:"next_attempt_at,omitempty"`
+	LastRun       *store.SyncRun `json:"last_run,omitempty"` // its status may be "interrupted"
+	// Interrupted counts runs a stopped process left unfinished (marked at the next start).
+	Interrupted  *store.Interrupted `json:"interrupted,omitempty"`
+	StaleSeconds *int64             `json:"stale_seconds"` // since last success; null: never synced
+	Customers    int64              `json:"customers"`     // customers with a signal from it
+	SignalValues int64              `json:"signal_values"`
 }
 
 func cmdStatus(ctx context.Context, a *app, args []string) error {
@@ -503,25 +509,9 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	states, err := st.SyncStates(ctx)
+	rows, err := statusRows(ctx, st, cfg.Connectors, a.now())
 	if err != nil {
 		return err
-	}
-	counts, err := st.SourceCounts(ctx)
-	if err != nil {
-		return err
-	}
-	now := a.now()
-	var rows []statusRow
-	for _, c := range cfg.Connectors {
-		s := states[c.Name]
-		r := statusRow{Connector: c.Name, Type: c.Type, LastSuccessAt: s.LastSuccessAt, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
-			ConsecutiveFailures: s.ConsecutiveFailures, Customers: counts[c.Name][0], SignalValues: counts[c.Name][1]}
-		if s.LastSuccessAt != nil {
-			age := int64(now.Sub(*s.LastSuccessAt).Seconds())
-			r.StaleSeconds = &age
-		}
-		rows = append(rows, r)
 	}
 	if *asJSON {
 		return writeJSON(a.stdout, struct {
@@ -529,20 +519,80 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}{rows})
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST ERROR")
+	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST RUN\tLAST ERROR")
 	for _, r := range rows {
 		last, age := "never", "-"
 		if r.LastSuccessAt != nil {
 			last = r.LastSuccessAt.Local().Format("2006-01-02 15:04")
 			age = (time.Duration(*r.StaleSeconds) * time.Second).Round(time.Minute).String()
 		}
-		errText := ""
-		if r.ConsecutiveFailures > 0 {
-			errText = fmt.Sprintf("%d failing: %s", r.ConsecutiveFailures, advocate.Clip(advocate.FirstLine(r.LastError), 60))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, errText)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r), errorText(r))
 	}
 	return tw.Flush()
+}
+
+// statusRows reads what status shows for each configured connector.
+func statusRows(ctx context.Context, st *store.Store, conns []connectors.Settings, now time.Time) ([]statusRow, error) {
+	states, err := st.SyncStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := st.SourceCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	interrupted, err := st.InterruptedRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []statusRow
+	for _, c := range conns {
+		s := states[c.Name]
+		r := statusRow{Connector: c.Name, Type: c.Type, LastSuccessAt: s.LastSuccessAt, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
+			ConsecutiveFailures: s.ConsecutiveFailures, NextAttemptAt: s.NextAttemptAt, Customers: counts[c.Name][0], SignalValues: counts[c.Name][1]}
+		if s.LastSuccessAt != nil {
+			age := int64(now.Sub(*s.LastSuccessAt).Seconds())
+			r.StaleSeconds = &age
+		}
+		if in, ok := interrupted[c.Name]; ok {
+			r.Interrupted = &in
+		}
+		run, err := st.LastSyncRun(ctx, c.Name)
+		switch {
+		case err == nil:
+			r.LastRun = &run
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// lastRunText is the LAST RUN column: the newest run's status and start, and how many runs were
+// interrupted when that is not the newest one.
+func lastRunText(r statusRow) string {
+	if r.LastRun == nil {
+		return "-"
+	}
+	text := r.LastRun.Status + " " + r.LastRun.StartedAt.Local().Format("01-02 15:04")
+	if in := r.Interrupted; in != nil && r.LastRun.Status != store.RunInterrupted {
+		text += fmt.Sprintf(" (%d interrupted)", in.Runs)
+	}
+	return text
+}
+
+// errorText is the LAST ERROR column: failures in a row, when a backing-off connector is next
+// tried, and the error.
+func errorText(r statusRow) string {
+	if r.ConsecutiveFailures == 0 {
+		return ""
+	}
+	text := fmt.Sprintf("%d failing", r.ConsecutiveFailures)
+	if r.NextAttemptAt != nil {
+		text += ", next attempt " + r.NextAttemptAt.Local().Format("01-02 15:04")
+	}
+	return text + ": " + advocate.Clip(advocate.FirstLine(r.LastError), 60)
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {

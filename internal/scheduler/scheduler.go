@@ -1,9 +1,14 @@
 // Package scheduler runs Advocate's periodic jobs on cron schedules: each connector's sync,
 // scoring, the weekly shortlist, health alerts and drip ticks (`advocate serve` registers
-// them). A job never overlaps itself: in one process a run still going makes the next tick
-// skip, and across replicas sharing one Postgres a cluster lock (an advisory lock) makes each
-// run happen once. A panicking job fails its turn without stopping the daemon; Stop waits for
-// running jobs and cancels them after a grace period.
+// them).
+//
+// Schedules are data in the store (job_schedules: last run, next run), shared by every replica:
+// each replica checks its jobs on a short tick, and a due turn runs only on the replica whose
+// claim (one conditional UPDATE moving next_run_at) succeeded. So N replicas run each job once
+// per period, `@every` as well as cron specs. A job never overlaps itself: in one process a run
+// still going makes the next turn skip, and across replicas a cluster lock (an advisory lock)
+// does. A panicking job fails its turn without stopping the daemon; Stop waits for running jobs
+// and cancels them after a grace period.
 package scheduler
 
 import (
@@ -20,6 +25,23 @@ import (
 // Locker takes a cluster-wide lock without waiting; the store implements it.
 type Locker interface {
 	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+}
+
+// Schedules keeps each job's next turn where every replica sees it; the store implements it.
+type Schedules interface {
+	// EnsureSchedule creates the job's row (first turn next) or updates a changed spec, and
+	// returns the turn now stored.
+	EnsureSchedule(ctx context.Context, name, spec string, next time.Time) (nextRun time.Time, err error)
+	// ClaimScheduledRun moves a turn due at now to next; true only for the one claimant that did.
+	ClaimScheduledRun(ctx context.Context, name string, now, next time.Time) (bool, error)
+	// NextScheduledRun is the job's stored next turn.
+	NextScheduledRun(ctx context.Context, name string) (time.Time, error)
+}
+
+// Store is what the scheduler needs from the database.
+type Store interface {
+	Locker
+	Schedules
 }
 
 // Job is a named unit of periodic work.
@@ -39,36 +61,76 @@ const (
 	SkippedPeer  Outcome = "skipped: running on another replica"
 )
 
-// Scheduler owns the cron loop.
+// DefaultTick is how often a started scheduler checks for due turns.
+const DefaultTick = time.Second
+
+// parser reads job specs: five cron fields or a descriptor (@every 1h, @daily, ...).
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Scheduler owns the tick loop.
 type Scheduler struct {
-	cron   *cron.Cron
-	locker Locker
+	store  Store
+	loc    *time.Location
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	jobs    map[string]*entry
+	order   []*entry
 	running sync.WaitGroup
+	stop    chan struct{}
+	loop    chan struct{} // closed when the tick loop has returned
+
 	// OnOutcome, if set, is told about every turn (metrics, tests).
 	OnOutcome func(job string, o Outcome, err error)
+	// Now is the clock turns are due by; tests replace it. Default time.Now.
+	Now func() time.Time
+	// TickEvery is how often Start's loop looks for due turns; default DefaultTick.
+	TickEvery time.Duration
 }
 
 type entry struct {
-	job  Job
-	busy sync.Mutex
+	job   Job
+	sched cron.Schedule
+	busy  sync.Mutex
+	next  time.Time // the stored next turn as last seen here; zero until read
 }
 
-// New makes a scheduler whose specs are read in loc.
-func New(loc *time.Location, locker Locker, log *slog.Logger) *Scheduler {
+// New makes a scheduler whose specs are read in loc. store holds the schedules and the cluster
+// locks; with a nil store they are kept in this process (one replica, tests).
+func New(loc *time.Location, store Store, log *slog.Logger) *Scheduler {
 	if log == nil {
 		log = slog.Default()
 	}
+	if store == nil {
+		store = newMemStore()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
-		cron:   cron.New(cron.WithLocation(loc), cron.WithParser(cron.NewParser(cron.Minute|cron.Hour|cron.Dom|cron.Month|cron.Dow|cron.Descriptor))),
-		locker: locker, log: log, ctx: ctx, cancel: cancel, jobs: map[string]*entry{},
+		store: store, loc: loc, log: log, ctx: ctx, cancel: cancel, jobs: map[string]*entry{},
+		stop: make(chan struct{}), Now: time.Now, TickEvery: DefaultTick,
 	}
+}
+
+// Parse reads a job spec, naming the job in the error.
+func Parse(name, spec string) (cron.Schedule, error) {
+	sched, err := parser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: job %q: bad schedule %q: %w", name, spec, err)
+	}
+	return sched, nil
+}
+
+// Period is the gap between two turns of spec following from (for cron specs it varies; this
+// is the one after from's next turn).
+func Period(spec string, from time.Time) (time.Duration, error) {
+	sched, err := Parse("", spec)
+	if err != nil {
+		return 0, err
+	}
+	first := sched.Next(from)
+	return sched.Next(first).Sub(first), nil
 }
 
 // Add registers a job. A bad spec is an error naming the job.
@@ -78,19 +140,114 @@ func (s *Scheduler) Add(j Job) error {
 	if _, dup := s.jobs[j.Name]; dup {
 		return fmt.Errorf("scheduler: job %q added twice", j.Name)
 	}
-	e := &entry{job: j}
-	if _, err := s.cron.AddFunc(j.Spec, func() { s.turn(e) }); err != nil {
-		return fmt.Errorf("scheduler: job %q: bad schedule %q: %w", j.Name, j.Spec, err)
+	sched, err := Parse(j.Name, j.Spec)
+	if err != nil {
+		return err
 	}
+	e := &entry{job: j, sched: sched}
 	s.jobs[j.Name] = e
+	s.order = append(s.order, e)
 	return nil
 }
 
-// Start begins running jobs on their schedules.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start begins running jobs on their schedules: a loop checks for due turns every TickEvery.
+func (s *Scheduler) Start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.loop != nil {
+		return
+	}
+	s.loop = make(chan struct{})
+	go func() {
+		defer close(s.loop)
+		t := time.NewTicker(s.TickEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				s.Tick()
+			}
+		}
+	}()
+}
 
-// RunNow gives a job its turn immediately, with the same overlap rules as a scheduled tick,
-// and returns what happened. It serves the CLI, the HTTP API and tests.
+// Tick gives every job whose turn is due by Now its turn, if this replica claims it. Claims are
+// made before Tick returns; the runs go on in the background, and the returned channel is
+// closed when all of them have finished (tests wait on it; the loop does not).
+func (s *Scheduler) Tick() <-chan struct{} {
+	now := s.Now()
+	s.mu.Lock()
+	jobs := append([]*entry(nil), s.order...)
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range jobs {
+		if s.ctx.Err() != nil {
+			break
+		}
+		claimed, err := s.claim(e, now)
+		if err != nil {
+			s.log.Error("job schedule check failed", "job", e.job.Name, "err", err)
+			continue
+		}
+		if !claimed {
+			continue
+		}
+		wg.Add(1)
+		s.running.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.running.Done()
+			s.turn(e)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+// claim takes e's turn if it is due at now. The stored next turn only moves forward, so one
+// seen here that is still ahead of now needs no query.
+func (s *Scheduler) claim(e *entry, now time.Time) (bool, error) {
+	if e.next.IsZero() {
+		next, err := s.store.EnsureSchedule(s.ctx, e.job.Name, e.job.Spec, e.sched.Next(now.In(s.loc)))
+		if err != nil {
+			return false, err
+		}
+		e.next = next
+	}
+	if now.Before(e.next) {
+		return false, nil
+	}
+	next := nextTurn(e.sched, e.next, now, s.loc)
+	claimed, err := s.store.ClaimScheduledRun(s.ctx, e.job.Name, now, next)
+	if err != nil {
+		return false, err
+	}
+	if claimed {
+		e.next = next
+		return true, nil
+	}
+	// Another replica took this turn: learn the turn it set.
+	e.next, err = s.store.NextScheduledRun(s.ctx, e.job.Name)
+	return false, err
+}
+
+// nextTurn is the turn after the one due at prev, claimed at now: the schedule's next time after
+// prev, so turns keep their phase however late a tick comes, unless that too has passed (the
+// cluster was down): then the next time after now, so missed turns are not run in a burst.
+func nextTurn(sched cron.Schedule, prev, now time.Time, loc *time.Location) time.Time {
+	next := sched.Next(prev.In(loc))
+	if !next.After(now) {
+		next = sched.Next(now.In(loc))
+	}
+	return next.UTC()
+}
+
+// RunNow gives a job its turn immediately, with the same overlap rules as a scheduled turn, and
+// returns what happened; it leaves the schedule alone. It serves the CLI, the HTTP API and
+// tests (and scoring after a sync).
 func (s *Scheduler) RunNow(name string) (Outcome, error) {
 	s.mu.Lock()
 	e, ok := s.jobs[name]
@@ -98,6 +255,8 @@ func (s *Scheduler) RunNow(name string) (Outcome, error) {
 	if !ok {
 		return "", fmt.Errorf("scheduler: no job named %q", name)
 	}
+	s.running.Add(1)
+	defer s.running.Done()
 	return s.turn(e)
 }
 
@@ -115,20 +274,16 @@ func (s *Scheduler) turn(e *entry) (o Outcome, err error) {
 		return SkippedLocal, nil
 	}
 	defer e.busy.Unlock()
-	s.running.Add(1)
-	defer s.running.Done()
-	if s.locker != nil {
-		release, ok, err := s.locker.TryLock(s.ctx, "job:"+e.job.Name)
-		if err != nil {
-			s.log.Error("job lock failed", "job", e.job.Name, "err", err)
-			return Failed, err
-		}
-		if !ok {
-			s.log.Info("job skipped: running on another replica", "job", e.job.Name)
-			return SkippedPeer, nil
-		}
-		defer release()
+	release, ok, err := s.store.TryLock(s.ctx, "job:"+e.job.Name)
+	if err != nil {
+		s.log.Error("job lock failed", "job", e.job.Name, "err", err)
+		return Failed, err
 	}
+	if !ok {
+		s.log.Info("job skipped: running on another replica", "job", e.job.Name)
+		return SkippedPeer, nil
+	}
+	defer release()
 	start := time.Now()
 	err = s.run(e.job)
 	if err != nil {
@@ -152,13 +307,22 @@ func (s *Scheduler) run(j Job) (err error) {
 // Stop stops scheduling, cancels running jobs' context once grace has passed, and waits for
 // them to return (a sync commits page by page, so a cancelled one resumes next time).
 func (s *Scheduler) Stop(grace time.Duration) error {
-	stopped := s.cron.Stop() // no new ticks; running jobs go on
+	s.mu.Lock()
+	loop := s.loop
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	if loop != nil {
+		<-loop // no new turns; running jobs go on
+	}
 	done := make(chan struct{})
 	go func() { s.running.Wait(); close(done) }()
 	select {
 	case <-done:
 		s.cancel()
-		<-stopped.Done()
 		return nil
 	case <-time.After(grace):
 	}

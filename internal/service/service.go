@@ -121,7 +121,7 @@ func (s *Service) build(ctx context.Context, cfg *config.Config, loc *time.Locat
 	if err := s.addScoring(); err != nil {
 		return err
 	}
-	if err := s.addSyncs(cfg); err != nil {
+	if err := s.addSyncs(ctx, cfg); err != nil {
 		return err
 	}
 	// The alerter is made after the drip: the drip reaches it through this late-bound adapter.
@@ -264,19 +264,27 @@ func (s *Service) upToDate(ctx context.Context, modelHash string) (bool, error) 
 }
 
 // addSyncs schedules each connector that has a schedule; a successful sync triggers scoring.
-// Connectors are wired at start: changing them needs a restart (Live says so on reload).
-func (s *Service) addSyncs(cfg *config.Config) error {
-	sync := &syncer.Syncer{Store: s.o.Store, Log: s.log, Metrics: s.metrics}
+// A failing connector backs off (syncer.RetryDelay). Runs a dead process left "running" are
+// marked interrupted first. Connectors are wired at start: changing them needs a restart (Live
+// says so on reload).
+func (s *Service) addSyncs(ctx context.Context, cfg *config.Config) error {
+	sync := &syncer.Syncer{Store: s.o.Store, Log: s.log, Metrics: s.metrics, Scheduled: true}
+	if err := sync.Recover(ctx, cfg.Connectors); err != nil {
+		s.log.Warn("could not mark interrupted sync runs", "err", err)
+	}
 	for _, c := range cfg.Connectors {
 		if c.Schedule == "" {
 			continue
 		}
 		c.Runtime.Log = s.log
 		err := s.add(scheduler.Job{Name: "sync:" + c.Name, Spec: c.Schedule, Run: func(ctx context.Context) error {
-			if r := sync.One(ctx, c); r.Failed() {
+			r := sync.One(ctx, c)
+			if r.Failed() {
 				return errors.New(r.Error)
 			}
-			go s.sched.RunNow("score")
+			if r.Status == "ok" {
+				go s.sched.RunNow("score")
+			}
 			return nil
 		}})
 		if err != nil {

@@ -18,7 +18,16 @@ type SyncState struct {
 	LastError           string     `db:"last_error" json:"last_error,omitempty"`
 	LastErrorAt         *time.Time `json:"last_error_at,omitempty"`
 	ConsecutiveFailures int        `db:"consecutive_failures" json:"consecutive_failures"`
+	// NextAttemptAt, while a failing connector backs off, is when a scheduled sync may try it
+	// again; nil when it is healthy.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
+
+// RunInterrupted is the status of a run whose process died before it finished.
+const RunInterrupted = "interrupted"
+
+// Backoff says how long a connector waits after failures consecutive failed runs (at least 1).
+type Backoff func(failures int) time.Duration
 
 // SyncRun is one recorded run of one connector.
 type SyncRun struct {
@@ -53,6 +62,12 @@ func (s *Store) BeginSyncRun(ctx context.Context, connector string) (runID int64
 // FinishSyncRun closes a run. A nil runErr marks success; otherwise the failure is recorded and
 // counted, and the cursor stays where the last committed page left it.
 func (s *Store) FinishSyncRun(ctx context.Context, runID int64, connector string, problems int, runErr error) error {
+	return s.FinishSyncRunBackoff(ctx, runID, connector, problems, runErr, nil)
+}
+
+// FinishSyncRunBackoff is FinishSyncRun that, after a failure, also sets the connector's next
+// attempt to now + backoff(consecutive failures). A nil backoff sets none.
+func (s *Store) FinishSyncRunBackoff(ctx context.Context, runID int64, connector string, problems int, runErr error, backoff Backoff) error {
 	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		status, msg := "ok", ""
 		if runErr != nil {
@@ -64,9 +79,16 @@ func (s *Store) FinishSyncRun(ctx context.Context, runID int64, connector string
 		var err error
 		if runErr == nil {
 			_, err = tx.ExecContext(ctx, s.q("SyncSucceeded"), now, connector)
-		} else {
-			_, err = tx.ExecContext(ctx, s.q("SyncFailed"), now, msg, connector)
+			return err
 		}
+		if _, err = tx.ExecContext(ctx, s.q("SyncFailed"), now, msg, connector); err != nil || backoff == nil {
+			return err
+		}
+		var failures int
+		if err := tx.GetContext(ctx, &failures, s.q("SyncFailures"), connector); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("SetNextSyncAttempt"), now.Add(backoff(failures)), connector)
 		return err
 	})
 	if err != nil {
@@ -80,11 +102,11 @@ func (s *Store) SyncStates(ctx context.Context) (map[string]SyncState, error) {
 	out := map[string]SyncState{}
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		var st SyncState
-		var ok, bad sql.NullTime
-		if err := r.Scan(&st.Connector, &st.Cursor, &ok, &st.LastError, &bad, &st.ConsecutiveFailures); err != nil {
+		var ok, bad, next sql.NullTime
+		if err := r.Scan(&st.Connector, &st.Cursor, &ok, &st.LastError, &bad, &st.ConsecutiveFailures, &next); err != nil {
 			return err
 		}
-		st.LastSuccessAt, st.LastErrorAt = nullTime(ok), nullTime(bad)
+		st.LastSuccessAt, st.LastErrorAt, st.NextAttemptAt = nullTime(ok), nullTime(bad), nullTime(next)
 		out[st.Connector] = st
 		return nil
 	}, s.q("SyncStates"))
@@ -96,19 +118,66 @@ func (s *Store) SyncStates(ctx context.Context) (map[string]SyncState, error) {
 
 // LastSyncRun returns the newest run of a connector, or ErrNotFound.
 func (s *Store) LastSyncRun(ctx context.Context, connector string) (SyncRun, error) {
-	var r SyncRun
-	var fin sql.NullTime
-	err := s.db.QueryRowContext(ctx, s.q("LastSyncRun"), connector).
-		Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
+	r, err := scanOne(s.db.QueryRowContext(ctx, s.q("LastSyncRun"), connector), scanSyncRun)
 	if err != nil {
 		return r, fmt.Errorf("read last sync run of %s: %w", connector, err)
+	}
+	return r, nil
+}
+
+// SyncRuns returns a connector's newest runs, newest first, at most limit.
+func (s *Store) SyncRuns(ctx context.Context, connector string, limit int) ([]SyncRun, error) {
+	out, err := collect(ctx, s.db, scanSyncRun, s.q("SyncRuns"), connector, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read sync runs of %s: %w", connector, err)
+	}
+	return out, nil
+}
+
+// scanOne reads one row with scan; no row is ErrNotFound.
+func scanOne[T any](row rowScanner, scan func(rowScanner) (T, error)) (T, error) {
+	v, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	return v, err
+}
+
+func scanSyncRun(row rowScanner) (SyncRun, error) {
+	var r SyncRun
+	var fin sql.NullTime
+	if err := row.Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error); err != nil {
+		return r, err
 	}
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = nullTime(fin)
 	return r, nil
+}
+
+// Interrupted counts a connector's runs that a dying process left unfinished.
+type Interrupted struct {
+	Runs          int        `json:"runs"`
+	LastStartedAt *time.Time `json:"last_started_at,omitempty"`
+}
+
+// InterruptedRuns returns, per connector that had any, its interrupted runs.
+func (s *Store) InterruptedRuns(ctx context.Context) (map[string]Interrupted, error) {
+	out := map[string]Interrupted{}
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		var name string
+		var in Interrupted
+		var last sql.NullTime
+		if err := r.Scan(&name, &in.Runs, &last); err != nil {
+			return err
+		}
+		in.LastStartedAt = nullTime(last)
+		out[name] = in
+		return nil
+	}, s.q("InterruptedRuns"))
+	if err != nil {
+		return nil, fmt.Errorf("read interrupted sync runs: %w", err)
+	}
+	return out, nil
 }
 
 // LastDataChange is when data last arrived: the end of the newest successful sync or push
@@ -122,4 +191,34 @@ func (s *Store) LastDataChange(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return t.UTC(), nil
+}
+
+// NextSyncAttempt is when a backing-off connector may be tried again: nil when it is not
+// backing off (or never ran).
+func (s *Store) NextSyncAttempt(ctx context.Context, connector string) (*time.Time, error) {
+	var next sql.NullTime
+	err := s.db.QueryRowContext(ctx, s.q("NextSyncAttempt"), connector).Scan(&next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read next sync attempt of %s: %w", connector, err)
+	}
+	return nullTime(next), nil
+}
+
+// InterruptSyncRuns marks the connector's runs still "running" as interrupted and returns how
+// many there were. Call it only while holding the connector's sync lock: then no live process
+// is running it, and a "running" row was left by one that died.
+func (s *Store) InterruptSyncRuns(ctx context.Context, connector string) (int, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		res, err := tx.ExecContext(ctx, s.q("InterruptSyncRuns"), now, "interrupted: the process running it stopped before it finished", connector)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs of %s: %w", connector, err)
+	}
+	return int(n), nil
 }

@@ -13,13 +13,14 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/metrics"
+	"github.com/advocate-hq/advocate/internal/scheduler"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
 // Result is what one connector's run did.
 type Result struct {
 	Connector string               `json:"connector"`
-	Status    string               `json:"status"` // ok | failed | push-only (nothing to pull)
+	Status    string               `json:"status"` // ok | failed | push-only (nothing to pull) | skipped (Error says why)
 	Error     string               `json:"error,omitempty"`
 	Pages     int                  `json:"pages"`
 	Records   int                  `json:"records"`
@@ -46,6 +47,9 @@ type Syncer struct {
 	Progress Progress         // optional
 	// Build turns settings into a connector; connectors.New unless a test replaces it.
 	Build func(connectors.Settings) (connectors.Connector, error)
+	// Scheduled is set when the scheduler runs this syncer: a failing connector is then skipped
+	// until its next attempt (RetryDelay). A sync someone asked for always tries.
+	Scheduled bool
 }
 
 // Select picks the named connectors from all, in config order; no names means all. An unknown
@@ -113,6 +117,16 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 		res.Status = "push-only"
 		return res
 	}
+	release, skip, err := s.prepare(ctx, cs, log)
+	if err != nil {
+		return fail(err)
+	}
+	if skip != "" {
+		res.Status, res.Error = "skipped", skip
+		log.Info("sync skipped", "why", skip)
+		return res
+	}
+	defer release()
 	runID, cursor, err := s.Store.BeginSyncRun(ctx, cs.Name)
 	if err != nil {
 		return fail(err)
@@ -125,7 +139,7 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	// Record the outcome even when ctx was cancelled mid-run, so status shows it.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.Store.FinishSyncRun(finishCtx, runID, cs.Name, len(res.Problems), syncErr); err != nil {
+	if err := s.Store.FinishSyncRunBackoff(finishCtx, runID, cs.Name, len(res.Problems), syncErr, s.backoff(cs, syncErr)); err != nil {
 		syncErr = errors.Join(syncErr, err)
 	}
 	if syncErr != nil {
@@ -139,6 +153,79 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	log.Info("sync done", "pages", res.Pages, "records", res.Records, "new_signals", res.Signals,
 		"customers_created", res.Created, "problems", len(res.Problems), "unmatched", res.Unmatched, "duration", res.Duration)
 	return res
+}
+
+// prepare takes the connector's sync lock (one run per connector across processes sharing a
+// Postgres), marks runs a dead process left "running" as interrupted, and, for a scheduled
+// sync, checks the connector's backoff. skip, when not empty, says why not to run now.
+func (s *Syncer) prepare(ctx context.Context, cs connectors.Settings, log *slog.Logger) (release func(), skip string, err error) {
+	release, ok, err := s.Store.TryLock(ctx, lockName(cs.Name))
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "another process is syncing " + cs.Name, nil
+	}
+	if err := s.interrupted(ctx, cs.Name, log); err != nil {
+		release()
+		return nil, "", err
+	}
+	if !s.Scheduled {
+		return release, "", nil
+	}
+	next, err := s.Store.NextSyncAttempt(ctx, cs.Name)
+	if err != nil {
+		release()
+		return nil, "", err
+	}
+	if next != nil && s.Store.Now().Before(*next) {
+		release()
+		return nil, "backing off after failures until " + next.Format(time.RFC3339), nil
+	}
+	return release, "", nil
+}
+
+// interrupted marks the connector's runs left "running" as interrupted; the caller holds the
+// connector's sync lock, so no live process owns them.
+func (s *Syncer) interrupted(ctx context.Context, name string, log *slog.Logger) error {
+	n, err := s.Store.InterruptSyncRuns(ctx, name)
+	if n > 0 {
+		log.Warn("sync runs left running by a stopped process marked interrupted", "runs", n)
+	}
+	return err
+}
+
+// Recover marks, for each connector whose sync lock is free, runs left "running" by a process
+// that died as interrupted. `serve` calls it at start, so status tells the truth before the
+// next sync of each connector.
+func (s *Syncer) Recover(ctx context.Context, settings []connectors.Settings) error {
+	var errs []error
+	for _, cs := range settings {
+		release, ok, err := s.Store.TryLock(ctx, lockName(cs.Name))
+		if err != nil || !ok {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, s.interrupted(ctx, cs.Name, s.log().With("connector", cs.Name)))
+		release()
+	}
+	return errors.Join(errs...)
+}
+
+func lockName(connector string) string { return "sync:" + connector }
+
+// backoff is the connector's wait after a failed run: RetryDelay over its schedule's period,
+// honouring the vendor's Retry-After when syncErr carries one. Nil after a success.
+func (s *Syncer) backoff(cs connectors.Settings, syncErr error) store.Backoff {
+	if syncErr == nil {
+		return nil
+	}
+	var period time.Duration
+	if cs.Schedule != "" {
+		period, _ = scheduler.Period(cs.Schedule, s.Store.Now())
+	}
+	retryAfter, _ := connectors.RetryAfter(syncErr)
+	return func(failures int) time.Duration { return RetryDelay(failures, period, retryAfter) }
 }
 
 func (s *Syncer) log() *slog.Logger {
