@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -31,9 +30,10 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 	hist := map[obsKey]map[string]float64{}
 	latest := map[string]map[string]latestVal{}
 	for i, sg := range recs {
-		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
+		if err := checkSignal(sg); err != nil {
+			// The last line: the push API and CSV files reject these before they get here.
 			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
-				Message: fmt.Sprintf("signal %q for %s skipped: needs a name, a finite value and an observation time", sg.Name, sg.Customer)})
+				Message: fmt.Sprintf("signal %q for %s skipped: %v", sg.Name, sg.Customer, err)})
 			continue
 		}
 		id := ids[i]
@@ -171,6 +171,22 @@ func (in *ingest) loadHistory(ctx context.Context, incoming map[obsKey]map[strin
 		return nil
 	})
 	return stored, err
+}
+
+// checkSignal reports why an observation cannot be stored: no name, a value outside the signal's
+// range (connectors.SignalRanges) or a time before 1970 (a zero time). Future times are left
+// to the sources, which know their clock (a CSV file's modification time, a test's fixed clock).
+func checkSignal(sg connectors.Signal) error {
+	if sg.Name == "" {
+		return errors.New("no signal name")
+	}
+	if err := connectors.CheckValue(sg.Name, sg.Value); err != nil {
+		return err
+	}
+	if sg.ObservedAt.Before(connectors.EarliestObservation) {
+		return fmt.Errorf("observation time %s is before 1970", sg.ObservedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func cmpKey(a, b obsKey) int {

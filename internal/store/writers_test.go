@@ -181,3 +181,20 @@ func TestOpenRejectsUnknownDSNs(t *testing.T) {
 		}
 	}
 }
+
+// The store is the last line behind the push API and CSV files: an observation outside its
+// signal's range, or dated year 1, is skipped with a problem, never stored.
+func TestCommitPageSkipsOutOfRangeSignals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		acme := connectors.Ref{Domain: "acme.io"}
+		res := commit(t, s, "crm", connectors.Page{Signals: []connectors.Signal{
+			{Customer: acme, Name: "nps", Value: 1e308, ObservedAt: t0},
+			{Customer: acme, Name: "health_score", Value: -1, ObservedAt: t0},
+			{Customer: acme, Name: "csat", Value: 90, ObservedAt: time.Time{}},
+			{Customer: acme, Name: "tickets_90d", Value: 2, ObservedAt: t0},
+		}})
+		if res.Signals != 1 || len(res.Problems) != 3 {
+			t.Errorf("stored %d, problems %v; want 1 stored and 3 problems", res.Signals, res.Problems)
+		}
+	})
+}
