@@ -15,30 +15,28 @@ type Range struct {
 
 var unbounded = Range{0, math.Inf(1)}
 
-// SignalRanges is the one table of valid values per canonical signal: NPS answers 0–10, scores
-// 0–100, and counts, money, ratios and durations never negative. Every path that takes values
-// from outside (the push API, CSV files; the store as a last line) checks against it, so an
-// `nps` of 1e308 never makes a promoter. A signal not listed may take any finite value.
+// SignalRanges is the one table of canonical signals (DESIGN.md) and their valid values: NPS
+// answers 0–10, scores 0–100, and counts, money, ratios and durations never negative. Every path
+// that takes values from outside (the push API, CSV files; the store as a last line) checks
+// against it, so an `nps` of 1e308 never makes a promoter. A signal not listed may take any
+// finite value.
 var SignalRanges = map[string]Range{
 	"nps":                {0, 10},
 	"health_score":       {0, 100},
 	"csat":               {0, 100},
+	"active_users":       unbounded,
+	"seats":              unbounded,
+	"product_events_30d": unbounded,
+	"usage_trend":        unbounded, // last 30 days over the previous 30: a ratio
+	"ltv":                unbounded, // major units
+	"mrr":                unbounded,
+	"upsells_12m":        unbounded,
 	"tickets_90d":        unbounded,
 	"tickets_open":       unbounded,
 	"escalations_90d":    unbounded,
-	"seats":              unbounded,
-	"seats_used":         unbounded,
-	"active_users":       unbounded,
-	"user_count":         unbounded,
-	"events_30d":         unbounded,
-	"events_prev_30d":    unbounded,
-	"product_events_30d": unbounded,
-	"upsells_12m":        unbounded,
-	"referrals_made":     unbounded,
-	"ltv":                unbounded,
-	"mrr":                unbounded,
-	"usage_trend":        unbounded, // this period over the last: a ratio
+	"retention_cost":     unbounded,
 	"tenure_days":        unbounded,
+	"referrals_made":     unbounded,
 }
 
 // CheckValue reports why v is not a valid value of signal name, or nil. Any value must be
