@@ -97,13 +97,18 @@ func readRows(r *csv.Reader, feed *lineFeed, rp *rowParser, pg *pager, base stri
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		// FieldPos gives the line the record starts on, which differs from a row count once a
-		// quoted cell spans lines.
-		line, _ := r.FieldPos(0)
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		var (
+			pe   *csv.ParseError
+			line int
+		)
+		switch {
+		case err == nil:
+			// FieldPos gives the line the record starts on, which differs from a row count
+			// once a quoted cell spans lines.
+			line, _ = r.FieldPos(0)
+		case errors.As(err, &pe):
 			line = pe.StartLine
-		} else if err != nil {
+		default:
 			return fmt.Errorf("%s: %w", base, err) // an I/O error, not a bad row
 		}
 		if err := rs.skipped(pg, feed.take(line)); err != nil {
