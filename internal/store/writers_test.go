@@ -36,6 +36,20 @@ func twoHandles(t *testing.T, engine string) (a, b *store.Store) {
 	return a, b
 }
 
+// noErrors fails the test if errs (closed) carried any, showing the first few.
+func noErrors(t *testing.T, errs <-chan error, writes int) {
+	t.Helper()
+	n := 0
+	for err := range errs {
+		if n++; n <= 3 {
+			t.Error(err)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d writes failed, want 0", n, writes)
+	}
+}
+
 // Concurrent writers are normal: a CLI `sync` and `score` writing while `serve` takes pushes,
 // each through its own handle on the same database. Before write transactions began IMMEDIATE,
 // SQLite failed most of these in milliseconds with "database is locked (517)".
@@ -75,15 +89,7 @@ func TestConcurrentWritersOnOneDatabase(t *testing.T) {
 			go writer(srv, "pushed", false)
 			wg.Wait()
 			close(errs)
-			n := 0
-			for err := range errs {
-				if n++; n <= 3 {
-					t.Error(err)
-				}
-			}
-			if n > 0 {
-				t.Errorf("%d of %d writes failed, want 0", n, 3*rounds)
-			}
+			noErrors(t, errs, 3*rounds)
 			cs, err := srv.Customers(ctx)
 			if err != nil || len(cs) != 7 {
 				t.Errorf("customers = %d (err %v), want 7", len(cs), err)
@@ -125,15 +131,7 @@ func TestConcurrentFirstMentionCreatesOneCustomer(t *testing.T) {
 			}
 			wg.Wait()
 			close(errs)
-			n := 0
-			for err := range errs {
-				if n++; n <= 3 {
-					t.Error(err)
-				}
-			}
-			if n > 0 {
-				t.Errorf("%d of %d pages failed, want 0", n, writers*rounds)
-			}
+			noErrors(t, errs, writers*rounds)
 			cs, err := a.Customers(ctx)
 			if err != nil || len(cs) != 1 {
 				t.Fatalf("customers = %+v (err %v), want exactly one", cs, err)
