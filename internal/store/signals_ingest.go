@@ -118,7 +118,7 @@ func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[stri
 		}
 	}
 	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
-		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", fresh, updates)
+		"(customer_id, source, observed_at)", in.mergeVals("signal_history")+", recorded_at = excluded.recorded_at", fresh, updates)
 }
 
 // loadHistory reads the stored history rows under the page's keys, skipping the read for every
@@ -217,7 +217,21 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 		}
 	}
 	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
-		"vals = excluded.vals, updated_at = excluded.updated_at", fresh, updates)
+		in.mergeVals("signals")+", updated_at = excluded.updated_at", fresh, updates)
+}
+
+// mergeVals is how a written row's vals meet a stored one. The rows were merged in Go with what
+// the page read: on SQLite nothing can have changed since (write transactions are serial), and
+// on Postgres a stored latest row was locked when it was read (LatestOfCustomers … FOR UPDATE).
+// What Postgres can still meet is a row another page inserted meanwhile (two first pushes for a
+// customer): its signals are kept, and the page's own win where both observed one. A written
+// row that already holds every stored signal (the usual case) is stored as written.
+func (in *ingest) mergeVals(table string) string {
+	if in.s.dialect != Postgres {
+		return "vals = excluded.vals"
+	}
+	return "vals = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(" + table + ".vals))) " +
+		"THEN excluded.vals ELSE (" + table + ".vals::jsonb || excluded.vals::jsonb)::json END"
 }
 
 // upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their

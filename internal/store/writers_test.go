@@ -196,3 +196,37 @@ func TestCommitPageSkipsOutOfRangeSignals(t *testing.T) {
 		}
 	})
 }
+
+// Pages from one source that observe different signals of one customer at once keep every
+// observation: each merges into the stored row after the other, not over it.
+func TestConcurrentPagesKeepEverySignal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		acme := connectors.Ref{Domain: "acme.io"}
+		commit(t, s, "pushed", connectors.Page{Customers: []connectors.Customer{{Ref: acme, Name: "Acme"}}})
+		const writers = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		start := make(chan struct{})
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := s.CommitPage(ctx, "pushed", 0, connectors.Page{Signals: []connectors.Signal{
+					{Customer: acme, Name: fmt.Sprintf("s%d", w), Value: float64(w), ObservedAt: t0}}})
+				if err != nil {
+					errs <- err
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		noErrors(t, errs, writers)
+		c, _ := s.FindCustomer(ctx, "acme.io")
+		if sig, err := s.LatestSignals(ctx, c.ID); err != nil || len(sig) != writers {
+			t.Errorf("latest signals = %+v (err %v), want all %d", sig, err, writers)
+		}
+	})
+}

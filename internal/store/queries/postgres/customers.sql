@@ -3,3 +3,4 @@
 -- so a concurrent page touching the same customer waits and then reads the merged row instead of
 -- overwriting it (SQLite's write transactions are already serial).
 SELECT name, domain, owner, attributes FROM customers WHERE id = ? FOR UPDATE;
+
