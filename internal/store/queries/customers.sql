@@ -20,4 +20,3 @@ UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at
 
 -- name: IdentitiesOf
 SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?);
-
