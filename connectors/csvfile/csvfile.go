@@ -71,16 +71,6 @@ var kindFields = map[string][]fieldDef{
 		{"observed_at", fObservedAt}},
 }
 
-// knownSignals are the canonical signal names (see DESIGN.md). When a customers file comes
-// with no signals or attributes mapping, its columns with these names are read as signals and
-// every other column as an attribute, so the zero-config case does the obvious thing.
-var knownSignals = map[string]bool{
-	"health_score": true, "nps": true, "csat": true, "active_users": true, "seats": true,
-	"product_events_30d": true, "usage_trend": true, "ltv": true, "mrr": true, "upsells_12m": true,
-	"tickets_90d": true, "tickets_open": true, "escalations_90d": true, "retention_cost": true,
-	"tenure_days": true, "referrals_made": true,
-}
-
 // Connector reads one CSV file. Build it with New.
 type Connector struct {
 	path  string
@@ -316,7 +306,7 @@ func (c *Connector) checkRequired(h *headerIndex, l *layout) error {
 	return nil
 }
 
-// autoMap reads every column no field took: known signal names as signals, the rest as
+// autoMap reads every column no field took: canonical signal names (connectors.SignalRanges) as signals, the rest as
 // attributes. A repeated column is read once, from its first occurrence.
 func autoMap(h *headerIndex, l *layout, used []bool) {
 	for i, cell := range h.header {
@@ -324,7 +314,7 @@ func autoMap(h *headerIndex, l *layout, used []bool) {
 		if used[i] || n == "" || h.dup[n] && h.index[n] != i {
 			continue
 		}
-		if knownSignals[n] {
+		if _, canonical := connectors.SignalRanges[n]; canonical {
 			l.signals = append(l.signals, mapped{n, i})
 		} else {
 			l.attrs = append(l.attrs, mapped{n, i})

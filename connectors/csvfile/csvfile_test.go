@@ -109,7 +109,7 @@ func TestCustomersWithMapping(t *testing.T) {
 		Path:       "crm_export.csv",
 		Delimiter:  ";",
 		Columns:    map[string]string{"domain": "Website", "name": "Company", "owner": "CSM", "external_id": "Account ID", "observed_at": "checked"},
-		Signals:    map[string]string{"nps": "NPS Score", "health_score": "Health"},
+		Signals:    map[string]string{"nps": "NPS Score", "mrr": "MRR"},
 		Attributes: map[string]string{"plan": "Tier"},
 	})
 	got := mustSync(t, c, "").all()
@@ -124,11 +124,11 @@ func TestCustomersWithMapping(t *testing.T) {
 		t.Errorf("customers:\n got %+v\nwant %+v", got.Customers, wantCustomers)
 	}
 	wantSignals := []connectors.Signal{
-		{Customer: wantCustomers[0].Ref, Name: "health_score", Value: 97, ObservedAt: day("2026-11-01T00:00:00Z")},
+		{Customer: wantCustomers[0].Ref, Name: "mrr", Value: 97, ObservedAt: day("2026-11-01T00:00:00Z")},
 		{Customer: wantCustomers[0].Ref, Name: "nps", Value: 10, ObservedAt: day("2026-11-01T00:00:00Z")},
 		// Empty NPS is missing, not zero; "1,234.5" is a thousands separator; the offset is kept as an instant.
-		{Customer: wantCustomers[1].Ref, Name: "health_score", Value: 1234.5, ObservedAt: day("2026-11-02T08:30:00Z")},
-		{Customer: wantCustomers[2].Ref, Name: "health_score", Value: 88, ObservedAt: day("2026-11-03T00:00:00Z")},
+		{Customer: wantCustomers[1].Ref, Name: "mrr", Value: 1234.5, ObservedAt: day("2026-11-02T08:30:00Z")},
+		{Customer: wantCustomers[2].Ref, Name: "mrr", Value: 88, ObservedAt: day("2026-11-03T00:00:00Z")},
 		{Customer: wantCustomers[2].Ref, Name: "nps", Value: 9, ObservedAt: day("2026-11-03T00:00:00Z")},
 	}
 	if !reflect.DeepEqual(got.Signals, wantSignals) {
@@ -214,8 +214,9 @@ func TestCSVSyntax(t *testing.T) {
 		{"BareQuote", "", "domain,name,nps\nac.io,Ac\"me,9\nb.io,B,8\n", []string{"b.io"},
 			[]connectors.Problem{{Where: "f.csv:2", Message: `bare " in non-quoted-field`}}},
 		{"SpaceBeforeQuote", "", "domain, name, nps\nac.io, \"Harbor, Pine\", 9\n", []string{"ac.io"}, nil},
-		{"UnterminatedQuote", "", "domain,name,nps\nb.io,B,8\nac.io,\"Acme,9\nc.io,C,7\n", []string{"b.io"},
-			[]connectors.Problem{{Where: "f.csv:3", Message: `extraneous or missing " in quoted-field`}}},
+		// A stray quote costs its row, not the rest of the file.
+		{"UnterminatedQuote", "", "domain,name,nps\nb.io,B,8\nac.io,\"Acme,9\nc.io,C,7\n", []string{"b.io", "c.io"},
+			[]connectors.Problem{{Where: "f.csv:3", Message: "a quote opened on this line is never closed before the end of the file; row skipped"}}},
 		{"TabKeepsEmptyCells", "\t", "domain\tname\tnps\nac.io\t\t9\n", []string{"ac.io"}, nil},
 		{"BlankLinesCount", "", "domain,nps\n\nac.io,x\n", nil,
 			[]connectors.Problem{{Where: "f.csv:3", Message: `column "nps" (signal nps): "x" is not a number`}}},

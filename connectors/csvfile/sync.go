@@ -56,12 +56,14 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 	// The cursor is the hash of the bytes actually parsed, so a file rewritten between the
 	// check above and this read is still described truthfully.
 	h := sha256.New()
-	r := csv.NewReader(io.TeeReader(f, h))
-	r.Comma = c.delim
-	r.ReuseRecord = true
 	// Hand-edited files write `a, "b, c"`; skipping the space keeps the quotes meaningful. Not
 	// for a whitespace delimiter, where it would merge empty cells.
-	r.TrimLeadingSpace = !unicode.IsSpace(c.delim)
+	trim := !unicode.IsSpace(c.delim)
+	feed := newLineFeed(io.TeeReader(f, h), c.delim, trim)
+	r := csv.NewReader(feed)
+	r.Comma = c.delim
+	r.ReuseRecord = true
+	r.TrimLeadingSpace = trim
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return fmt.Errorf("%s: file is empty; the first line must be a header row", base)
@@ -76,35 +78,71 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 		return err
 	}
 
+	feed.fields = len(header)
+
 	rp := &rowParser{kind: c.kind, l: l, mtime: st.ModTime().UTC().Truncate(time.Second)}
 	pg := &pager{ctx: ctx, sink: sink, base: base}
+	if err := readRows(r, feed, rp, pg, base, len(header)); err != nil {
+		return err
+	}
+	return pg.flush(cursorPrefix + hex.EncodeToString(h.Sum(nil)))
+}
+
+// readRows reads the records after the header into pages, each bad row as a problem with its
+// line. It fails when a stray quote could not be read past.
+func readRows(r *csv.Reader, feed *lineFeed, rp *rowParser, pg *pager, base string, width int) error {
+	var rs resync
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return fmt.Errorf("%s: %w", base, err) // an I/O error, not a bad row
-			}
-			msg := pe.Err.Error()
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				msg = fmt.Sprintf("row has %d fields, header has %d", len(rec), len(header))
-			}
-			if err := pg.problem(pe.StartLine, msg); err != nil {
-				return err
-			}
-			continue
+		var (
+			pe   *csv.ParseError
+			line int
+		)
+		switch {
+		case err == nil:
+			// FieldPos gives the line the record starts on, which differs from a row count
+			// once a quoted cell spans lines.
+			line, _ = r.FieldPos(0)
+		case errors.As(err, &pe):
+			line = pe.StartLine
+		default:
+			return fmt.Errorf("%s: %w", base, err) // an I/O error, not a bad row
 		}
-		// FieldPos gives the line the record starts on, which differs from a row count once a
-		// quoted cell spans lines.
-		line, _ := r.FieldPos(0)
-		if err := rp.parse(rec, pg, line); err != nil {
+		if err := rs.skipped(pg, feed.take(line)); err != nil {
 			return err
 		}
+		if err := rp.record(pg, rec, pe, width, line); err != nil {
+			return err
+		}
+		if pe == nil {
+			rs.broken = 0 // read again after the stray quote
+		}
 	}
-	return pg.flush(cursorPrefix + hex.EncodeToString(h.Sum(nil)))
+	if err := rs.skipped(pg, feed.take(-1)); err != nil {
+		return err
+	}
+	if rs.broken > 0 && feed.lines > rs.broken {
+		// Every line after the stray quote failed too: not a file with one bad row, and
+		// reporting success would hide that nothing after it was loaded.
+		return fmt.Errorf("%s:%d: a quote opened on this line is never closed, and no later line could be read as CSV either; fix the file (pages committed before this point are kept)", base, rs.broken)
+	}
+	return nil
+}
+
+// record handles one record from the reader: its CSV error as the row's problem, or its
+// records.
+func (rp *rowParser) record(pg *pager, rec []string, pe *csv.ParseError, width, line int) error {
+	if pe == nil {
+		return rp.parse(rec, pg, line)
+	}
+	msg := pe.Err.Error()
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		msg = fmt.Sprintf("row has %d fields, header has %d", len(rec), width)
+	}
+	return pg.problem(line, msg)
 }
 
 func hashFile(path string) (string, error) {
@@ -144,6 +182,24 @@ func (p *pager) problem(line int, msg string) error {
 	}
 	p.page.Problems = append(p.page.Problems, connectors.Problem{Where: fmt.Sprintf("%s:%d", p.base, line), Message: msg})
 	p.n++
+	return nil
+}
+
+// resync follows whether reading got back on track after a row with a stray quote.
+type resync struct {
+	broken int // the first line skipped for a stray quote since the last line that parsed; 0 if none
+}
+
+// skipped adds the rows the line-aware reader skipped to the page.
+func (rs *resync) skipped(p *pager, ps []lineProblem) error {
+	for _, lp := range ps {
+		if rs.broken == 0 {
+			rs.broken = lp.line
+		}
+		if err := p.problem(lp.line, lp.msg); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -288,6 +344,10 @@ func (rp *rowParser) customer(rec []string, pg *pager, line int) error {
 			rp.errs = append(rp.errs, fmt.Sprintf("column %q (signal %s): %q is %v", rp.l.headerName(m), m.name, s, err))
 			continue
 		}
+		if err := connectors.CheckValue(m.name, v); err != nil {
+			rp.errs = append(rp.errs, fmt.Sprintf("column %q: %v", rp.l.headerName(m), err))
+			continue
+		}
 		signals = append(signals, connectors.Signal{Customer: cu.Ref, Name: m.name, Value: v, ObservedAt: at})
 	}
 	for _, m := range rp.l.attrs {
@@ -363,6 +423,8 @@ func (rp *rowParser) signal(rec []string, pg *pager, line int) error {
 		var err error
 		if v, err = parseNumber(raw); err != nil {
 			rp.bad(fValue, raw, err)
+		} else if err := connectors.CheckValue(name, v); err != nil {
+			rp.errs = append(rp.errs, fmt.Sprintf("column %q: %v", rp.l.colName[fValue], err))
 		}
 	}
 	at := rp.observedAt(rec)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -35,13 +36,16 @@ func (Connector) Sync(context.Context, string, connectors.Sink) error { return n
 // would make the source look freshly synced).
 func (Connector) PushOnly() bool { return true }
 
-// Limits on one request.
+// Limits on one request. A larger body is refused whole (ErrTooLarge; HTTP 413), whatever it
+// holds; observation times and values are bounded by connectors.CheckObservedAt and
+// connectors.SignalRanges.
 const (
-	MaxBodyBytes = 8 << 20
+	MaxBodyBytes = 8 << 20 // 8 MiB
 	MaxRecords   = 10_000
-	// MaxFuture is how far in the future an observation may be dated (clock skew).
-	MaxFuture = 5 * time.Minute
 )
+
+// ErrTooLarge is returned by Decode for a body longer than MaxBodyBytes.
+var ErrTooLarge = fmt.Errorf("payload larger than %d bytes (8 MiB): send fewer records per request", MaxBodyBytes)
 
 // Payload is the request body of POST /api/v1/signals.
 type Payload struct {
@@ -95,13 +99,20 @@ var (
 // Decode reads and validates a payload and returns it as one page. now bounds observation
 // times. Any problem rejects the whole payload with an *Invalid error listing them all.
 func Decode(r io.Reader, now time.Time) (connectors.Page, error) {
-	dec := json.NewDecoder(io.LimitReader(r, MaxBodyBytes+1))
+	lr := &limitReader{r: r, left: MaxBodyBytes}
+	dec := json.NewDecoder(lr)
 	dec.DisallowUnknownFields()
 	var p Payload
-	if err := dec.Decode(&p); err != nil {
+	err := dec.Decode(&p)
+	more := err == nil && dec.More() // reads on: what follows may make the body too large
+	var mbe *http.MaxBytesError
+	if lr.over || errors.As(err, &mbe) {
+		return connectors.Page{}, ErrTooLarge
+	}
+	if err != nil {
 		return connectors.Page{}, &Invalid{Problems: []string{"body: " + jsonProblem(err)}}
 	}
-	if dec.More() {
+	if more {
 		return connectors.Page{}, &Invalid{Problems: []string{"body: more than one JSON document"}}
 	}
 	var bad problems
@@ -130,6 +141,33 @@ func Decode(r io.Reader, now time.Time) (connectors.Page, error) {
 	return page, nil
 }
 
+// limitReader reads at most left bytes and notes whether r had more.
+type limitReader struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n > 0 {
+			l.over = true
+		}
+		if err == nil || n > 0 {
+			err = io.EOF
+		}
+		return 0, err // the reader's own error: a limit of its own (http.MaxBytesError), I/O
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
 // problems collects what is wrong with a payload, each prefixed with its JSON path. It keeps
 // the first 100: enough to fix a batch, without echoing a 10,000-record mistake back.
 type problems []string
@@ -140,8 +178,17 @@ func (b *problems) add(format string, args ...any) {
 	}
 }
 
+// text rejects what no database stores in a text column (a NUL byte: Postgres refuses it).
+func (b *problems) text(path, s string) {
+	if err := connectors.CheckText(s); err != nil {
+		b.add("%s: %v", path, err)
+	}
+}
+
 // ref validates a customer reference and normalizes it.
 func (b *problems) ref(path string, r Ref) connectors.Ref {
+	b.text(path+".external_id", r.ExternalID)
+	b.text(path+".domain", r.Domain)
 	d := connectors.NormalizeDomain(r.Domain)
 	if r.Domain != "" && d == "" {
 		b.add("%s.domain: %q is not a web domain", path, r.Domain)
@@ -157,7 +204,10 @@ func (b *problems) customer(path string, c Customer) connectors.Customer {
 	if c.Owner != "" && !validEmail(c.Owner) {
 		b.add("%s.owner: %q is not an email address", path, c.Owner)
 	}
+	b.text(path+".name", c.Name)
+	b.text(path+".owner", c.Owner)
 	for k, v := range c.Attributes {
+		b.text(path+".attributes."+k, v)
 		if !attrName.MatchString(k) {
 			b.add("%s.attributes: key %q must be lower_snake_case", path, k)
 		}
@@ -176,6 +226,8 @@ func (b *problems) contact(path string, c Contact) connectors.Contact {
 	if !validEmail(c.Email) {
 		b.add("%s.email: %q is not an email address", path, c.Email)
 	}
+	b.text(path+".name", c.Name)
+	b.text(path+".role", c.Role)
 	return connectors.Contact{Customer: r, Email: c.Email, Name: strings.TrimSpace(c.Name),
 		Role: strings.TrimSpace(c.Role), Champion: c.Champion, OptedOut: c.OptedOut}
 }
@@ -188,6 +240,8 @@ func (b *problems) signal(path string, s Signal, now time.Time) (sig connectors.
 	}
 	if s.Value == nil {
 		b.add("%s.value: required", path)
+	} else if err := connectors.CheckValue(s.Name, *s.Value); err != nil {
+		b.add("%s.value: %v", path, err)
 	}
 	t, err := time.Parse(time.RFC3339, s.ObservedAt)
 	switch {
@@ -195,8 +249,10 @@ func (b *problems) signal(path string, s Signal, now time.Time) (sig connectors.
 		b.add("%s.observed_at: required (RFC 3339, e.g. 2026-11-16T09:30:00Z)", path)
 	case err != nil:
 		b.add("%s.observed_at: %q is not an RFC 3339 time", path, s.ObservedAt)
-	case t.After(now.Add(MaxFuture)):
-		b.add("%s.observed_at: %s is in the future", path, s.ObservedAt)
+	default:
+		if err := connectors.CheckObservedAt(t, now); err != nil {
+			b.add("%s.observed_at: %v", path, err)
+		}
 	}
 	if s.Value == nil || err != nil {
 		return connectors.Signal{}, false
@@ -221,7 +277,7 @@ func jsonProblem(err error) string {
 	case errors.Is(err, io.EOF):
 		return "empty"
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated JSON (or larger than the 8 MiB limit)"
+		return "truncated JSON"
 	}
 	return err.Error()
 }

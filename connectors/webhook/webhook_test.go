@@ -54,7 +54,7 @@ func TestDecodeRejectsWholePayloadListingEveryProblem(t *testing.T) {
 				`signals[0].name: "NPS Score" must be lower_snake_case`,
 				`signals[1].value: required`,
 				`signals[1].observed_at: "yesterday" is not an RFC 3339 time`,
-				`signals[2].observed_at: 2027-01-01T00:00:00Z is in the future`,
+				`signals[2].observed_at: 2027-01-01T00:00:00Z is more than a day in the future`,
 			}},
 	}
 	for _, tc := range tests {

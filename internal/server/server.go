@@ -93,8 +93,15 @@ func (s *Server) pushSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := webhook.Decode(http.MaxBytesReader(w, r.Body, webhook.MaxBodyBytes), s.now())
 	var inv *webhook.Invalid
-	if errors.As(err, &inv) {
+	switch {
+	case errors.Is(err, webhook.ErrTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, err.Error()+"; nothing was stored", nil)
+		return
+	case errors.As(err, &inv):
 		writeError(w, http.StatusUnprocessableEntity, "invalid payload: nothing was stored", inv.Problems)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "unreadable request body: nothing was stored", nil)
 		return
 	}
 	ctx := r.Context()

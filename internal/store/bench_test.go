@@ -47,7 +47,7 @@ func BenchmarkIngest(b *testing.B) {
 				var p connectors.Page
 				for i, d := range domains {
 					for j, n := range names {
-						p.Signals = append(p.Signals, connectors.Signal{Customer: connectors.Ref{Domain: d}, Name: n, Value: float64(i*j%1000) / 7, ObservedAt: t0})
+						p.Signals = append(p.Signals, connectors.Signal{Customer: connectors.Ref{Domain: d}, Name: n, Value: float64(i*j%71) / 7, ObservedAt: t0}) // 0–10: in every signal's range
 					}
 					if len(p.Signals) >= pageSignals {
 						pages = append(pages, p)

@@ -97,3 +97,21 @@ func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map
 	}
 	return nil
 }
+
+// customerUpsert is the conflict clause of the bulk customer insert (ingest.flush). A customer's
+// id derives from the identity it was first seen by, so two writers that first meet one domain
+// at once (replicas taking pushes, two connectors syncing) insert the same id: the second waits
+// for the first to commit and then merges into its row, as an update of a known customer would,
+// instead of failing with a duplicate key. Empty fields keep what is stored; attributes merge.
+func (s *Store) customerUpsert() string {
+	attrs := "json_patch(customers.attributes, excluded.attributes)"
+	if s.dialect == Postgres {
+		attrs = "(customers.attributes::jsonb || excluded.attributes::jsonb)::json"
+	}
+	return `ON CONFLICT (id) DO UPDATE SET
+	name = CASE WHEN excluded.name = '' THEN customers.name ELSE excluded.name END,
+	domain = COALESCE(customers.domain, excluded.domain),
+	owner = CASE WHEN excluded.owner = '' THEN customers.owner ELSE excluded.owner END,
+	attributes = ` + attrs + `,
+	updated_at = excluded.updated_at`
+}

@@ -42,7 +42,7 @@ const bulkThreshold = 256
 // when a domain is known. A customer is never created twice for one domain.
 func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, page connectors.Page) (PageResult, error) {
 	var res PageResult
-	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+	err := s.withTxRetry(ctx, func(tx *sqlx.Tx, now time.Time) error {
 		res = PageResult{Records: page.Records(), Problems: page.Problems}
 		ing := &ingest{s: s, tx: tx, now: now, source: connector, res: &res,
 			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}, newIdentities: map[string]string{}, domains: map[string]string{}}
@@ -372,7 +372,7 @@ func (in *ingest) flush(ctx context.Context) error {
 		}
 		row.dirty = false
 	}
-	if err := in.insertRows(ctx, "customers", "id, name, domain, owner, attributes, created_at, updated_at", "", 7, inserts); err != nil {
+	if err := in.insertRows(ctx, "customers", "id, name, domain, owner, attributes, created_at, updated_at", in.s.customerUpsert(), 7, inserts); err != nil {
 		return err
 	}
 	var idents [][]any

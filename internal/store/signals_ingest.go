@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -31,9 +30,10 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 	hist := map[obsKey]map[string]float64{}
 	latest := map[string]map[string]latestVal{}
 	for i, sg := range recs {
-		if sg.Name == "" || math.IsNaN(sg.Value) || math.IsInf(sg.Value, 0) || sg.ObservedAt.IsZero() {
+		if err := checkSignal(sg); err != nil {
+			// The last line: the push API and CSV files reject these before they get here.
 			in.res.Problems = append(in.res.Problems, connectors.Problem{Where: in.source,
-				Message: fmt.Sprintf("signal %q for %s skipped: needs a name, a finite value and an observation time", sg.Name, sg.Customer)})
+				Message: fmt.Sprintf("signal %q for %s skipped: %v", sg.Name, sg.Customer, err)})
 			continue
 		}
 		id := ids[i]
@@ -118,7 +118,7 @@ func (in *ingest) mergeHistory(ctx context.Context, incoming map[obsKey]map[stri
 		}
 	}
 	return in.upsertWide(ctx, "signal_history", "customer_id, source, observed_at, vals, recorded_at",
-		"(customer_id, source, observed_at)", "vals = excluded.vals, recorded_at = excluded.recorded_at", fresh, updates)
+		"(customer_id, source, observed_at)", in.mergeVals("signal_history")+", recorded_at = excluded.recorded_at", fresh, updates)
 }
 
 // loadHistory reads the stored history rows under the page's keys, skipping the read for every
@@ -173,6 +173,22 @@ func (in *ingest) loadHistory(ctx context.Context, incoming map[obsKey]map[strin
 	return stored, err
 }
 
+// checkSignal reports why an observation cannot be stored: no name, a value outside the signal's
+// range (connectors.SignalRanges) or a time before 1970 (a zero time). Future times are left
+// to the sources, which know their clock (a CSV file's modification time, a test's fixed clock).
+func checkSignal(sg connectors.Signal) error {
+	if sg.Name == "" {
+		return errors.New("no signal name")
+	}
+	if err := connectors.CheckValue(sg.Name, sg.Value); err != nil {
+		return err
+	}
+	if sg.ObservedAt.Before(connectors.EarliestObservation) {
+		return fmt.Errorf("observation time %s is before 1970", sg.ObservedAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func cmpKey(a, b obsKey) int {
 	if a.customer != b.customer {
 		return strings.Compare(a.customer, b.customer)
@@ -201,7 +217,21 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 		}
 	}
 	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
-		"vals = excluded.vals, updated_at = excluded.updated_at", fresh, updates)
+		in.mergeVals("signals")+", updated_at = excluded.updated_at", fresh, updates)
+}
+
+// mergeVals is how a written row's vals meet a stored one. The rows were merged in Go with what
+// the page read: on SQLite nothing can have changed since (write transactions are serial), and
+// on Postgres a stored latest row was locked when it was read (LatestOfCustomers … FOR UPDATE).
+// What Postgres can still meet is a row another page inserted meanwhile (two first pushes for a
+// customer): its signals are kept, and the page's own win where both observed one. A written
+// row that already holds every stored signal (the usual case) is stored as written.
+func (in *ingest) mergeVals(table string) string {
+	if in.s.dialect != Postgres {
+		return "vals = excluded.vals"
+	}
+	return "vals = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(" + table + ".vals))) " +
+		"THEN excluded.vals ELSE (" + table + ".vals::jsonb || excluded.vals::jsonb)::json END"
 }
 
 // upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their

@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // Postgres driver
+	"github.com/lib/pq" // Postgres driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // SQLite driver, pure Go
 
@@ -58,9 +58,35 @@ type Store struct {
 	Now func() time.Time
 }
 
-// IsPostgresDSN reports whether dsn selects Postgres; anything else is an SQLite path or URI.
+// IsPostgresDSN reports whether dsn selects Postgres.
 func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// AcceptedDSNs words the database settings Open understands, for error messages.
+const AcceptedDSNs = "postgres://… or postgresql://… (Postgres), a file: URI, or a path ending in .db, .sqlite or .sqlite3 (SQLite)"
+
+// CheckDSN reports whether Open would know which engine dsn selects. Anything else is an error
+// naming the accepted forms, never a file named after the string; the error does not repeat the
+// DSN, which may hold a password (mysql://u:secret@…, host=… password=…).
+func CheckDSN(dsn string) (Dialect, error) {
+	switch {
+	case dsn == "":
+		return "", errors.New("empty database DSN: want " + AcceptedDSNs)
+	case IsPostgresDSN(dsn):
+		return Postgres, nil
+	case strings.HasPrefix(dsn, "file:"):
+		return SQLite, nil
+	}
+	path, _, _ := strings.Cut(dsn, "?") // a plain path may carry driver options, as a file: URI does
+	if strings.Contains(path, "://") || strings.Contains(path, "=") {
+		return "", errors.New("unsupported database DSN (a URL of another kind, or libpq keyword=value settings): want " + AcceptedDSNs)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".db", ".sqlite", ".sqlite3":
+		return SQLite, nil
+	}
+	return "", errors.New("unsupported database DSN (not a file name ending in .db, .sqlite or .sqlite3): want " + AcceptedDSNs)
 }
 
 // Open connects to the database dsn names. It does not migrate; call Migrate. When the schema
@@ -73,23 +99,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // open is Open with the query files taken from fsys instead of the embedded ones (nil), so a
 // test can prove that a broken query fails the open.
 func open(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
-	if dsn == "" {
-		return nil, errors.New("open store: empty database DSN")
+	dialect, err := CheckDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
-	var (
-		db      *sqlx.DB
-		dialect Dialect
-		err     error
-	)
-	if IsPostgresDSN(dsn) {
-		dialect = Postgres
+	var db *sqlx.DB
+	if dialect == Postgres {
 		db, err = sqlx.Open("postgres", dsn)
 		if err == nil {
 			db.SetMaxOpenConns(10)
 			db.SetMaxIdleConns(10)
 		}
 	} else {
-		dialect = SQLite
 		var full string
 		full, err = sqliteDSN(dsn)
 		if err == nil {
@@ -126,7 +147,11 @@ func open(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
 }
 
 // sqliteDSN turns a path or file: URI into a modernc DSN with the pragmas Advocate relies on:
-// WAL, a busy timeout, foreign keys, and time values stored in SQLite's own format.
+// WAL, a busy timeout, foreign keys, and time values stored in SQLite's own format. Write
+// transactions begin IMMEDIATE (_txlock): the CLI and `serve` may write to one file at once, and
+// a deferred transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT
+// (517) when another process committed in between, where an immediate one takes the write lock
+// first and waits out the busy timeout. Read-only transactions stay deferred (the driver).
 func sqliteDSN(dsn string) (string, error) {
 	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
 	if path != ":memory:" && path != "" {
@@ -154,6 +179,9 @@ func sqliteDSN(dsn string) (string, error) {
 	}
 	if q.Get("_time_format") == "" {
 		q.Set("_time_format", "sqlite")
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode(), nil
 }
@@ -238,17 +266,53 @@ func latestMigration(d Dialect) int64 {
 	return top
 }
 
-// withTx runs fn in a transaction and commits it, or rolls back on error.
+// withTx runs fn in a transaction and commits it, or rolls back on error. On SQLite the
+// transaction begins IMMEDIATE (see sqliteDSN), so a writer in another process makes it wait,
+// up to the busy timeout, rather than fail.
 func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("begin transaction: %w", err)
 	}
 	if err := fn(tx, s.Now().UTC()); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// txAttempts bounds withTxRetry.
+const txAttempts = 4
+
+// withTxRetry is withTx for work that reads what it is about to write and may safely run again
+// from the start (fn resets its own results): when Postgres aborts the transaction because a
+// concurrent one got there first — a unique key it was about to claim, a deadlock, a
+// serialization failure — it runs again and reads the other's committed rows this time.
+func (s *Store) withTxRetry(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	var err error
+	for range txAttempts {
+		if err = s.withTx(ctx, fn); err == nil || !concurrentConflict(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// concurrentConflict reports whether err is Postgres aborting a transaction for a clash with a
+// concurrent one: unique_violation, serialization_failure or deadlock_detected.
+func concurrentConflict(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "23505", "40001", "40P01":
+		return true
+	}
+	return false
 }
 
 // queryer is what reads need of a *sqlx.DB or a *sqlx.Tx.
