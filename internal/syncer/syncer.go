@@ -100,6 +100,7 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	res := Result{Connector: cs.Name, Status: "ok", Problems: []connectors.Problem{}}
 	log := s.log().With("connector", cs.Name, "type", cs.Type)
 	fail := func(err error) Result {
+		err = connectors.RedactError(err, cs.Token, cs.APIKey, cs.AccessToken)
 		res.Status, res.Error, res.Duration = "failed", err.Error(), time.Since(start)
 		log.Error("sync failed", "err", err, "pages", res.Pages, "records", res.Records)
 		s.Metrics.SyncDone(cs.Name, res.Status, res.Records, res.Duration)
@@ -134,7 +135,9 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	k := &sink{store: s.Store, name: cs.Name, runID: runID, res: &res, progress: s.Progress}
 	syncErr := conn.Sync(ctx, cursor, k)
 	if syncErr != nil {
-		syncErr = fmt.Errorf("sync %s: %w", cs.Name, syncErr)
+		// Vendors quote credentials back (Stripe echoes the masked key): keep them out of
+		// sync_state.last_error, status and the logs.
+		syncErr = connectors.RedactError(fmt.Errorf("sync %s: %w", cs.Name, syncErr), cs.Token, cs.APIKey, cs.AccessToken)
 	}
 	// Record the outcome even when ctx was cancelled mid-run, so status shows it.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
