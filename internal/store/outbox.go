@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,15 +14,19 @@ import (
 
 // An email is an outbox row before it is an SMTP conversation. Its life:
 //
-//	pending --claim--> sending --MarkSent--> sent
+//	pending --claim (token, lease)--> sending --MarkSent--> sent
 //	                      |--RetryEmail--> pending (next_attempt_at later)
 //	                      |--FailEmail---> failed
-//	                      '--lease expires (the sender died)--> claimable again
-//	pending/sending --consent or enrollment check at claim--> cancelled
+//	                      |--Release-----> pending (not an attempt)
+//	                      '--lease expires (the sender died)--> claimable again, new token
+//	pending/sending --consent or enrollment check (claim, CheckClaimed, Suppress)--> cancelled
 //
 // Each arrow is its own committed transaction, so after a crash a row is either still
 // pending (never sent), sent, or "sending" — the only ones that may have reached the SMTP
-// server without being recorded, and the only ones that can repeat.
+// server without being recorded, and the only ones that can repeat. A claim is a lease owned by
+// one worker: the claim writes the worker's random token, and RenewLease and every arrow out of
+// "sending" match it, so a worker whose lease was taken over can neither send (CheckClaimed
+// says so) nor record anything.
 
 // OutboxEmail is one outbox row: a rendered email and its delivery state.
 type OutboxEmail struct {
@@ -85,16 +90,17 @@ type ClaimResult struct {
 	Deferred []int64
 }
 
-// ClaimEmails takes up to limit due rows for one sender: status pending with next_attempt_at
+// ClaimEmails takes up to limit due rows for the sender holding token (fresh and random per
+// claim): status pending with next_attempt_at
 // reached, or sending with an expired lease (their sender died mid-flight). It marks them
-// sending with a lease until now+lease and one more attempt, and checks consent at this
-// moment — the last one before the SMTP conversation: a row whose address is suppressed or
+// sending with token and a lease until now+lease and one more attempt, and checks consent
+// (CheckClaimed checks again right before each SMTP conversation): a row whose address is suppressed or
 // opted out, or whose enrollment ended, is cancelled; one whose enrollment is paused goes back
 // to pending for pauseRecheck. All in one transaction.
 //
 // On Postgres, concurrent claimers never wait for or take each other's rows (FOR UPDATE SKIP
 // LOCKED). SQLite has one writer: the claim is a single UPDATE … RETURNING.
-func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease, pauseRecheck time.Duration) (ClaimResult, error) {
+func (s *Store) ClaimEmails(ctx context.Context, token string, now time.Time, limit int, lease, pauseRecheck time.Duration) (ClaimResult, error) {
 	now = now.UTC()
 	var out ClaimResult
 	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
@@ -112,7 +118,7 @@ func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease
 			m.Status, m.DueAt, m.CreatedAt = "sending", m.DueAt.UTC(), m.CreatedAt.UTC()
 			out.sort(m, suppressed, optedOut, enrollment)
 			return nil
-		}, s.q("ClaimEmails"), now.Add(lease), now, now, limit, now, limit)
+		}, s.q("ClaimEmails"), token, now.Add(lease), now, now, limit, now, limit)
 		if err != nil {
 			return err
 		}
@@ -150,20 +156,32 @@ func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease
 // sort files a claimed email under Send, Cancelled or Deferred by the consent and enrollment
 // state read with the claim.
 func (r *ClaimResult) sort(m OutboxEmail, suppressed, optedOut bool, enrollment string) {
+	switch why := blocked(suppressed, optedOut, enrollment); why {
+	case "":
+		r.Send = append(r.Send, m)
+	case BlockPaused:
+		r.Deferred = append(r.Deferred, m.ID)
+	default:
+		r.cancel(m.ID, why)
+	}
+}
+
+// blocked is the one rule for whether a claimed email may be sent now: "" if so, else the
+// Block reason (BlockPaused holds it, the others cancel it).
+func blocked(suppressed, optedOut bool, enrollment string) string {
 	switch {
 	case suppressed:
-		r.cancel(m.ID, BlockSuppressed)
+		return BlockSuppressed
 	case optedOut:
-		r.cancel(m.ID, BlockOptedOut)
+		return BlockOptedOut
 	case enrollment == "paused":
-		r.Deferred = append(r.Deferred, m.ID)
+		return BlockPaused
 	case enrollment != "active" && enrollment != "completed":
 		// completed: the last step is sent as its enrollment completes; any other
 		// row of a completed enrollment was cancelled when it ended.
-		r.cancel(m.ID, BlockStopped)
-	default:
-		r.Send = append(r.Send, m)
+		return BlockStopped
 	}
+	return ""
 }
 
 func (r *ClaimResult) cancel(id int64, why string) {
@@ -173,44 +191,81 @@ func (r *ClaimResult) cancel(id int64, why string) {
 	r.Cancelled[id] = why
 }
 
-// MarkSent records that the SMTP server accepted these emails. Rows another sender already
-// finished are left alone.
-func (s *Store) MarkSent(ctx context.Context, ids []int64, now time.Time) error {
-	if len(ids) == 0 {
-		return nil
+// ErrLeaseLost says a claimed row is no longer the caller's: its lease ran out and another
+// worker took it over, or an unsubscribe cancelled it. The caller must not send it.
+var ErrLeaseLost = errors.New("outbox: lease lost")
+
+// CheckClaimed is asked right before each SMTP conversation: it returns ErrLeaseLost unless
+// the row is still "sending" under token, else "" when it may be sent now or the Block reason
+// (read from the suppression list, CRM opt-outs and the enrollment at this moment).
+func (s *Store) CheckClaimed(ctx context.Context, token string, id int64) (string, error) {
+	var (
+		suppressed, optedOut bool
+		enrollment           string
+	)
+	err := s.db.QueryRowContext(ctx, s.q("CheckClaimedEmail"), id, token).Scan(&suppressed, &optedOut, &enrollment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrLeaseLost
 	}
-	if err := s.execIn(ctx, s.db, "MarkSent", now.UTC(), now.UTC(), ids); err != nil {
-		return fmt.Errorf("mark %d emails sent: %w", len(ids), err)
+	if err != nil {
+		return "", fmt.Errorf("check claimed email %d: %w", id, err)
 	}
-	return nil
+	return blocked(suppressed, optedOut, enrollment), nil
+}
+
+// RenewLease extends the lease of every row still "sending" under token to until and returns
+// how many there are. Rows another worker took over keep their new owner.
+func (s *Store) RenewLease(ctx context.Context, token string, until, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q("RenewLease"), until.UTC(), now.UTC(), token)
+	if err != nil {
+		return 0, fmt.Errorf("renew outbox lease: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// MarkSent records that the SMTP server accepted the email: one UPDATE, committed at once. It
+// returns ErrLeaseLost when the row is no longer "sending" under token.
+func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.Time) error {
+	return s.changeClaimed(ctx, "mark email sent", id, "MarkSent", now.UTC(), now.UTC(), id, token)
 }
 
 // Release gives claimed rows back without counting an attempt, due again at next (a rate
-// limit said "not yet", or the sender is shutting down).
-func (s *Store) Release(ctx context.Context, ids []int64, next, now time.Time) error {
+// limit said "not yet", the enrollment is paused, or the sender is shutting down).
+func (s *Store) Release(ctx context.Context, token string, ids []int64, next, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := s.execIn(ctx, s.db, "ReleaseEmails", next.UTC(), now.UTC(), ids); err != nil {
+	if err := s.execIn(ctx, s.db, "ReleaseEmails", next.UTC(), now.UTC(), ids, token); err != nil {
 		return fmt.Errorf("release %d emails: %w", len(ids), err)
 	}
 	return nil
 }
 
 // RetryEmail records a temporary failure: the row is pending again from next.
-func (s *Store) RetryEmail(ctx context.Context, id int64, next time.Time, reason string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q("RetryEmail"), next.UTC(), advocate.ClipBytes(reason, 1000), now.UTC(), id)
-	if err != nil {
-		return fmt.Errorf("reschedule email %d: %w", id, err)
-	}
-	return nil
+func (s *Store) RetryEmail(ctx context.Context, token string, id int64, next time.Time, reason string, now time.Time) error {
+	return s.changeClaimed(ctx, "reschedule email", id, "RetryEmail", next.UTC(), advocate.ClipBytes(reason, 1000), now.UTC(), id, token)
 }
 
 // FailEmail records a permanent failure.
-func (s *Store) FailEmail(ctx context.Context, id int64, reason string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q("FailEmail"), advocate.ClipBytes(reason, 1000), now.UTC(), id)
+func (s *Store) FailEmail(ctx context.Context, token string, id int64, reason string, now time.Time) error {
+	return s.changeClaimed(ctx, "fail email", id, "FailEmail", advocate.ClipBytes(reason, 1000), now.UTC(), id, token)
+}
+
+// CancelClaimed cancels a claimed row that must never be sent (why: a Block reason).
+func (s *Store) CancelClaimed(ctx context.Context, token string, id int64, why string, now time.Time) error {
+	return s.changeClaimed(ctx, "cancel email", id, "CancelClaimedEmail", "not sent: "+why, now.UTC(), id, token)
+}
+
+// changeClaimed runs one of the token-checked single-row updates; no row changed means the
+// lease was lost.
+func (s *Store) changeClaimed(ctx context.Context, what string, id int64, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("fail email %d: %w", id, err)
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %d: %w", what, id, ErrLeaseLost)
 	}
 	return nil
 }

@@ -68,10 +68,10 @@ func TestOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Not due yet: nothing to claim.
-			if got, err := s.ClaimEmails(ctx, t0.Add(-time.Second), 10, lease, recheck); err != nil || len(got.Send) != 0 {
+			if got, err := s.ClaimEmails(ctx, "tok", t0.Add(-time.Second), 10, lease, recheck); err != nil || len(got.Send) != 0 {
 				t.Fatalf("claim before due = %+v, %v; want nothing", got, err)
 			}
-			got, err := s.ClaimEmails(ctx, t0, 10, lease, recheck)
+			got, err := s.ClaimEmails(ctx, "tok", t0, 10, lease, recheck)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,15 +82,15 @@ func TestOutbox(t *testing.T) {
 				t.Fatalf("cancelled = %v, want hank's (opted out in the CRM)", got.Cancelled)
 			}
 			// Claimed rows are not claimed again while the lease runs.
-			if again, _ := s.ClaimEmails(ctx, t0.Add(time.Minute), 10, lease, recheck); len(again.Send) != 0 {
+			if again, _ := s.ClaimEmails(ctx, "tok", t0.Add(time.Minute), 10, lease, recheck); len(again.Send) != 0 {
 				t.Fatalf("claimed a leased row twice: %+v", again.Send)
 			}
 			// The sender died: after the lease the row is claimable again, as attempt 2.
-			again, err := s.ClaimEmails(ctx, t0.Add(lease), 10, lease, recheck)
+			again, err := s.ClaimEmails(ctx, "tok", t0.Add(lease), 10, lease, recheck)
 			if err != nil || len(again.Send) != 1 || again.Send[0].Attempts != 2 {
 				t.Fatalf("reclaim after lease = %+v, %v; want jo's row, attempt 2", again.Send, err)
 			}
-			if err := s.MarkSent(ctx, []int64{again.Send[0].ID}, t0.Add(lease)); err != nil {
+			if err := s.MarkSent(ctx, "tok", again.Send[0].ID, t0.Add(lease)); err != nil {
 				t.Fatal(err)
 			}
 			sent, _ := s.OutboxEmails(ctx, store.OutboxFilter{Status: "sent"})
@@ -105,18 +105,18 @@ func TestOutbox(t *testing.T) {
 			}
 			s.EnqueueEmail(ctx, email(jo, 1), t0)
 			now := t0.Add(time.Hour)
-			got, err := s.ClaimEmails(ctx, now, 10, lease, recheck)
+			got, err := s.ClaimEmails(ctx, "tok", now, 10, lease, recheck)
 			if err != nil || len(got.Send) != 0 || len(got.Deferred) != 1 {
 				t.Fatalf("claim while paused = %+v, %v; want one deferred", got, err)
 			}
 			if err := s.SetEnrollmentStatus(ctx, jo.ID, "active"); err != nil {
 				t.Fatal(err)
 			}
-			got, _ = s.ClaimEmails(ctx, now.Add(recheck), 10, lease, recheck)
+			got, _ = s.ClaimEmails(ctx, "tok", now.Add(recheck), 10, lease, recheck)
 			if len(got.Send) != 1 || got.Send[0].Attempts != 1 {
 				t.Fatalf("after resume: %+v; want the held email, still attempt 1", got.Send)
 			}
-			s.RetryEmail(ctx, got.Send[0].ID, now.Add(2*recheck), "451 try later", now)
+			s.RetryEmail(ctx, "tok", got.Send[0].ID, now.Add(2*recheck), "451 try later", now)
 			ended, err := s.EndEnrollment(ctx, jo.ID, "completed", "joined")
 			if err != nil || !ended {
 				t.Fatalf("end = %v, %v", ended, err)
@@ -196,7 +196,7 @@ func TestClaimConcurrent(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					got, err := s.ClaimEmails(ctx, t0, 7, time.Minute, time.Hour)
+					got, err := s.ClaimEmails(ctx, "tok", t0, 7, time.Minute, time.Hour)
 					if err != nil {
 						t.Error(err)
 						return

@@ -1,7 +1,7 @@
 -- name: ClaimEmails
 -- As the shared version, plus FOR UPDATE SKIP LOCKED: concurrent claimers on several replicas
 -- never wait for or take each other's rows.
-UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?
+UPDATE outbox SET status = 'sending', claim_token = ?, attempts = attempts + 1, lease_until = ?, updated_at = ?
 WHERE id IN (
 	SELECT id FROM (SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) p
