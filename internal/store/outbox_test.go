@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -85,12 +86,38 @@ func TestOutbox(t *testing.T) {
 			if again, _ := s.ClaimEmails(ctx, "tok", t0.Add(time.Minute), 10, lease, recheck); len(again.Send) != 0 {
 				t.Fatalf("claimed a leased row twice: %+v", again.Send)
 			}
-			// The sender died: after the lease the row is claimable again, as attempt 2.
-			again, err := s.ClaimEmails(ctx, "tok", t0.Add(lease), 10, lease, recheck)
+			// The sender died: after the lease the row is claimable again, as attempt 2, and
+			// it belongs to the new claim's token alone.
+			again, err := s.ClaimEmails(ctx, "tok2", t0.Add(lease), 10, lease, recheck)
 			if err != nil || len(again.Send) != 1 || again.Send[0].Attempts != 2 {
 				t.Fatalf("reclaim after lease = %+v, %v; want jo's row, attempt 2", again.Send, err)
 			}
-			if err := s.MarkSent(ctx, "tok", again.Send[0].ID, t0.Add(lease)); err != nil {
+			id := again.Send[0].ID
+			if n, err := s.RenewLease(ctx, "tok", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 0 {
+				t.Errorf("the old owner renewed %d rows (%v); want 0", n, err)
+			}
+			if _, err := s.CheckClaimed(ctx, "tok", id); !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("CheckClaimed by the old owner = %v, want ErrLeaseLost", err)
+			}
+			for name, change := range map[string]func() error{
+				"MarkSent":  func() error { return s.MarkSent(ctx, "tok", id, t0.Add(lease)) },
+				"Retry":     func() error { return s.RetryEmail(ctx, "tok", id, t0, "451", t0.Add(lease)) },
+				"Fail":      func() error { return s.FailEmail(ctx, "tok", id, "550", t0.Add(lease)) },
+				"Cancel":    func() error { return s.CancelClaimed(ctx, "tok", id, store.BlockSuppressed, t0.Add(lease)) },
+				"Release":   func() error { return s.Release(ctx, "tok", []int64{id}, t0, t0.Add(lease)) },
+				"new owner": func() error { _, err := s.CheckClaimed(ctx, "tok2", id); return err },
+			} {
+				if err := change(); (err == nil) != (name == "new owner" || name == "Release") {
+					t.Errorf("%s with the old token: err = %v", name, err)
+				}
+			}
+			if n, err := s.RenewLease(ctx, "tok2", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 1 {
+				t.Errorf("the owner renewed %d rows (%v); want 1", n, err)
+			}
+			if got, _ := s.ClaimEmails(ctx, "tok3", t0.Add(2*lease-time.Second), 10, lease, recheck); len(got.Send) != 0 {
+				t.Errorf("claimed a row whose lease was renewed: %+v", got.Send)
+			}
+			if err := s.MarkSent(ctx, "tok2", id, t0.Add(lease)); err != nil {
 				t.Fatal(err)
 			}
 			sent, _ := s.OutboxEmails(ctx, store.OutboxFilter{Status: "sent"})
@@ -143,6 +170,22 @@ func TestOutbox(t *testing.T) {
 			pending, _ := s.OutboxEmails(ctx, store.OutboxFilter{To: "hank@globex.com", Status: "pending"})
 			if len(pending) != 0 {
 				t.Errorf("%d pending emails to a suppressed address", len(pending))
+			}
+			// A claimed email to an address suppressed since is cancelled too: its worker
+			// finds its claim gone when it checks, right before the SMTP conversation.
+			s.EnqueueEmail(ctx, email(jo, 7), t0)
+			got, err := s.ClaimEmails(ctx, "tok9", t0.Add(time.Hour), 10, lease, recheck)
+			if err != nil || len(got.Send) != 1 {
+				t.Fatalf("claim = %+v, %v", got, err)
+			}
+			if why, err := s.CheckClaimed(ctx, "tok9", got.Send[0].ID); why != "" || err != nil {
+				t.Fatalf("CheckClaimed before the unsubscribe = %q, %v", why, err)
+			}
+			if _, err := s.Suppress(ctx, "jo@acme.io", "unsubscribed"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CheckClaimed(ctx, "tok9", got.Send[0].ID); !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("CheckClaimed after the unsubscribe = %v, want ErrLeaseLost (cancelled)", err)
 			}
 			es, _ := s.Enrollments(ctx, "stopped")
 			if len(es) != 1 || es[0].StopReason != "unsubscribed" {
