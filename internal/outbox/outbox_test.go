@@ -121,8 +121,10 @@ func TestCrashSender(t *testing.T) {
 }
 
 // TestCrashResend: a process sending 5,000 due emails is killed with SIGKILL midway and
-// started again. The SMTP server must have every email, and duplicates are at most the rows
-// that were in flight ("sending") at the crash.
+// started again. The SMTP server must have every email, and because each email is marked sent
+// as soon as the server accepts it, at most one per worker repeats (the one accepted but not
+// yet recorded), not every row that was in flight ("sending") at the crash (before the
+// per-message commit: 52 on SQLite, 25 on Postgres).
 func TestCrashResend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -216,8 +218,8 @@ func TestCrashResend(t *testing.T) {
 			if missing > 0 {
 				t.Errorf("%d of %d emails never arrived", missing, total)
 			}
-			if dups > inFlight {
-				t.Errorf("%d duplicates, more than the %d in flight at the crash", dups, inFlight)
+			if dups > crashWorkers {
+				t.Errorf("%d duplicates, more than one per worker (%d); %d were in flight at the crash", dups, crashWorkers, inFlight)
 			}
 			if counts["sent"] != total {
 				t.Errorf("outbox = %v; want all %d sent", counts, total)
