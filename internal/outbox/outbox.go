@@ -296,8 +296,13 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 	var st Stats
 	c := &conn{o: o}
 	defer c.close()
+	w, err := o.store.OutboxSender(ctx)
+	if err != nil {
+		return st, err
+	}
+	defer w.Close()
 	for ctx.Err() == nil {
-		l := &lease{token: o.cfg.NewToken(), renewed: o.now()}
+		l := &lease{token: o.cfg.NewToken(), renewed: o.now(), w: w}
 		claim, err := o.store.ClaimEmails(ctx, l.token, l.renewed, o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -328,20 +333,24 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 type lease struct {
 	token   string
 	renewed time.Time // when the lease was last written: now+Lease was stored then
+	w       *store.OutboxSender
 }
 
 // batch is what one claimed batch came to.
 type batch struct {
-	lease   *lease
-	stats   Stats
-	release []int64 // not attempted (shutdown, server unreachable): due again now
-	stop    error   // the server is unreachable: leave the rest for later
+	lease    *lease
+	stats    Stats
+	accepted int64   // the server accepted this row; recorded by the next step (or flush)
+	release  []int64 // not attempted (shutdown, server unreachable): due again now
+	stop     error   // the server is unreachable: leave the rest for later
 }
 
-// sendBatch sends the claimed rows in order; each is recorded as soon as its outcome is known.
+// sendBatch sends the claimed rows in order, each recorded as soon as its outcome is known.
 // Recording must survive a cancelled ctx: an email the server accepted is marked sent even
-// during shutdown.
+// during shutdown, and even when sending the rest failed.
 func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmail, b *batch) error {
+	bg := context.WithoutCancel(ctx)
+	var sendErr error
 	for i, m := range rows {
 		if ctx.Err() != nil || b.stop != nil {
 			for _, r := range rows[i:] {
@@ -349,21 +358,30 @@ func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmai
 			}
 			break
 		}
-		if err := o.sendOne(ctx, c, m, b); err != nil {
-			return err // the rest stay claimed until their lease ends
+		if sendErr = o.sendOne(ctx, c, m, b); sendErr != nil {
+			break // the rest stay claimed until their lease ends
 		}
 	}
-	if err := o.store.Release(context.WithoutCancel(ctx), b.lease.token, b.release, o.now(), o.now()); err != nil {
+	if err := o.flush(bg, b); err != nil || sendErr != nil {
+		return errors.Join(sendErr, err)
+	}
+	if err := o.store.Release(bg, b.lease.token, b.release, o.now(), o.now()); err != nil {
 		return err
 	}
 	b.stats.Released += len(b.release)
 	return b.stop
 }
 
-// sendOne waits for the rate limits, makes sure the row is still ours and may be sent, sends
-// it and records its outcome at once.
+// sendOne waits for the rate limits, makes sure the row is still ours and may be sent, and
+// sends it.
 func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *batch) error {
 	bg := context.WithoutCancel(ctx)
+	if o.global != nil || o.cfg.DomainRate > 0 {
+		// A limit may make us wait: record the last email first, not after the wait.
+		if err := o.flush(bg, b); err != nil {
+			return err
+		}
+	}
 	if ok, wait := o.domainAllows(ctx, m.To); !ok {
 		// Due again when the domain has room; not an attempt.
 		if err := o.store.Release(bg, b.lease.token, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
@@ -388,7 +406,7 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	}
 	switch res {
 	case sent:
-		return o.markSent(bg, m, b)
+		b.accepted = m.ID
 	case permanent:
 		o.fail(bg, b.lease, m, why)
 		b.stats.Failed++
@@ -401,35 +419,66 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	return nil
 }
 
-// mayStart is asked immediately before an SMTP conversation: it renews the batch's lease when
-// a third of it has passed, then checks that the row is still claimed under the batch's token
-// and that consent still holds. A row that is no longer ours is skipped; one whose address may
-// no longer be emailed is cancelled, one of a paused enrollment is held.
+// mayStart is asked immediately before an SMTP conversation. It renews the batch's lease when
+// a third of it has passed, then, in one statement, records the email the server accepted
+// last and checks that m is still claimed under the batch's token and that consent still
+// holds. A row that is no longer ours is skipped; one whose address may no longer be emailed
+// is cancelled, one of a paused enrollment is held.
 func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (bool, error) {
 	if err := o.renew(ctx, b.lease); err != nil {
 		return false, err
 	}
-	why, err := o.store.CheckClaimed(ctx, b.lease.token, m.ID)
+	st, err := o.step(ctx, b, m.ID)
 	switch {
-	case errors.Is(err, store.ErrLeaseLost):
+	case err != nil:
+		return false, err
+	case !st.Held:
 		o.log.Info("email not sent by this worker: its claim was taken over or cancelled", "outbox_id", m.ID)
 		b.stats.Lost++
 		return false, nil
-	case err != nil:
-		return false, err
-	case why == store.BlockPaused:
+	case st.Block == store.BlockPaused:
 		err = o.store.Release(ctx, b.lease.token, []int64{m.ID}, o.now().Add(o.cfg.PauseRecheck), o.now())
 		b.stats.Held++
-	case why != "":
-		err = o.store.CancelClaimed(ctx, b.lease.token, m.ID, why, o.now())
-		o.log.Info("email not sent", "outbox_id", m.ID, "why", why)
+	case st.Block != "":
+		err = o.store.CancelClaimed(ctx, b.lease.token, m.ID, st.Block, o.now())
+		o.log.Info("email not sent", "outbox_id", m.ID, "why", st.Block)
 		o.count("cancelled", 1)
 		b.stats.Cancelled++
 	}
 	if errors.Is(err, store.ErrLeaseLost) {
 		err = nil
 	}
-	return why == "", err
+	return st.Block == "", err
+}
+
+// step runs the batch's per-email statement: it records b.accepted (if any) as sent and
+// checks next (if any).
+func (o *Outbox) step(ctx context.Context, b *batch, next int64) (store.Step, error) {
+	st, err := b.lease.w.Step(ctx, b.lease.token, b.accepted, next, o.now())
+	if err != nil {
+		return st, err
+	}
+	if b.accepted != 0 {
+		if st.Recorded {
+			b.stats.Sent++
+			o.count("sent", 1)
+		} else {
+			// Taken over or cancelled during the conversation: only possible if it
+			// outlasted two thirds of a lease, or an unsubscribe came in meanwhile.
+			o.log.Warn("email accepted after its claim ended", "outbox_id", b.accepted)
+		}
+		b.accepted = 0
+	}
+	return st, nil
+}
+
+// flush records the email the server accepted last, if it is not yet.
+func (o *Outbox) flush(ctx context.Context, b *batch) error {
+	if b.accepted == 0 {
+		return nil
+	}
+	_, err := o.step(ctx, b, 0)
+	return err
 }
 
 // renew extends the lease of the batch's rows once a third of it has passed, so a row is
@@ -444,24 +493,6 @@ func (o *Outbox) renew(ctx context.Context, l *lease) error {
 		return err
 	}
 	l.renewed = now
-	return nil
-}
-
-// markSent records at once that the server accepted m: the per-message commit that bounds
-// repeats after a crash to the one email in flight.
-func (o *Outbox) markSent(ctx context.Context, m store.OutboxEmail, b *batch) error {
-	err := o.store.MarkSent(ctx, b.lease.token, m.ID, o.now())
-	if errors.Is(err, store.ErrLeaseLost) {
-		// Taken over or cancelled during the conversation: only possible if it outlasted
-		// two thirds of a lease, or an unsubscribe came in while it was under way.
-		o.log.Warn("email accepted after its claim ended", "outbox_id", m.ID, "key", m.Key)
-		err = nil
-	}
-	if err != nil {
-		return err
-	}
-	b.stats.Sent++
-	o.count("sent", 1)
 	return nil
 }
 

@@ -195,22 +195,93 @@ func (r *ClaimResult) cancel(id int64, why string) {
 // worker took it over, or an unsubscribe cancelled it. The caller must not send it.
 var ErrLeaseLost = errors.New("outbox: lease lost")
 
-// CheckClaimed is asked right before each SMTP conversation: it returns ErrLeaseLost unless
-// the row is still "sending" under token, else "" when it may be sent now or the Block reason
-// (read from the suppression list, CRM opt-outs and the enrollment at this moment).
+// Step is what OutboxStep found: whether the email the server accepted was recorded as sent,
+// and whether the next one is still the sender's and may be sent.
+type Step struct {
+	Recorded bool   // the accepted email is marked sent (false: its claim had ended)
+	Held     bool   // the next row is still "sending" under the token
+	Block    string // "" when the next row may be sent now, else why not (a Block reason)
+}
+
+// OutboxStep is a sender's one statement per email, matching token: it marks sent (0: none)
+// sent and checks next (0: none) right before its SMTP conversation — still claimed, and
+// consent (suppression list, CRM opt-out, enrollment) read at this moment.
+func (s *Store) OutboxStep(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
+	rows, err := s.db.QueryContext(ctx, s.q("OutboxStep"), stepArgs(token, sent, next, now)...)
+	return scanStep(rows, err, sent, next)
+}
+
+// CheckClaimed returns ErrLeaseLost unless id is still "sending" under token, else "" when it
+// may be sent now or the Block reason.
 func (s *Store) CheckClaimed(ctx context.Context, token string, id int64) (string, error) {
-	var (
-		suppressed, optedOut bool
-		enrollment           string
-	)
-	err := s.db.QueryRowContext(ctx, s.q("CheckClaimedEmail"), id, token).Scan(&suppressed, &optedOut, &enrollment)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrLeaseLost
+	st, err := s.OutboxStep(ctx, token, 0, id, s.Now())
+	if err == nil && !st.Held {
+		err = ErrLeaseLost
 	}
+	return st.Block, err
+}
+
+// MarkSent records that the SMTP server accepted the email: one UPDATE, committed at once. It
+// returns ErrLeaseLost when the row is no longer "sending" under token.
+func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.Time) error {
+	st, err := s.OutboxStep(ctx, token, id, 0, now)
+	if err == nil && !st.Recorded {
+		err = ErrLeaseLost
+	}
+	return err
+}
+
+func stepArgs(token string, sent, next int64, now time.Time) []any {
+	return []any{sent, now.UTC(), next, token}
+}
+
+func scanStep(rows *sql.Rows, err error, sent, next int64) (Step, error) {
+	var st Step
 	if err != nil {
-		return "", fmt.Errorf("check claimed email %d: %w", id, err)
+		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
 	}
-	return blocked(suppressed, optedOut, enrollment), nil
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id                   int64
+			suppressed, optedOut bool
+			enrollment           string
+		)
+		if err := rows.Scan(&id, &suppressed, &optedOut, &enrollment); err != nil {
+			return st, fmt.Errorf("outbox step: %w", err)
+		}
+		if id == sent {
+			st.Recorded = true
+		} else {
+			st.Held, st.Block = true, blocked(suppressed, optedOut, enrollment)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
+	}
+	return st, nil
+}
+
+// OutboxSender is one worker's handle on OutboxStep, prepared once so that each email costs
+// one round trip. Close it when the worker stops.
+type OutboxSender struct{ step *sql.Stmt }
+
+// OutboxSender prepares a sender's per-email statement.
+func (s *Store) OutboxSender(ctx context.Context) (*OutboxSender, error) {
+	step, err := s.db.PrepareContext(ctx, s.q("OutboxStep"))
+	if err != nil {
+		return nil, fmt.Errorf("prepare outbox sender: %w", err)
+	}
+	return &OutboxSender{step: step}, nil
+}
+
+// Close releases the prepared statement.
+func (w *OutboxSender) Close() error { return w.step.Close() }
+
+// Step is Store.OutboxStep.
+func (w *OutboxSender) Step(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
+	rows, err := w.step.QueryContext(ctx, stepArgs(token, sent, next, now)...)
+	return scanStep(rows, err, sent, next)
 }
 
 // RenewLease extends the lease of every row still "sending" under token to until and returns
@@ -222,12 +293,6 @@ func (s *Store) RenewLease(ctx context.Context, token string, until, now time.Ti
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
-}
-
-// MarkSent records that the SMTP server accepted the email: one UPDATE, committed at once. It
-// returns ErrLeaseLost when the row is no longer "sending" under token.
-func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.Time) error {
-	return s.changeClaimed(ctx, "mark email sent", id, "MarkSent", now.UTC(), now.UTC(), id, token)
 }
 
 // Release gives claimed rows back without counting an attempt, due again at next (a rate

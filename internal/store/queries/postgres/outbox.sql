@@ -13,3 +13,16 @@ RETURNING id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_add
 	EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = outbox.to_addr),
 	EXISTS (SELECT 1 FROM contacts c WHERE c.email = outbox.to_addr AND c.opted_out),
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');
+
+-- name: OutboxStep
+-- As the shared version ($1 accepted, $2 now, $3 next, $4 token), but the next row is only
+-- read: rewriting it would cost Postgres a new row version and index entries per email.
+WITH done AS (
+	UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, last_error = '', updated_at = $2
+	WHERE id = $1 AND claim_token = $4 AND status = 'sending' RETURNING id)
+SELECT id, false, false, '' FROM done
+UNION ALL
+SELECT o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_addr),
+	EXISTS (SELECT 1 FROM contacts c WHERE c.email = o.to_addr AND c.opted_out),
+	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = o.enrollment_id), 'active')
+FROM outbox o WHERE o.id = $3 AND o.claim_token = $4 AND o.status = 'sending';
