@@ -203,12 +203,17 @@ type Step struct {
 	Block    string // "" when the next row may be sent now, else why not (a Block reason)
 }
 
-// OutboxStep is a sender's one statement per email, matching token: it marks sent (0: none)
-// sent and checks next (0: none) right before its SMTP conversation — still claimed, and
-// consent (suppression list, CRM opt-out, enrollment) read at this moment.
+// OutboxStep is what a sender does between two SMTP conversations, matching token: it marks
+// sent (0: none) sent, and checks next (0: none) right before its conversation — still claimed,
+// and consent (suppression list, CRM opt-out, enrollment) read at this moment. Senders use an
+// OutboxSender, which prepares this once.
 func (s *Store) OutboxStep(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
-	rows, err := s.db.QueryContext(ctx, s.q("OutboxStep"), stepArgs(token, sent, next, now)...)
-	return scanStep(rows, err, sent, next)
+	w, err := s.OutboxSender(ctx)
+	if err != nil {
+		return Step{}, err
+	}
+	defer w.Close()
+	return w.Step(ctx, token, sent, next, now)
 }
 
 // CheckClaimed returns ErrLeaseLost unless id is still "sending" under token, else "" when it
@@ -231,12 +236,72 @@ func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.T
 	return err
 }
 
-func stepArgs(token string, sent, next int64, now time.Time) []any {
-	return []any{sent, now.UTC(), next, token}
+// OutboxSender is one worker's handle on the statements it runs for every email, prepared
+// once: on Postgres one round trip (OutboxStep), on SQLite MarkSent then CheckClaimedEmail.
+// Close it when the worker stops.
+type OutboxSender struct {
+	step, mark, check *sql.Stmt
 }
 
-func scanStep(rows *sql.Rows, err error, sent, next int64) (Step, error) {
+// OutboxSender prepares a sender's per-email statements.
+func (s *Store) OutboxSender(ctx context.Context) (*OutboxSender, error) {
+	names := []string{"MarkSent", "CheckClaimedEmail"}
+	if s.dialect == Postgres {
+		names = []string{"OutboxStep"}
+	}
+	var stmts []*sql.Stmt
+	for _, name := range names {
+		st, err := s.db.PrepareContext(ctx, s.q(name))
+		if err != nil {
+			for _, p := range stmts {
+				p.Close()
+			}
+			return nil, fmt.Errorf("prepare outbox sender: %w", err)
+		}
+		stmts = append(stmts, st)
+	}
+	if len(stmts) == 1 {
+		return &OutboxSender{step: stmts[0]}, nil
+	}
+	return &OutboxSender{mark: stmts[0], check: stmts[1]}, nil
+}
+
+// Close releases the prepared statements.
+func (w *OutboxSender) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.step, w.mark, w.check} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Step is Store.OutboxStep.
+func (w *OutboxSender) Step(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
+	now = now.UTC()
+	if w.step != nil {
+		rows, err := w.step.QueryContext(ctx, sent, now, next, token)
+		return scanStep(rows, err, sent, next, Step{})
+	}
 	var st Step
+	if sent != 0 {
+		res, err := w.mark.ExecContext(ctx, now, now, sent, token)
+		if err != nil {
+			return st, fmt.Errorf("mark email %d sent: %w", sent, err)
+		}
+		n, _ := res.RowsAffected()
+		st.Recorded = n == 1
+	}
+	if next == 0 {
+		return st, nil
+	}
+	rows, err := w.check.QueryContext(ctx, next, token)
+	return scanStep(rows, err, sent, next, st)
+}
+
+// scanStep reads the rows OutboxStep or CheckClaimedEmail returned into st.
+func scanStep(rows *sql.Rows, err error, sent, next int64, st Step) (Step, error) {
 	if err != nil {
 		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
 	}
@@ -260,28 +325,6 @@ func scanStep(rows *sql.Rows, err error, sent, next int64) (Step, error) {
 		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
 	}
 	return st, nil
-}
-
-// OutboxSender is one worker's handle on OutboxStep, prepared once so that each email costs
-// one round trip. Close it when the worker stops.
-type OutboxSender struct{ step *sql.Stmt }
-
-// OutboxSender prepares a sender's per-email statement.
-func (s *Store) OutboxSender(ctx context.Context) (*OutboxSender, error) {
-	step, err := s.db.PrepareContext(ctx, s.q("OutboxStep"))
-	if err != nil {
-		return nil, fmt.Errorf("prepare outbox sender: %w", err)
-	}
-	return &OutboxSender{step: step}, nil
-}
-
-// Close releases the prepared statement.
-func (w *OutboxSender) Close() error { return w.step.Close() }
-
-// Step is Store.OutboxStep.
-func (w *OutboxSender) Step(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
-	rows, err := w.step.QueryContext(ctx, stepArgs(token, sent, next, now)...)
-	return scanStep(rows, err, sent, next)
 }
 
 // RenewLease extends the lease of every row still "sending" under token to until and returns

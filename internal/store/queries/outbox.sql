@@ -47,22 +47,20 @@ WHERE id = ? AND claim_token = ? AND status = 'sending';
 -- name: RenewLease
 UPDATE outbox SET lease_until = ?, updated_at = ? WHERE claim_token = ? AND status = 'sending';
 
--- name: OutboxStep
--- A sender's one statement per email, matching its claim token (?4): it marks the email the
--- server just accepted (?1; 0 for none) sent at ?2 and, right before the next SMTP
--- conversation, checks that the next row (?3; 0 for none) is still claimed and may be sent.
--- Rows come back with the consent read at this moment; a row that does not come back is no
--- longer the sender's (taken over, or cancelled by an unsubscribe). SQLite cannot update in a
--- WITH clause, so the next row is "updated" to its own values here; Postgres does without.
-UPDATE outbox SET status = CASE WHEN id = ?1 THEN 'sent' ELSE status END,
-	sent_at = CASE WHEN id = ?1 THEN ?2 ELSE sent_at END,
-	lease_until = CASE WHEN id = ?1 THEN NULL ELSE lease_until END,
-	last_error = CASE WHEN id = ?1 THEN '' ELSE last_error END,
-	updated_at = CASE WHEN id = ?1 THEN ?2 ELSE updated_at END
-WHERE id IN (?1, ?3) AND claim_token = ?4 AND status = 'sending'
-RETURNING id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = outbox.to_addr),
-	EXISTS (SELECT 1 FROM contacts c WHERE c.email = outbox.to_addr AND c.opted_out),
-	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');
+-- name: MarkSent
+-- One row, right after the server accepted it (the per-message commit), if the sender still
+-- holds its claim. SQLite senders run this and then CheckClaimedEmail for the next row;
+-- Postgres senders do both in one round trip (OutboxStep).
+UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = '', updated_at = ?
+WHERE id = ? AND claim_token = ? AND status = 'sending';
+
+-- name: CheckClaimedEmail
+-- Right before an SMTP conversation: is the row still the sender's, and may it be sent? No
+-- row: the claim ended (taken over, or cancelled by an unsubscribe).
+SELECT o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_addr),
+	EXISTS (SELECT 1 FROM contacts c WHERE c.email = o.to_addr AND c.opted_out),
+	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = o.enrollment_id), 'active')
+FROM outbox o WHERE o.id = ? AND o.claim_token = ? AND o.status = 'sending';
 
 -- name: CancelEmailsOfEnrollment
 UPDATE outbox SET status = 'cancelled', last_error = ?, lease_until = NULL, updated_at = ?

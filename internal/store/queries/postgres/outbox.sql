@@ -15,8 +15,10 @@ RETURNING id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_add
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');
 
 -- name: OutboxStep
--- As the shared version ($1 accepted, $2 now, $3 next, $4 token), but the next row is only
--- read: rewriting it would cost Postgres a new row version and index entries per email.
+-- A sender's one round trip per email: MarkSent for the email the server just accepted ($1;
+-- 0 for none) at $2, then CheckClaimedEmail for the next one ($3; 0 for none), both under the
+-- claim token $4. Postgres only (SQLite cannot update in a WITH clause; it has no round trips
+-- to save).
 WITH done AS (
 	UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, last_error = '', updated_at = $2
 	WHERE id = $1 AND claim_token = $4 AND status = 'sending' RETURNING id)
