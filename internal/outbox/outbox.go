@@ -194,11 +194,18 @@ func (o *Outbox) Drain(ctx context.Context) (Stats, error) {
 		total Stats
 		errs  []error
 	)
+	w, err := o.store.OutboxSender(ctx)
+	if err != nil {
+		return total, err
+	}
+	defer w.Close()
+	c := startCommitter(context.WithoutCancel(ctx), w, o.now)
+	defer c.stop()
 	for i := range o.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, err := o.work(ctx, i)
+			st, err := o.work(ctx, c, i)
 			mu.Lock()
 			total.add(st)
 			if err != nil {
@@ -292,17 +299,12 @@ func classify(err error) (outcome, string) {
 }
 
 // work is one worker: it claims due rows and sends them until none is left or ctx ends.
-func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
+func (o *Outbox) work(ctx context.Context, steps *committer, worker int) (Stats, error) {
 	var st Stats
 	c := &conn{o: o}
 	defer c.close()
-	w, err := o.store.OutboxSender(ctx)
-	if err != nil {
-		return st, err
-	}
-	defer w.Close()
 	for ctx.Err() == nil {
-		l := &lease{token: o.cfg.NewToken(), renewed: o.now(), w: w}
+		l := &lease{token: o.cfg.NewToken(), renewed: o.now(), steps: steps}
 		claim, err := o.store.ClaimEmails(ctx, l.token, l.renewed, o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -333,7 +335,7 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 type lease struct {
 	token   string
 	renewed time.Time // when the lease was last written: now+Lease was stored then
-	w       *store.OutboxSender
+	steps   *committer
 }
 
 // batch is what one claimed batch came to.
@@ -362,7 +364,7 @@ func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmai
 			break // the rest stay claimed until their lease ends
 		}
 	}
-	if err := o.flush(bg, b); err != nil || sendErr != nil {
+	if err := o.flush(b); err != nil || sendErr != nil {
 		return errors.Join(sendErr, err)
 	}
 	if err := o.store.Release(bg, b.lease.token, b.release, o.now(), o.now()); err != nil {
@@ -378,7 +380,7 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	bg := context.WithoutCancel(ctx)
 	if o.global != nil || o.cfg.DomainRate > 0 {
 		// A limit may make us wait: record the last email first, not after the wait.
-		if err := o.flush(bg, b); err != nil {
+		if err := o.flush(b); err != nil {
 			return err
 		}
 	}
@@ -428,7 +430,7 @@ func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (b
 	if err := o.renew(ctx, b.lease); err != nil {
 		return false, err
 	}
-	st, err := o.step(ctx, b, m.ID)
+	st, err := o.step(b, m.ID)
 	switch {
 	case err != nil:
 		return false, err
@@ -451,10 +453,10 @@ func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (b
 	return st.Block == "", err
 }
 
-// step runs the batch's per-email statement: it records b.accepted (if any) as sent and
-// checks next (if any).
-func (o *Outbox) step(ctx context.Context, b *batch, next int64) (store.Step, error) {
-	st, err := b.lease.w.Step(ctx, b.lease.token, b.accepted, next, o.now())
+// step records b.accepted (if any) as sent and checks next (if any), committed before it
+// returns.
+func (o *Outbox) step(b *batch, next int64) (store.Step, error) {
+	st, err := b.lease.steps.step(store.StepRequest{Token: b.lease.token, Sent: b.accepted, Next: next})
 	if err != nil {
 		return st, err
 	}
@@ -473,11 +475,11 @@ func (o *Outbox) step(ctx context.Context, b *batch, next int64) (store.Step, er
 }
 
 // flush records the email the server accepted last, if it is not yet.
-func (o *Outbox) flush(ctx context.Context, b *batch) error {
+func (o *Outbox) flush(b *batch) error {
 	if b.accepted == 0 {
 		return nil
 	}
-	_, err := o.step(ctx, b, 0)
+	_, err := o.step(b, 0)
 	return err
 }
 

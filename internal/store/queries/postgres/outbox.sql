@@ -15,16 +15,20 @@ RETURNING id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_add
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');
 
 -- name: OutboxStep
--- A sender's one round trip per email: MarkSent for the email the server just accepted ($1;
--- 0 for none) at $2, then CheckClaimedEmail for the next one ($3; 0 for none), both under the
--- claim token $4. Postgres only (SQLite cannot update in a WITH clause; it has no round trips
--- to save).
-WITH done AS (
-	UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, last_error = '', updated_at = $2
-	WHERE id = $1 AND claim_token = $4 AND status = 'sending' RETURNING id)
-SELECT id, false, false, '' FROM done
+-- Several senders' steps in one round trip and one commit. Each step is a row of the arrays
+-- $1 (the email the server just accepted; 0 for none), $2 (the next email; 0 for none) and $3
+-- (the sender's claim token): MarkSent for $1, CheckClaimedEmail for $2, at time $4. Rows come
+-- back tagged: true for a recorded email, false for a next one still claimed. Postgres only
+-- (SQLite cannot update in a WITH clause, and has no round trips to save).
+WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS r (sent, next, token)),
+done AS (
+	UPDATE outbox SET status = 'sent', sent_at = $4, lease_until = NULL, last_error = '', updated_at = $4
+	FROM r WHERE outbox.id = r.sent AND outbox.claim_token = r.token AND outbox.status = 'sending'
+	RETURNING outbox.id)
+SELECT true, id, false, false, '' FROM done
 UNION ALL
-SELECT o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_addr),
+SELECT false, o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_addr),
 	EXISTS (SELECT 1 FROM contacts c WHERE c.email = o.to_addr AND c.opted_out),
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = o.enrollment_id), 'active')
-FROM outbox o WHERE o.id = $3 AND o.claim_token = $4 AND o.status = 'sending';
+FROM outbox o JOIN r ON o.id = r.next AND o.claim_token = r.token
+WHERE o.status = 'sending';
