@@ -12,10 +12,12 @@
 // SMTP conversation (at most two smtp_timeouts: connect, then the message) well inside the
 // two thirds of a lease that remain after a renewal.
 //
-// Each email is marked sent as soon as the server accepted it (one UPDATE that also checks the
-// token). If the process dies, only an email accepted but not yet recorded — at most one per
-// worker — is sent again when its lease has run out, with the same Message-ID; every other
-// claimed row is still "sending" and is taken over, not lost.
+// Each email is marked sent as soon as the server accepted it, by one UPDATE that also checks
+// the token, committed before the worker's next SMTP conversation; the same statement checks
+// the next row (store.OutboxSender). Workers that finish a message at the same moment share
+// that commit (commit.go). If the process dies, only an email accepted but not yet recorded —
+// at most one per worker — is sent again when its lease has run out, with the same
+// Message-ID; every other claimed row is still "sending" and is taken over, not lost.
 //
 // Consent is checked at claim time and again right before each SMTP conversation (suppression
 // list, CRM opt-out, enrollment state); store.Suppress also cancels claimed rows. An unsubscribe
