@@ -282,6 +282,46 @@ func (p *parser) validateDripTiming(d Drip) {
 	if d.Duration(d.RetryMax) < d.Duration(d.RetryBase) {
 		p.report("drip.retry_max", "drip.retry_max: must not be shorter than drip.retry_base")
 	}
+	p.validateDripLease(d)
+}
+
+// MinLeaseTimeouts is how many drip.smtp_timeouts a lease must last at least. A worker renews
+// its lease once a third of it has passed and checks it before each email, so an SMTP
+// conversation starts with two thirds of a lease left; one conversation takes at most two
+// timeouts (connect and greet, then the message) and must end before the lease does, or another
+// worker may take the email over and send it again.
+const MinLeaseTimeouts = 4
+
+// validateDripLease rejects leases no SMTP conversation fits in, and batches a worker cannot
+// send within one lease at the configured rate (claimed emails would wait past their lease).
+func (p *parser) validateDripLease(d Drip) {
+	lease, timeout := d.Duration(d.Lease), d.Duration(d.SMTPTimeout)
+	if lease <= 0 || timeout <= 0 {
+		return // reported as bad durations
+	}
+	at := p.setOr("drip.lease", "drip.smtp_timeout")
+	if lease < MinLeaseTimeouts*timeout {
+		p.report(at, "%s: drip.lease %s is shorter than %d × drip.smtp_timeout (%s): one slow SMTP conversation could outlast the lease and the email be sent twice; make the lease at least %s or the timeout shorter",
+			at, lease, MinLeaseTimeouts, timeout, MinLeaseTimeouts*timeout)
+	}
+	if rate := *d.RatePerSecond; rate > 0 && d.Workers > 0 {
+		// Each worker gets rate/workers emails per second.
+		batch := time.Duration(float64(d.BatchSize) * float64(d.Workers) / rate * float64(time.Second))
+		if batch > lease {
+			at := p.setOr("drip.batch_size", "drip.lease")
+			p.report(at, "%s: a batch of %d emails takes %s at drip.rate_per_second %g shared by %d workers, longer than drip.lease (%s); make drip.batch_size at most %d",
+				at, d.BatchSize, batch.Round(time.Second), rate, d.Workers, lease, max(1, int(rate*lease.Seconds()/float64(d.Workers))))
+		}
+	}
+}
+
+// setOr returns path if the file sets it, else other: an error about two settings points at
+// the line the user wrote.
+func (p *parser) setOr(path, other string) string {
+	if _, ok := p.lines[path]; ok {
+		return path
+	}
+	return other
 }
 
 // validateDripLimits checks the drip's sizes and rates.

@@ -49,6 +49,9 @@ func TestDripValidation(t *testing.T) {
 		{"bad duration", "drip: {lease: soon}\n", "drip.lease: bad duration"},
 		{"duplicate step", "drip:\n  sequences:\n    - name: s\n      steps: [{day: 0, template: invite}, {day: 1, template: invite}]\n", "duplicate step \"invite\""},
 		{"unknown key", "drip: {worker: 2}\n", `unknown key "worker" in drip`},
+		{"lease shorter than a few SMTP timeouts", "drip:\n  lease: 1m\n", "advocate.yaml:2: drip.lease: drip.lease 1m0s is shorter than 4 × drip.smtp_timeout (30s)"},
+		{"timeout too long for the lease", "drip:\n  smtp_timeout: 2m\n", "advocate.yaml:2: drip.smtp_timeout: drip.lease 5m0s is shorter than 4 × drip.smtp_timeout (2m0s)"},
+		{"batch longer than a lease", "drip:\n  lease: 3m\n  rate_per_second: 1\n  batch_size: 100\n", "advocate.yaml:4: drip.batch_size: a batch of 100 emails takes 6m40s at drip.rate_per_second 1 shared by 4 workers, longer than drip.lease (3m0s); make drip.batch_size at most 45"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +74,22 @@ func TestParseWindow(t *testing.T) {
 	for _, bad := range []string{"9-17", "17:00-09:00", "09:60-10:00", "25:00-26:00"} {
 		if _, err := ParseWindow(bad); err == nil {
 			t.Errorf("ParseWindow(%q) accepted", bad)
+		}
+	}
+}
+
+// TestSMTPPasswordInClear: go-mail never sends a password over an unencrypted connection, so
+// tls: none with a username is a config error at load (it used to surface as an unclear
+// "autodiscover" send error, retried as temporary).
+func TestSMTPPasswordInClear(t *testing.T) {
+	_, err := Parse("advocate.yaml", []byte("smtp:\n  host: mail.acme.io\n  tls: none\n  username: advocate\n  password: pw\n"), nil)
+	want := "advocate.yaml:4: smtp.username: a password is never sent over an unencrypted connection (smtp.tls: none)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Parse error = %v\nwant it to contain %q", err, want)
+	}
+	for _, ok := range []string{"smtp: {host: mail.acme.io, tls: none}\n", "smtp: {host: mail.acme.io, tls: starttls, username: a, password: b}\n"} {
+		if _, err := Parse("advocate.yaml", []byte(ok), nil); err != nil {
+			t.Errorf("Parse(%q) = %v", ok, err)
 		}
 	}
 }

@@ -91,6 +91,10 @@ func (p *parser) validate(c *Config) {
 		p.report("smtp.port", "smtp.port: must be between 1 and 65535, got %d", c.SMTP.Port)
 	}
 	p.checkOneOf("smtp.tls", c.SMTP.TLS, smtpTLSModes)
+	if c.SMTP.TLS == "none" && c.SMTP.Username != "" {
+		// go-mail refuses to send a password in clear; say so now, not as a retried send error.
+		p.report("smtp.username", "smtp.username: a password is never sent over an unencrypted connection (smtp.tls: none); set smtp.tls to starttls or tls, or remove smtp.username and smtp.password")
+	}
 
 	p.checkAddress("email.from", c.Email.From)
 	p.checkAddress("email.reply_to", c.Email.ReplyTo)

@@ -2,22 +2,33 @@
 // (FOR UPDATE SKIP LOCKED on Postgres), send each over their own reused SMTP connection with
 // go-mail, and record the outcome, honouring a global and a per-domain rate limit.
 //
-// Delivery guarantee ("nothing lost, at most the in-flight ones repeat"): a row moves pending ->
-// sending (claimed with a lease) -> sent in committed steps. A worker marks the rows of a batch
-// sent right after the SMTP server accepted them; if the process dies first, those rows stay
-// "sending" until their lease expires and are then sent again — with the same Message-ID, so
-// a receiving system can tell. Duplicates are therefore bounded by what was claimed and
-// unrecorded at the crash: at most workers × batch_size emails. Nothing else repeats, and no
-// claimed row is lost, because an expired lease makes it claimable again.
+// Delivery guarantee (DESIGN.md "Reliability rules"): a row moves pending -> sending (claimed)
+// -> sent in committed steps. A claim is a lease owned by one worker: the claim writes a random
+// token, the worker renews the lease while it works (at most every lease/3), and right before
+// each SMTP conversation it checks that the row is still "sending" under its token and that the
+// address may be emailed (store.CheckClaimed). Marking sent, retrying, failing and releasing all
+// match the token. So however slow the server, a row is never in two workers' hands: a worker
+// whose lease was taken over skips the row instead of sending it. Config validation keeps one
+// SMTP conversation (at most two smtp_timeouts: connect, then the message) well inside the
+// two thirds of a lease that remain after a renewal.
 //
-// Consent is checked when a row is claimed, the last moment before the SMTP conversation
-// (store.ClaimEmails): suppressed or opted-out addresses and ended enrollments are cancelled,
-// paused ones are held.
+// Each email is marked sent as soon as the server accepted it, by one UPDATE that also checks
+// the token, committed before the worker's next SMTP conversation; the same statement checks
+// the next row (store.OutboxSender). Workers that finish a message at the same moment share
+// that commit (commit.go). If the process dies, only an email accepted but not yet recorded —
+// at most one per worker — is sent again when its lease has run out, with the same
+// Message-ID; every other claimed row is still "sending" and is taken over, not lost.
+//
+// Consent is checked at claim time and again right before each SMTP conversation (suppression
+// list, CRM opt-out, enrollment state); store.Suppress also cancels claimed rows. An unsubscribe
+// that has been answered therefore stops every email whose conversation had not begun.
 package outbox
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -56,6 +67,14 @@ type Config struct {
 	// PauseRecheck is when an email of a paused enrollment is looked at again; default 1h.
 	PauseRecheck time.Duration
 	Retry        RetryPolicy
+	// NewToken makes the claim token owning one batch's lease; default 128 random bits.
+	NewToken func() string
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 // RetryPolicy is the backoff after temporary SMTP failures. Its state lives in the row
@@ -90,6 +109,9 @@ func (p RetryPolicy) GiveUp(attempts int) bool { return p.MaxAttempts > 0 && att
 // Stats counts what one Drain did.
 type Stats struct {
 	Sent, Retried, Failed, Cancelled, Held, Released int
+	// Lost counts claimed rows this worker did not send because its claim was gone by then:
+	// another worker took them over after the lease ran out, or an unsubscribe cancelled them.
+	Lost int
 }
 
 func (s *Stats) add(o Stats) {
@@ -99,6 +121,7 @@ func (s *Stats) add(o Stats) {
 	s.Cancelled += o.Cancelled
 	s.Held += o.Held
 	s.Released += o.Released
+	s.Lost += o.Lost
 }
 
 // Outbox sends what is due. Safe for one Drain at a time per process; several processes may
@@ -129,6 +152,9 @@ func New(st *store.Store, smtp SMTP, cfg Config, now func() time.Time, log *slog
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.NewToken == nil {
+		cfg.NewToken = randomToken
 	}
 	if cfg.PauseRecheck <= 0 {
 		cfg.PauseRecheck = time.Hour
@@ -170,11 +196,18 @@ func (o *Outbox) Drain(ctx context.Context) (Stats, error) {
 		total Stats
 		errs  []error
 	)
+	w, err := o.store.OutboxSender(ctx)
+	if err != nil {
+		return total, err
+	}
+	defer w.Close()
+	c := startCommitter(context.WithoutCancel(ctx), w, o.now)
+	defer c.stop()
 	for i := range o.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st, err := o.work(ctx, i)
+			st, err := o.work(ctx, c, i)
 			mu.Lock()
 			total.add(st)
 			if err != nil {
@@ -268,12 +301,13 @@ func classify(err error) (outcome, string) {
 }
 
 // work is one worker: it claims due rows and sends them until none is left or ctx ends.
-func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
+func (o *Outbox) work(ctx context.Context, steps *committer, worker int) (Stats, error) {
 	var st Stats
 	c := &conn{o: o}
 	defer c.close()
 	for ctx.Err() == nil {
-		claim, err := o.store.ClaimEmails(ctx, o.now(), o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
+		l := &lease{token: o.cfg.NewToken(), renewed: o.now(), steps: steps}
+		claim, err := o.store.ClaimEmails(ctx, l.token, l.renewed, o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
 		if err != nil {
 			if ctx.Err() != nil {
 				return st, nil
@@ -289,7 +323,7 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 		if len(claim.Send) == 0 {
 			return st, nil
 		}
-		b := &batch{}
+		b := &batch{lease: l}
 		err = o.sendBatch(ctx, c, claim.Send, b)
 		st.add(b.stats)
 		if err != nil {
@@ -299,20 +333,28 @@ func (o *Outbox) work(ctx context.Context, worker int) (Stats, error) {
 	return st, nil
 }
 
-// batch is what one claimed batch came to.
-type batch struct {
-	stats   Stats
-	done    []int64 // accepted by the server: to mark sent
-	release []int64 // not attempted (shutdown, server unreachable): due again now
-	stop    error   // the server is unreachable: leave the rest for later
+// lease is one worker's claim on the rows of one batch.
+type lease struct {
+	token   string
+	renewed time.Time // when the lease was last written: now+Lease was stored then
+	steps   *committer
 }
 
-// sendBatch sends the claimed rows in order, then records the outcome. Recording must survive
-// a cancelled ctx: an email the server accepted is marked sent even during shutdown, and even
-// when recording another row's outcome failed.
+// batch is what one claimed batch came to.
+type batch struct {
+	lease    *lease
+	stats    Stats
+	accepted int64   // the server accepted this row; recorded by the next step (or flush)
+	release  []int64 // not attempted (shutdown, server unreachable): due again now
+	stop     error   // the server is unreachable: leave the rest for later
+}
+
+// sendBatch sends the claimed rows in order, each recorded as soon as its outcome is known.
+// Recording must survive a cancelled ctx: an email the server accepted is marked sent even
+// during shutdown, and even when sending the rest failed.
 func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmail, b *batch) error {
 	bg := context.WithoutCancel(ctx)
-	var recordErr error
+	var sendErr error
 	for i, m := range rows {
 		if ctx.Err() != nil || b.stop != nil {
 			for _, r := range rows[i:] {
@@ -320,31 +362,33 @@ func (o *Outbox) sendBatch(ctx context.Context, c *conn, rows []store.OutboxEmai
 			}
 			break
 		}
-		if recordErr = o.sendOne(ctx, c, m, b); recordErr != nil {
+		if sendErr = o.sendOne(ctx, c, m, b); sendErr != nil {
 			break // the rest stay claimed until their lease ends
 		}
 	}
-	if err := o.store.MarkSent(bg, b.done, o.now()); err != nil {
-		return errors.Join(recordErr, err)
+	if err := o.flush(b); err != nil || sendErr != nil {
+		return errors.Join(sendErr, err)
 	}
-	b.stats.Sent += len(b.done)
-	o.count("sent", len(b.done))
-	if recordErr != nil {
-		return recordErr
-	}
-	if err := o.store.Release(bg, b.release, o.now(), o.now()); err != nil {
+	if err := o.store.Release(bg, b.lease.token, b.release, o.now(), o.now()); err != nil {
 		return err
 	}
 	b.stats.Released += len(b.release)
 	return b.stop
 }
 
-// sendOne waits for the rate limits, sends one claimed row and files its outcome in b.
+// sendOne waits for the rate limits, makes sure the row is still ours and may be sent, and
+// sends it.
 func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *batch) error {
 	bg := context.WithoutCancel(ctx)
+	if o.global != nil || o.cfg.DomainRate > 0 {
+		// A limit may make us wait: record the last email first, not after the wait.
+		if err := o.flush(b); err != nil {
+			return err
+		}
+	}
 	if ok, wait := o.domainAllows(ctx, m.To); !ok {
 		// Due again when the domain has room; not an attempt.
-		if err := o.store.Release(bg, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
+		if err := o.store.Release(bg, b.lease.token, []int64{m.ID}, o.now().Add(wait), o.now()); err != nil {
 			return err
 		}
 		b.stats.Released++
@@ -356,6 +400,9 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 			return nil
 		}
 	}
+	if ok, err := o.mayStart(bg, m, b); !ok || err != nil {
+		return err
+	}
 	start := time.Now()
 	res, why := o.send(ctx, c, m)
 	if o.Metrics != nil {
@@ -363,9 +410,9 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	}
 	switch res {
 	case sent:
-		b.done = append(b.done, m.ID)
+		b.accepted = m.ID
 	case permanent:
-		o.fail(bg, m, why)
+		o.fail(bg, b.lease, m, why)
 		b.stats.Failed++
 	case temporary:
 		if c.client == nil && strings.HasPrefix(why, "connect") {
@@ -376,16 +423,93 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	return nil
 }
 
+// mayStart is asked immediately before an SMTP conversation. It renews the batch's lease when
+// a third of it has passed, then, in one statement, records the email the server accepted
+// last and checks that m is still claimed under the batch's token and that consent still
+// holds. A row that is no longer ours is skipped; one whose address may no longer be emailed
+// is cancelled, one of a paused enrollment is held.
+func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (bool, error) {
+	if err := o.renew(ctx, b.lease); err != nil {
+		return false, err
+	}
+	st, err := o.step(b, m.ID)
+	switch {
+	case err != nil:
+		return false, err
+	case !st.Held:
+		o.log.Info("email not sent by this worker: its claim was taken over or cancelled", "outbox_id", m.ID)
+		b.stats.Lost++
+		return false, nil
+	case st.Block == store.BlockPaused:
+		err = o.store.Release(ctx, b.lease.token, []int64{m.ID}, o.now().Add(o.cfg.PauseRecheck), o.now())
+		b.stats.Held++
+	case st.Block != "":
+		err = o.store.CancelClaimed(ctx, b.lease.token, m.ID, st.Block, o.now())
+		o.log.Info("email not sent", "outbox_id", m.ID, "why", st.Block)
+		o.count("cancelled", 1)
+		b.stats.Cancelled++
+	}
+	if errors.Is(err, store.ErrLeaseLost) {
+		err = nil
+	}
+	return st.Block == "", err
+}
+
+// step records b.accepted (if any) as sent and checks next (if any), committed before it
+// returns.
+func (o *Outbox) step(b *batch, next int64) (store.Step, error) {
+	st, err := b.lease.steps.step(store.StepRequest{Token: b.lease.token, Sent: b.accepted, Next: next})
+	if err != nil {
+		return st, err
+	}
+	if b.accepted != 0 {
+		if st.Recorded {
+			b.stats.Sent++
+			o.count("sent", 1)
+		} else {
+			// Taken over or cancelled during the conversation: only possible if it
+			// outlasted two thirds of a lease, or an unsubscribe came in meanwhile.
+			o.log.Warn("email accepted after its claim ended", "outbox_id", b.accepted)
+		}
+		b.accepted = 0
+	}
+	return st, nil
+}
+
+// flush records the email the server accepted last, if it is not yet.
+func (o *Outbox) flush(b *batch) error {
+	if b.accepted == 0 {
+		return nil
+	}
+	_, err := o.step(b, 0)
+	return err
+}
+
+// renew extends the lease of the batch's rows once a third of it has passed, so a row is
+// never started with less than two thirds of a lease left. Rows already taken over stay with
+// their new owner (mayStart then skips them).
+func (o *Outbox) renew(ctx context.Context, l *lease) error {
+	now := o.now()
+	if now.Sub(l.renewed) < o.cfg.Lease/3 {
+		return nil
+	}
+	if _, err := o.store.RenewLease(ctx, l.token, now.Add(o.cfg.Lease), now); err != nil {
+		return err
+	}
+	l.renewed = now
+	return nil
+}
+
 // retry schedules a row that failed temporarily for its next attempt, or fails it for good
 // when the retry policy gives up.
 func (o *Outbox) retry(ctx context.Context, m store.OutboxEmail, why string, b *batch) error {
 	if o.cfg.Retry.GiveUp(m.Attempts) {
-		o.fail(ctx, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, why))
+		o.fail(ctx, b.lease, m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, why))
 		b.stats.Failed++
 		return nil
 	}
 	next := o.now().Add(o.cfg.Retry.Backoff(m.Attempts, m.ID))
-	if err := o.store.RetryEmail(ctx, m.ID, next, why, o.now()); err != nil {
+	if err := o.store.RetryEmail(ctx, b.lease.token, m.ID, next, why, o.now()); err != nil && !errors.Is(err, store.ErrLeaseLost) {
 		return err
 	}
 	o.log.Warn("email delivery failed, will retry", "outbox_id", m.ID, "attempt", m.Attempts, "next", next, "err", why)
@@ -419,8 +543,12 @@ func (o *Outbox) send(ctx context.Context, c *conn, m store.OutboxEmail) (outcom
 	return classify(err)
 }
 
-func (o *Outbox) fail(ctx context.Context, m store.OutboxEmail, why string) {
-	if err := o.store.FailEmail(ctx, m.ID, why, o.now()); err != nil {
+func (o *Outbox) fail(ctx context.Context, l *lease, m store.OutboxEmail, why string) {
+	err := o.store.FailEmail(ctx, l.token, m.ID, why, o.now())
+	if errors.Is(err, store.ErrLeaseLost) {
+		return // another worker owns the row now and decides its fate
+	}
+	if err != nil {
 		o.log.Error("record failed email", "outbox_id", m.ID, "err", err)
 	}
 	o.log.Error("email failed permanently", "outbox_id", m.ID, "key", m.Key, "err", why)

@@ -3,25 +3,31 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // An email is an outbox row before it is an SMTP conversation. Its life:
 //
-//	pending --claim--> sending --MarkSent--> sent
+//	pending --claim (token, lease)--> sending --MarkSent--> sent
 //	                      |--RetryEmail--> pending (next_attempt_at later)
 //	                      |--FailEmail---> failed
-//	                      '--lease expires (the sender died)--> claimable again
-//	pending/sending --consent or enrollment check at claim--> cancelled
+//	                      |--Release-----> pending (not an attempt)
+//	                      '--lease expires (the sender died)--> claimable again, new token
+//	pending/sending --consent or enrollment check (claim, CheckClaimed, Suppress)--> cancelled
 //
 // Each arrow is its own committed transaction, so after a crash a row is either still
 // pending (never sent), sent, or "sending" — the only ones that may have reached the SMTP
-// server without being recorded, and the only ones that can repeat.
+// server without being recorded, and the only ones that can repeat. A claim is a lease owned by
+// one worker: the claim writes the worker's random token, and RenewLease and every arrow out of
+// "sending" match it, so a worker whose lease was taken over can neither send (CheckClaimed
+// says so) nor record anything.
 
 // OutboxEmail is one outbox row: a rendered email and its delivery state.
 type OutboxEmail struct {
@@ -85,16 +91,17 @@ type ClaimResult struct {
 	Deferred []int64
 }
 
-// ClaimEmails takes up to limit due rows for one sender: status pending with next_attempt_at
+// ClaimEmails takes up to limit due rows for the sender holding token (fresh and random per
+// claim): status pending with next_attempt_at
 // reached, or sending with an expired lease (their sender died mid-flight). It marks them
-// sending with a lease until now+lease and one more attempt, and checks consent at this
-// moment — the last one before the SMTP conversation: a row whose address is suppressed or
+// sending with token and a lease until now+lease and one more attempt, and checks consent
+// (CheckClaimed checks again right before each SMTP conversation): a row whose address is suppressed or
 // opted out, or whose enrollment ended, is cancelled; one whose enrollment is paused goes back
 // to pending for pauseRecheck. All in one transaction.
 //
 // On Postgres, concurrent claimers never wait for or take each other's rows (FOR UPDATE SKIP
 // LOCKED). SQLite has one writer: the claim is a single UPDATE … RETURNING.
-func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease, pauseRecheck time.Duration) (ClaimResult, error) {
+func (s *Store) ClaimEmails(ctx context.Context, token string, now time.Time, limit int, lease, pauseRecheck time.Duration) (ClaimResult, error) {
 	now = now.UTC()
 	var out ClaimResult
 	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
@@ -112,7 +119,7 @@ func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease
 			m.Status, m.DueAt, m.CreatedAt = "sending", m.DueAt.UTC(), m.CreatedAt.UTC()
 			out.sort(m, suppressed, optedOut, enrollment)
 			return nil
-		}, s.q("ClaimEmails"), now.Add(lease), now, now, limit, now, limit)
+		}, s.q("ClaimEmails"), token, now.Add(lease), now, now, limit, now, limit)
 		if err != nil {
 			return err
 		}
@@ -150,20 +157,32 @@ func (s *Store) ClaimEmails(ctx context.Context, now time.Time, limit int, lease
 // sort files a claimed email under Send, Cancelled or Deferred by the consent and enrollment
 // state read with the claim.
 func (r *ClaimResult) sort(m OutboxEmail, suppressed, optedOut bool, enrollment string) {
+	switch why := blocked(suppressed, optedOut, enrollment); why {
+	case "":
+		r.Send = append(r.Send, m)
+	case BlockPaused:
+		r.Deferred = append(r.Deferred, m.ID)
+	default:
+		r.cancel(m.ID, why)
+	}
+}
+
+// blocked is the one rule for whether a claimed email may be sent now: "" if so, else the
+// Block reason (BlockPaused holds it, the others cancel it).
+func blocked(suppressed, optedOut bool, enrollment string) string {
 	switch {
 	case suppressed:
-		r.cancel(m.ID, BlockSuppressed)
+		return BlockSuppressed
 	case optedOut:
-		r.cancel(m.ID, BlockOptedOut)
+		return BlockOptedOut
 	case enrollment == "paused":
-		r.Deferred = append(r.Deferred, m.ID)
+		return BlockPaused
 	case enrollment != "active" && enrollment != "completed":
 		// completed: the last step is sent as its enrollment completes; any other
 		// row of a completed enrollment was cancelled when it ended.
-		r.cancel(m.ID, BlockStopped)
-	default:
-		r.Send = append(r.Send, m)
+		return BlockStopped
 	}
+	return ""
 }
 
 func (r *ClaimResult) cancel(id int64, why string) {
@@ -173,44 +192,255 @@ func (r *ClaimResult) cancel(id int64, why string) {
 	r.Cancelled[id] = why
 }
 
-// MarkSent records that the SMTP server accepted these emails. Rows another sender already
-// finished are left alone.
-func (s *Store) MarkSent(ctx context.Context, ids []int64, now time.Time) error {
-	if len(ids) == 0 {
+// ErrLeaseLost says a claimed row is no longer the caller's: its lease ran out and another
+// worker took it over, or an unsubscribe cancelled it. The caller must not send it.
+var ErrLeaseLost = errors.New("outbox: lease lost")
+
+// Step is what OutboxStep found: whether the email the server accepted was recorded as sent,
+// and whether the next one is still the sender's and may be sent.
+type Step struct {
+	Recorded bool   // the accepted email is marked sent (false: its claim had ended)
+	Held     bool   // the next row is still "sending" under the token
+	Block    string // "" when the next row may be sent now, else why not (a Block reason)
+}
+
+// StepRequest is one sender's step between two SMTP conversations, under its claim token: mark
+// Sent (0: none) sent, and check Next (0: none) right before its conversation — still claimed,
+// and consent (suppression list, CRM opt-out, enrollment) read at this moment.
+type StepRequest struct {
+	Token      string
+	Sent, Next int64
+}
+
+// OutboxStep runs one StepRequest. Senders use an OutboxSender, which prepares the statements
+// once and commits the steps of every worker waiting at that moment together.
+func (s *Store) OutboxStep(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
+	w, err := s.OutboxSender(ctx)
+	if err != nil {
+		return Step{}, err
+	}
+	defer w.Close()
+	st, err := w.Steps(ctx, []StepRequest{{Token: token, Sent: sent, Next: next}}, now)
+	if err != nil {
+		return Step{}, err
+	}
+	return st[0], nil
+}
+
+// CheckClaimed returns ErrLeaseLost unless id is still "sending" under token, else "" when it
+// may be sent now or the Block reason.
+func (s *Store) CheckClaimed(ctx context.Context, token string, id int64) (string, error) {
+	st, err := s.OutboxStep(ctx, token, 0, id, s.Now())
+	if err == nil && !st.Held {
+		err = ErrLeaseLost
+	}
+	return st.Block, err
+}
+
+// MarkSent records that the SMTP server accepted the email: one UPDATE, committed at once. It
+// returns ErrLeaseLost when the row is no longer "sending" under token.
+func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.Time) error {
+	st, err := s.OutboxStep(ctx, token, id, 0, now)
+	if err == nil && !st.Recorded {
+		err = ErrLeaseLost
+	}
+	return err
+}
+
+// OutboxSender holds the statements senders run for every email, prepared once: on Postgres
+// one round trip (OutboxStep), on SQLite MarkSent then CheckClaimedEmail. Close it when the
+// senders stop.
+type OutboxSender struct {
+	s                 *Store
+	step, mark, check *sql.Stmt
+}
+
+// OutboxSender prepares the per-email statements.
+func (s *Store) OutboxSender(ctx context.Context) (*OutboxSender, error) {
+	names := []string{"MarkSent", "CheckClaimedEmail"}
+	if s.dialect == Postgres {
+		names = []string{"OutboxStep"}
+	}
+	var stmts []*sql.Stmt
+	for _, name := range names {
+		st, err := s.db.PrepareContext(ctx, s.q(name))
+		if err != nil {
+			for _, p := range stmts {
+				p.Close()
+			}
+			return nil, fmt.Errorf("prepare outbox sender: %w", err)
+		}
+		stmts = append(stmts, st)
+	}
+	if len(stmts) == 1 {
+		return &OutboxSender{s: s, step: stmts[0]}, nil
+	}
+	return &OutboxSender{s: s, mark: stmts[0], check: stmts[1]}, nil
+}
+
+// Close releases the prepared statements.
+func (w *OutboxSender) Close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{w.step, w.mark, w.check} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Steps runs several senders' steps together: each email is still recorded before its
+// sender's next SMTP conversation, but the senders share one commit (one WAL flush) instead of
+// paying one each. Postgres: one statement; SQLite: one transaction.
+func (w *OutboxSender) Steps(ctx context.Context, reqs []StepRequest, now time.Time) ([]Step, error) {
+	now = now.UTC()
+	if w.step != nil {
+		return w.pgSteps(ctx, reqs, now)
+	}
+	out := make([]Step, len(reqs))
+	err := w.s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
+		for i, r := range reqs {
+			st, err := w.sqliteStep(ctx, tx, r, now)
+			if err != nil {
+				return err
+			}
+			out[i] = st
+		}
 		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := s.execIn(ctx, s.db, "MarkSent", now.UTC(), now.UTC(), ids); err != nil {
-		return fmt.Errorf("mark %d emails sent: %w", len(ids), err)
+	return out, nil
+}
+
+func (w *OutboxSender) pgSteps(ctx context.Context, reqs []StepRequest, now time.Time) ([]Step, error) {
+	sent, next, tokens := make([]int64, len(reqs)), make([]int64, len(reqs)), make([]string, len(reqs))
+	bySent, byNext := map[int64]int{}, map[int64]int{}
+	for i, r := range reqs {
+		sent[i], next[i], tokens[i] = r.Sent, r.Next, r.Token
+		bySent[r.Sent], byNext[r.Next] = i, i
 	}
-	return nil
+	rows, err := w.step.QueryContext(ctx, pq.Array(sent), pq.Array(next), pq.Array(tokens), now)
+	if err != nil {
+		return nil, fmt.Errorf("outbox steps: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Step, len(reqs))
+	for rows.Next() {
+		var (
+			recorded, suppressed, optedOut bool
+			id                             int64
+			enrollment                     string
+		)
+		if err := rows.Scan(&recorded, &id, &suppressed, &optedOut, &enrollment); err != nil {
+			return nil, fmt.Errorf("outbox steps: %w", err)
+		}
+		if recorded {
+			out[bySent[id]].Recorded = true
+		} else {
+			st := &out[byNext[id]]
+			st.Held, st.Block = true, blocked(suppressed, optedOut, enrollment)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox steps: %w", err)
+	}
+	return out, nil
+}
+
+// sqliteStep runs one step in the shared transaction.
+func (w *OutboxSender) sqliteStep(ctx context.Context, tx *sqlx.Tx, r StepRequest, now time.Time) (Step, error) {
+	var st Step
+	if r.Sent != 0 {
+		res, err := tx.StmtContext(ctx, w.mark).ExecContext(ctx, now, now, r.Sent, r.Token)
+		if err != nil {
+			return st, fmt.Errorf("mark email %d sent: %w", r.Sent, err)
+		}
+		n, _ := res.RowsAffected()
+		st.Recorded = n == 1
+	}
+	if r.Next == 0 {
+		return st, nil
+	}
+	rows, err := tx.StmtContext(ctx, w.check).QueryContext(ctx, r.Next, r.Token)
+	return scanStep(rows, err, r.Sent, r.Next, st)
+}
+
+// scanStep reads the rows OutboxStep or CheckClaimedEmail returned into st.
+func scanStep(rows *sql.Rows, err error, sent, next int64, st Step) (Step, error) {
+	if err != nil {
+		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id                   int64
+			suppressed, optedOut bool
+			enrollment           string
+		)
+		if err := rows.Scan(&id, &suppressed, &optedOut, &enrollment); err != nil {
+			return st, fmt.Errorf("outbox step: %w", err)
+		}
+		if id == sent {
+			st.Recorded = true
+		} else {
+			st.Held, st.Block = true, blocked(suppressed, optedOut, enrollment)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("outbox step (sent %d, next %d): %w", sent, next, err)
+	}
+	return st, nil
+}
+
+// RenewLease extends the lease of every row still "sending" under token to until and returns
+// how many there are. Rows another worker took over keep their new owner.
+func (s *Store) RenewLease(ctx context.Context, token string, until, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q("RenewLease"), until.UTC(), now.UTC(), token)
+	if err != nil {
+		return 0, fmt.Errorf("renew outbox lease: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // Release gives claimed rows back without counting an attempt, due again at next (a rate
-// limit said "not yet", or the sender is shutting down).
-func (s *Store) Release(ctx context.Context, ids []int64, next, now time.Time) error {
+// limit said "not yet", the enrollment is paused, or the sender is shutting down).
+func (s *Store) Release(ctx context.Context, token string, ids []int64, next, now time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := s.execIn(ctx, s.db, "ReleaseEmails", next.UTC(), now.UTC(), ids); err != nil {
+	if err := s.execIn(ctx, s.db, "ReleaseEmails", next.UTC(), now.UTC(), ids, token); err != nil {
 		return fmt.Errorf("release %d emails: %w", len(ids), err)
 	}
 	return nil
 }
 
 // RetryEmail records a temporary failure: the row is pending again from next.
-func (s *Store) RetryEmail(ctx context.Context, id int64, next time.Time, reason string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q("RetryEmail"), next.UTC(), advocate.ClipBytes(reason, 1000), now.UTC(), id)
-	if err != nil {
-		return fmt.Errorf("reschedule email %d: %w", id, err)
-	}
-	return nil
+func (s *Store) RetryEmail(ctx context.Context, token string, id int64, next time.Time, reason string, now time.Time) error {
+	return s.changeClaimed(ctx, "reschedule email", id, "RetryEmail", next.UTC(), advocate.ClipBytes(reason, 1000), now.UTC(), id, token)
 }
 
 // FailEmail records a permanent failure.
-func (s *Store) FailEmail(ctx context.Context, id int64, reason string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q("FailEmail"), advocate.ClipBytes(reason, 1000), now.UTC(), id)
+func (s *Store) FailEmail(ctx context.Context, token string, id int64, reason string, now time.Time) error {
+	return s.changeClaimed(ctx, "fail email", id, "FailEmail", advocate.ClipBytes(reason, 1000), now.UTC(), id, token)
+}
+
+// CancelClaimed cancels a claimed row that must never be sent (why: a Block reason).
+func (s *Store) CancelClaimed(ctx context.Context, token string, id int64, why string, now time.Time) error {
+	return s.changeClaimed(ctx, "cancel email", id, "CancelClaimedEmail", "not sent: "+why, now.UTC(), id, token)
+}
+
+// changeClaimed runs one of the token-checked single-row updates; no row changed means the
+// lease was lost.
+func (s *Store) changeClaimed(ctx context.Context, what string, id int64, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, s.q(query), args...)
 	if err != nil {
-		return fmt.Errorf("fail email %d: %w", id, err)
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %d: %w", what, id, ErrLeaseLost)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -68,10 +69,10 @@ func TestOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Not due yet: nothing to claim.
-			if got, err := s.ClaimEmails(ctx, t0.Add(-time.Second), 10, lease, recheck); err != nil || len(got.Send) != 0 {
+			if got, err := s.ClaimEmails(ctx, "tok", t0.Add(-time.Second), 10, lease, recheck); err != nil || len(got.Send) != 0 {
 				t.Fatalf("claim before due = %+v, %v; want nothing", got, err)
 			}
-			got, err := s.ClaimEmails(ctx, t0, 10, lease, recheck)
+			got, err := s.ClaimEmails(ctx, "tok", t0, 10, lease, recheck)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,15 +83,41 @@ func TestOutbox(t *testing.T) {
 				t.Fatalf("cancelled = %v, want hank's (opted out in the CRM)", got.Cancelled)
 			}
 			// Claimed rows are not claimed again while the lease runs.
-			if again, _ := s.ClaimEmails(ctx, t0.Add(time.Minute), 10, lease, recheck); len(again.Send) != 0 {
+			if again, _ := s.ClaimEmails(ctx, "tok", t0.Add(time.Minute), 10, lease, recheck); len(again.Send) != 0 {
 				t.Fatalf("claimed a leased row twice: %+v", again.Send)
 			}
-			// The sender died: after the lease the row is claimable again, as attempt 2.
-			again, err := s.ClaimEmails(ctx, t0.Add(lease), 10, lease, recheck)
+			// The sender died: after the lease the row is claimable again, as attempt 2, and
+			// it belongs to the new claim's token alone.
+			again, err := s.ClaimEmails(ctx, "tok2", t0.Add(lease), 10, lease, recheck)
 			if err != nil || len(again.Send) != 1 || again.Send[0].Attempts != 2 {
 				t.Fatalf("reclaim after lease = %+v, %v; want jo's row, attempt 2", again.Send, err)
 			}
-			if err := s.MarkSent(ctx, []int64{again.Send[0].ID}, t0.Add(lease)); err != nil {
+			id := again.Send[0].ID
+			if n, err := s.RenewLease(ctx, "tok", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 0 {
+				t.Errorf("the old owner renewed %d rows (%v); want 0", n, err)
+			}
+			if _, err := s.CheckClaimed(ctx, "tok", id); !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("CheckClaimed by the old owner = %v, want ErrLeaseLost", err)
+			}
+			for name, change := range map[string]func() error{
+				"MarkSent":  func() error { return s.MarkSent(ctx, "tok", id, t0.Add(lease)) },
+				"Retry":     func() error { return s.RetryEmail(ctx, "tok", id, t0, "451", t0.Add(lease)) },
+				"Fail":      func() error { return s.FailEmail(ctx, "tok", id, "550", t0.Add(lease)) },
+				"Cancel":    func() error { return s.CancelClaimed(ctx, "tok", id, store.BlockSuppressed, t0.Add(lease)) },
+				"Release":   func() error { return s.Release(ctx, "tok", []int64{id}, t0, t0.Add(lease)) },
+				"new owner": func() error { _, err := s.CheckClaimed(ctx, "tok2", id); return err },
+			} {
+				if err := change(); (err == nil) != (name == "new owner" || name == "Release") {
+					t.Errorf("%s with the old token: err = %v", name, err)
+				}
+			}
+			if n, err := s.RenewLease(ctx, "tok2", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 1 {
+				t.Errorf("the owner renewed %d rows (%v); want 1", n, err)
+			}
+			if got, _ := s.ClaimEmails(ctx, "tok3", t0.Add(2*lease-time.Second), 10, lease, recheck); len(got.Send) != 0 {
+				t.Errorf("claimed a row whose lease was renewed: %+v", got.Send)
+			}
+			if err := s.MarkSent(ctx, "tok2", id, t0.Add(lease)); err != nil {
 				t.Fatal(err)
 			}
 			sent, _ := s.OutboxEmails(ctx, store.OutboxFilter{Status: "sent"})
@@ -105,18 +132,18 @@ func TestOutbox(t *testing.T) {
 			}
 			s.EnqueueEmail(ctx, email(jo, 1), t0)
 			now := t0.Add(time.Hour)
-			got, err := s.ClaimEmails(ctx, now, 10, lease, recheck)
+			got, err := s.ClaimEmails(ctx, "tok", now, 10, lease, recheck)
 			if err != nil || len(got.Send) != 0 || len(got.Deferred) != 1 {
 				t.Fatalf("claim while paused = %+v, %v; want one deferred", got, err)
 			}
 			if err := s.SetEnrollmentStatus(ctx, jo.ID, "active"); err != nil {
 				t.Fatal(err)
 			}
-			got, _ = s.ClaimEmails(ctx, now.Add(recheck), 10, lease, recheck)
+			got, _ = s.ClaimEmails(ctx, "tok", now.Add(recheck), 10, lease, recheck)
 			if len(got.Send) != 1 || got.Send[0].Attempts != 1 {
 				t.Fatalf("after resume: %+v; want the held email, still attempt 1", got.Send)
 			}
-			s.RetryEmail(ctx, got.Send[0].ID, now.Add(2*recheck), "451 try later", now)
+			s.RetryEmail(ctx, "tok", got.Send[0].ID, now.Add(2*recheck), "451 try later", now)
 			ended, err := s.EndEnrollment(ctx, jo.ID, "completed", "joined")
 			if err != nil || !ended {
 				t.Fatalf("end = %v, %v", ended, err)
@@ -143,6 +170,22 @@ func TestOutbox(t *testing.T) {
 			pending, _ := s.OutboxEmails(ctx, store.OutboxFilter{To: "hank@globex.com", Status: "pending"})
 			if len(pending) != 0 {
 				t.Errorf("%d pending emails to a suppressed address", len(pending))
+			}
+			// A claimed email to an address suppressed since is cancelled too: its worker
+			// finds its claim gone when it checks, right before the SMTP conversation.
+			s.EnqueueEmail(ctx, email(jo, 7), t0)
+			got, err := s.ClaimEmails(ctx, "tok9", t0.Add(time.Hour), 10, lease, recheck)
+			if err != nil || len(got.Send) != 1 {
+				t.Fatalf("claim = %+v, %v", got, err)
+			}
+			if why, err := s.CheckClaimed(ctx, "tok9", got.Send[0].ID); why != "" || err != nil {
+				t.Fatalf("CheckClaimed before the unsubscribe = %q, %v", why, err)
+			}
+			if _, err := s.Suppress(ctx, "jo@acme.io", "unsubscribed"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CheckClaimed(ctx, "tok9", got.Send[0].ID); !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("CheckClaimed after the unsubscribe = %v, want ErrLeaseLost (cancelled)", err)
 			}
 			es, _ := s.Enrollments(ctx, "stopped")
 			if len(es) != 1 || es[0].StopReason != "unsubscribed" {
@@ -196,7 +239,7 @@ func TestClaimConcurrent(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for {
-					got, err := s.ClaimEmails(ctx, t0, 7, time.Minute, time.Hour)
+					got, err := s.ClaimEmails(ctx, "tok", t0, 7, time.Minute, time.Hour)
 					if err != nil {
 						t.Error(err)
 						return

@@ -37,6 +37,10 @@ type Server struct {
 	Rcpt func(to string) error
 	// OnMessage, if set, is called after each accepted message with the running count.
 	OnMessage func(n int64)
+	// BeforeAccept, if set, is called with each message after its data arrived and before the
+	// server accepts it; the client waits for its reply meanwhile. Tests make a slow server by
+	// blocking here on a channel they control (or by advancing an injected clock).
+	BeforeAccept func(m Message)
 
 	srv   *smtp.Server
 	mu    sync.Mutex
@@ -135,6 +139,9 @@ func (x *session) Data(r io.Reader) error {
 	}
 	if x.s.KeepData {
 		m.Data = data
+	}
+	if x.s.BeforeAccept != nil {
+		x.s.BeforeAccept(m)
 	}
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, m)

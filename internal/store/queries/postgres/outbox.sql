@@ -1,7 +1,7 @@
 -- name: ClaimEmails
 -- As the shared version, plus FOR UPDATE SKIP LOCKED: concurrent claimers on several replicas
 -- never wait for or take each other's rows.
-UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ?
+UPDATE outbox SET status = 'sending', claim_token = ?, attempts = attempts + 1, lease_until = ?, updated_at = ?
 WHERE id IN (
 	SELECT id FROM (SELECT id, next_attempt_at FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED) p
@@ -13,3 +13,22 @@ RETURNING id, key, COALESCE(enrollment_id, 0), step, from_addr, reply_to, to_add
 	EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = outbox.to_addr),
 	EXISTS (SELECT 1 FROM contacts c WHERE c.email = outbox.to_addr AND c.opted_out),
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = outbox.enrollment_id), 'active');
+
+-- name: OutboxStep
+-- Several senders' steps in one round trip and one commit. Each step is a row of the arrays
+-- $1 (the email the server just accepted; 0 for none), $2 (the next email; 0 for none) and $3
+-- (the sender's claim token): MarkSent for $1, CheckClaimedEmail for $2, at time $4. Rows come
+-- back tagged: true for a recorded email, false for a next one still claimed. Postgres only
+-- (SQLite cannot update in a WITH clause, and has no round trips to save).
+WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS r (sent, next, token)),
+done AS (
+	UPDATE outbox SET status = 'sent', sent_at = $4, lease_until = NULL, last_error = '', updated_at = $4
+	FROM r WHERE outbox.id = r.sent AND outbox.claim_token = r.token AND outbox.status = 'sending'
+	RETURNING outbox.id)
+SELECT true, id, false, false, '' FROM done
+UNION ALL
+SELECT false, o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_addr),
+	EXISTS (SELECT 1 FROM contacts c WHERE c.email = o.to_addr AND c.opted_out),
+	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = o.enrollment_id), 'active')
+FROM outbox o JOIN r ON o.id = r.next AND o.claim_token = r.token
+WHERE o.status = 'sending';
