@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ func IsPostgresDSN(dsn string) bool {
 // AcceptedDSNs words the database settings Open understands, for error messages.
 const AcceptedDSNs = "postgres://… or postgresql://… (Postgres), a file: URI, or a path ending in .db, .sqlite or .sqlite3 (SQLite)"
 
+// libpqKeywords recognises libpq's keyword=value form ("host=db password=…"): it starts with a
+// keyword. A path may contain "=" (a test's temp dir does), so that alone proves nothing.
+var libpqKeywords = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
 // CheckDSN reports whether Open would know which engine dsn selects. Anything else is an error
 // naming the accepted forms, never a file named after the string; the error does not repeat the
 // DSN, which may hold a password (mysql://u:secret@…, host=… password=…).
@@ -79,7 +84,7 @@ func CheckDSN(dsn string) (Dialect, error) {
 		return SQLite, nil
 	}
 	path, _, _ := strings.Cut(dsn, "?") // a plain path may carry driver options, as a file: URI does
-	if strings.Contains(path, "://") || strings.Contains(path, "=") {
+	if strings.Contains(path, "://") || libpqKeywords.MatchString(path) {
 		return "", errors.New("unsupported database DSN (a URL of another kind, or libpq keyword=value settings): want " + AcceptedDSNs)
 	}
 	switch strings.ToLower(filepath.Ext(path)) {

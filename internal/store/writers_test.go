@@ -230,3 +230,16 @@ func TestConcurrentPagesKeepEverySignal(t *testing.T) {
 		}
 	})
 }
+
+// TestPathsMayContainEquals: a plain SQLite path with "=" in a folder name (Go's test temp dirs
+// have them) is a path, not libpq keywords.
+func TestPathsMayContainEquals(t *testing.T) {
+	for _, dsn := range []string{"/tmp/BenchmarkX/workers=4/001/advocate.db", "data/a=b.sqlite3?_pragma=busy_timeout(5000)"} {
+		if d, err := store.CheckDSN(dsn); err != nil || d != store.SQLite {
+			t.Errorf("CheckDSN(%q) = %q, %v; want SQLite", dsn, d, err)
+		}
+	}
+	if _, err := store.CheckDSN("host=db password=x dbname=y.db"); err == nil {
+		t.Error("libpq keywords ending in .db were taken for a file name")
+	}
+}
