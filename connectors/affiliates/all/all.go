@@ -1,0 +1,6 @@
+// Package all registers every affiliate-platform client; import it for its side effect.
+package all
+
+import (
+	_ "github.com/advocate-hq/advocate/connectors/affiliates/rewardful" // platform rewardful
+)
