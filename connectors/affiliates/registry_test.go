@@ -17,6 +17,7 @@ func TestNew(t *testing.T) {
 		{"unknown platform", affiliates.Settings{Platform: "impact", APIKey: "k"}, `unknown platform "impact"`},
 		{"missing key", affiliates.Settings{Platform: "rewardful"}, "api_key is required"},
 		{"rewardful", affiliates.Settings{Platform: "rewardful", APIKey: "k"}, ""},
+		{"dub", affiliates.Settings{Platform: "dub", APIKey: "k"}, ""},
 		{"case-insensitive", affiliates.Settings{Platform: "Rewardful", APIKey: "k"}, ""},
 	}
 	for _, c := range cases {

@@ -2,5 +2,6 @@
 package all
 
 import (
+	_ "github.com/advocate-hq/advocate/connectors/affiliates/dub"       // platform dub
 	_ "github.com/advocate-hq/advocate/connectors/affiliates/rewardful" // platform rewardful
 )

@@ -1,0 +1,168 @@
+package dub
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors/affiliates"
+	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
+)
+
+// fake plays Dub's partner API as documented: Bearer workspace key; POST /partners upserts by
+// email (an existing partner comes back, its tenantId updated); GET /partners?email=|tenantId=
+// and GET /partners/links?partnerId= answer bare arrays; GET /customers (page, pageSize ≤ 100,
+// includeExpandedFields adds partner) and GET /commissions (pageSize, startingAfter,
+// sortBy/sortOrder) too. Errors are {"error":{code,message,doc_url}}.
+type fake struct {
+	affiliatestest.Book
+	mu      sync.Mutex
+	tenants map[string]string // partner id → tenantId
+	refs    []affiliatestest.SeedReferral
+	coms    []affiliatestest.SeedCommission
+}
+
+const fakeKey = "dub_test_key"
+
+func newFake() affiliatestest.Fake {
+	return &fake{Book: affiliatestest.Book{Prefix: "pn_"}, tenants: map[string]string{}}
+}
+
+func (f *fake) Seed(refs []affiliatestest.SeedReferral, coms []affiliatestest.SeedCommission) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range refs {
+		f.Ensure(r.AffiliateEmail)
+	}
+	for _, c := range coms {
+		f.Ensure(c.AffiliateEmail)
+		if !c.NonCash { // Dub commissions are money only
+			f.coms = append(f.coms, c)
+		}
+	}
+	f.refs = append(f.refs, refs...)
+}
+
+func errorJSON(w http.ResponseWriter, status int, code, msg string) {
+	affiliatestest.WriteJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg, "doc_url": "https://dub.co/docs/api-reference/errors#" + code}})
+}
+
+func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+fakeKey {
+		errorJSON(w, http.StatusUnauthorized, "unauthorized", "Unauthorized: Invalid API key.")
+		return
+	}
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/partners":
+		f.upsert(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == "/partners":
+		affiliatestest.WriteJSON(w, http.StatusOK, f.partners(q.Get("email"), q.Get("tenantId")))
+	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
+		affiliatestest.WriteJSON(w, http.StatusOK, []any{map[string]any{"shortLink": "https://dub.sh/" + q.Get("partnerId")}})
+	case r.Method == http.MethodGet && r.URL.Path == "/customers":
+		page, size := atoi(q.Get("page"), 1), atoi(q.Get("pageSize"), 100)
+		affiliatestest.WriteJSON(w, http.StatusOK, affiliatestest.Window(f.customers(q.Get("includeExpandedFields") == "true"), (page-1)*size, size))
+	case r.Method == http.MethodGet && r.URL.Path == "/commissions":
+		f.commissions(w, q)
+	default:
+		errorJSON(w, http.StatusNotFound, "not_found", "The requested resource was not found.")
+	}
+}
+
+func (f *fake) upsert(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Email, Name, TenantID, GroupID string }
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Email == "" {
+		errorJSON(w, http.StatusUnprocessableEntity, "unprocessable_entity", "email: Required")
+		return
+	}
+	first, last, _ := strings.Cut(in.Name, " ")
+	rec, _ := f.Create(affiliatestest.Record{Email: in.Email, FirstName: first, LastName: last})
+	f.mu.Lock()
+	if in.TenantID != "" {
+		f.tenants[rec.ID] = in.TenantID
+	}
+	f.mu.Unlock()
+	affiliatestest.WriteJSON(w, http.StatusCreated, f.partnerJSON(rec))
+}
+
+func (f *fake) partnerJSON(r affiliatestest.Record) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return map[string]any{"id": r.ID, "email": r.Email, "name": r.FirstName + " " + r.LastName, "tenantId": f.tenants[r.ID], "status": "approved",
+		"links": []any{map[string]any{"shortLink": "https://dub.sh/" + r.ID, "key": r.ID, "clicks": 0}}}
+}
+
+func (f *fake) partners(email, tenant string) []any {
+	rec := f.FindBy(func(r *affiliatestest.Record) bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return (email != "" && strings.EqualFold(r.Email, email)) || (tenant != "" && f.tenants[r.ID] == tenant)
+	})
+	if rec == nil {
+		return []any{}
+	}
+	return []any{f.partnerJSON(*rec)}
+}
+
+func (f *fake) customers(expand bool) []any {
+	f.mu.Lock()
+	refs := slices.Clone(f.refs)
+	f.mu.Unlock()
+	out := []any{map[string]any{"id": "cus_direct", "email": "direct@buyer.io", "createdAt": time.Now().Format(time.RFC3339), "sales": 3}} // no partner
+	for _, r := range refs {
+		c := map[string]any{"id": r.ID, "email": r.CustomerEmail, "createdAt": r.CreatedAt.Format(time.RFC3339Nano), "sales": 0}
+		if r.Converted {
+			c["sales"] = 1
+		}
+		if expand {
+			rec := f.Find(r.AffiliateEmail)
+			c["partner"] = map[string]any{"id": rec.ID, "email": rec.Email}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+var dubStatus = map[string]string{
+	affiliates.CommissionPending: "pending", affiliates.CommissionDue: "processed",
+	affiliates.CommissionPaid: "paid", affiliates.CommissionVoided: "refunded",
+}
+
+func (f *fake) commissions(w http.ResponseWriter, q map[string][]string) {
+	f.mu.Lock()
+	coms := slices.Clone(f.coms)
+	f.mu.Unlock()
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	if get("sortBy") != "createdAt" || get("sortOrder") != "asc" {
+		slices.Reverse(coms) // Dub's default is newest first
+	}
+	start := 0
+	if after := get("startingAfter"); after != "" {
+		start = slices.IndexFunc(coms, func(c affiliatestest.SeedCommission) bool { return c.ID == after }) + 1
+	}
+	var out []any
+	for _, c := range affiliatestest.Window(coms, start, atoi(get("pageSize"), 100)) {
+		rec := f.Find(c.AffiliateEmail)
+		out = append(out, map[string]any{"id": c.ID, "amount": c.AmountMinor * 5, "earnings": c.AmountMinor, "currency": strings.ToLower(c.Currency),
+			"status": dubStatus[c.Status], "createdAt": c.CreatedAt.Format(time.RFC3339Nano), "type": "sale",
+			"partner": map[string]any{"id": rec.ID, "email": rec.Email}})
+	}
+	affiliatestest.WriteJSON(w, http.StatusOK, append([]any{}, out...))
+}
+
+func atoi(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
+}
