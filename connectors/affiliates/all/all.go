@@ -2,6 +2,7 @@
 package all
 
 import (
-	_ "github.com/advocate-hq/advocate/connectors/affiliates/dub"       // platform dub
-	_ "github.com/advocate-hq/advocate/connectors/affiliates/rewardful" // platform rewardful
+	_ "github.com/advocate-hq/advocate/connectors/affiliates/dub"          // platform dub
+	_ "github.com/advocate-hq/advocate/connectors/affiliates/partnerstack" // platform partnerstack
+	_ "github.com/advocate-hq/advocate/connectors/affiliates/rewardful"    // platform rewardful
 )
