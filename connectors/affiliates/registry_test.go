@@ -18,6 +18,7 @@ func TestNew(t *testing.T) {
 		{"missing key", affiliates.Settings{Platform: "rewardful"}, "api_key is required"},
 		{"rewardful", affiliates.Settings{Platform: "rewardful", APIKey: "k"}, ""},
 		{"dub", affiliates.Settings{Platform: "dub", APIKey: "k"}, ""},
+		{"firstpromoter", affiliates.Settings{Platform: "firstpromoter", APIKey: "k", AccountID: "a"}, ""},
 		{"partnerstack", affiliates.Settings{Platform: "partnerstack", APIKey: "k", PublicKey: "p"}, ""},
 		{"case-insensitive", affiliates.Settings{Platform: "Rewardful", APIKey: "k"}, ""},
 	}

@@ -1,0 +1,167 @@
+package firstpromoter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/connectors/affiliates"
+)
+
+var phases = []string{"referrals", "commissions"}
+
+type cursor struct {
+	Phase int `json:"phase"`
+	Page  int `json:"page"`
+}
+
+type owner struct {
+	Promoter struct {
+		ID    id     `json:"id"`
+		Email string `json:"email"`
+	} `json:"promoter"`
+}
+
+type referral struct {
+	ID            id     `json:"id"`
+	Email         string `json:"email"`
+	State         string `json:"state"`
+	CreatedAt     string `json:"created_at"`
+	CustomerSince string `json:"customer_since"`
+	PromoterCamp  owner  `json:"promoter_campaign"`
+	Promoter      *struct {
+		ID    id     `json:"id"`
+		Email string `json:"email"`
+	} `json:"promoter"`
+}
+
+type commission struct {
+	ID           id     `json:"id"`
+	Status       string `json:"status"`
+	IsPaid       bool   `json:"is_paid"`
+	Amount       int64  `json:"amount"` // cents
+	Unit         string `json:"unit"`
+	SaleCurrency string `json:"original_sale_currency"`
+	CreatedAt    string `json:"created_at"`
+	PromoterCamp owner  `json:"promoter_campaign"`
+	Referral     *struct {
+		ID id `json:"id"`
+	} `json:"referral"`
+}
+
+// Outcomes implements affiliates.Platform: full walks of referrals, then commissions.
+func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
+	var st cursor
+	if err := affiliates.DecodeCursor(Name, cur, &st); err != nil {
+		return err
+	}
+	if st.Phase < 0 || st.Phase >= len(phases) || st.Page < 1 {
+		st = cursor{Page: 1}
+	}
+	for {
+		q := url.Values{"page": {strconv.Itoa(st.Page)}, "per_page": {strconv.Itoa(c.pageSize)}}
+		var items []json.RawMessage
+		if err := c.http.JSON(ctx, connectors.Request{Path: "/" + phases[st.Phase], Query: q}, &items); err != nil {
+			return fmt.Errorf("affiliates %s: list %s: %w", Name, phases[st.Phase], err)
+		}
+		var out affiliates.OutcomePage
+		if st.Phase == 0 {
+			out.Referrals = referrals(items)
+		} else {
+			out.Commissions = commissions(items)
+		}
+		next, done := cursor{Phase: st.Phase, Page: st.Page + 1}, false
+		if len(items) < c.pageSize { // a short or empty page is the last
+			next = cursor{Phase: st.Phase + 1, Page: 1}
+			if next.Phase == len(phases) {
+				next, done = cursor{Page: 1}, true
+			}
+		}
+		var err error
+		if out.Cursor, err = affiliates.EncodeCursor(Name, next); err != nil {
+			return err
+		}
+		if err := sink(out); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		st = next
+	}
+}
+
+func referrals(items []json.RawMessage) []affiliates.Referral {
+	out := make([]affiliates.Referral, 0, len(items))
+	for _, raw := range items {
+		var r referral
+		if json.Unmarshal(raw, &r) != nil {
+			continue
+		}
+		aff := r.PromoterCamp.Promoter
+		if r.Promoter != nil && aff.ID == "" {
+			aff.ID, aff.Email = r.Promoter.ID, r.Promoter.Email
+		}
+		ref := affiliates.Referral{ID: string(r.ID), AffiliateID: string(aff.ID), AffiliateEmail: aff.Email,
+			// Moved referrals carry " (moved)" after the address.
+			CustomerEmail: strings.TrimSuffix(r.Email, " (moved)"), Status: referralStatus(r.State),
+			CreatedAt: parseTime(r.CreatedAt), ConvertedAt: parseTime(r.CustomerSince)}
+		out = append(out, ref)
+	}
+	return out
+}
+
+// referralStatus maps FirstPromoter's states: active is a paying customer; signup (and
+// custom states) are leads; cancelled, refunded and denied ended.
+func referralStatus(s string) string {
+	switch s {
+	case "active":
+		return affiliates.ReferralConverted
+	case "cancelled", "refunded", "denied":
+		return affiliates.ReferralCancelled
+	}
+	return affiliates.ReferralLead
+}
+
+func commissions(items []json.RawMessage) []affiliates.Commission {
+	out := make([]affiliates.Commission, 0, len(items))
+	for _, raw := range items {
+		var m commission
+		if json.Unmarshal(raw, &m) != nil || (m.Unit != "" && m.Unit != "cash") {
+			continue // credits, points, free months and discounts are not money
+		}
+		cm := affiliates.Commission{ID: string(m.ID), AffiliateID: string(m.PromoterCamp.Promoter.ID),
+			AffiliateEmail: m.PromoterCamp.Promoter.Email, AmountMinor: m.Amount,
+			Currency: strings.ToUpper(cmpOr(m.SaleCurrency, "USD")), Status: commissionStatus(m), CreatedAt: parseTime(m.CreatedAt)}
+		if m.Referral != nil {
+			cm.ReferralID = string(m.Referral.ID)
+		}
+		out = append(out, cm)
+	}
+	return out
+}
+
+func commissionStatus(m commission) string {
+	switch {
+	case m.Status == "denied":
+		return affiliates.CommissionVoided
+	case m.IsPaid:
+		return affiliates.CommissionPaid
+	case m.Status == "approved":
+		return affiliates.CommissionDue
+	}
+	return affiliates.CommissionPending
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
