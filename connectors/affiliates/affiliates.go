@@ -12,11 +12,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -128,40 +127,24 @@ type Settings struct {
 // Factory builds a platform client from settings, validating what it needs.
 type Factory func(Settings) (Platform, error)
 
-var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
-)
+// factories is written only by Register from package init functions, which run one at a time
+// before anything calls New, so it needs no lock.
+var factories = map[string]Factory{}
 
 // Register makes a platform available to New; platform packages call it from init.
 func Register(name string, f Factory) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := factories[name]; dup {
+	if factories[name] != nil {
 		panic("affiliates: platform " + name + " registered twice")
 	}
 	factories[name] = f
 }
 
-// Platforms lists the registered platform names, sorted.
-func Platforms() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	names := make([]string, 0, len(factories))
-	for n := range factories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// New builds the client for s.Platform.
+// New builds the client for s.Platform (case-insensitive).
 func New(s Settings) (Platform, error) {
-	mu.RLock()
-	f, ok := factories[strings.ToLower(s.Platform)]
-	mu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("affiliates: unknown platform %q (known: %s)", s.Platform, strings.Join(Platforms(), ", "))
+	f := factories[strings.ToLower(s.Platform)]
+	if f == nil {
+		known := slices.Sorted(maps.Keys(factories))
+		return nil, fmt.Errorf("affiliates: unknown platform %q (known: %s)", s.Platform, strings.Join(known, ", "))
 	}
 	if s.APIKey == "" {
 		return nil, fmt.Errorf("affiliates: platform %s: api_key is required", s.Platform)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -13,10 +15,50 @@ import (
 // embed it and add their platform's wire format.
 type Book struct {
 	Prefix string // id prefix, e.g. "aff_"
+	// KeepNonCash keeps seeded non-cash commissions, for platforms that have them.
+	KeepNonCash bool
 
 	mu        sync.Mutex
 	records   []*Record
 	elsewhere map[string]bool
+	refs      []SeedReferral
+	coms      []SeedCommission
+}
+
+// Seed implements Fake: it stores the outcomes and creates the affiliates they name.
+func (b *Book) Seed(refs []SeedReferral, coms []SeedCommission) {
+	for _, r := range refs {
+		b.Ensure(r.AffiliateEmail)
+	}
+	for _, c := range coms {
+		b.Ensure(c.AffiliateEmail)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refs = append(b.refs, refs...)
+	for _, c := range coms {
+		if b.KeepNonCash || !c.NonCash {
+			b.coms = append(b.coms, c)
+		}
+	}
+}
+
+// Seeds returns copies of the seeded outcomes, in seeding order.
+func (b *Book) Seeds() ([]SeedReferral, []SeedCommission) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.refs), slices.Clone(b.coms)
+}
+
+// SetExternalID records our id on an affiliate (Dub's upsert sets tenantId on an existing one).
+func (b *Book) SetExternalID(id, ext string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, r := range b.records {
+		if r.ID == id {
+			r.ExternalID = ext
+		}
+	}
 }
 
 // Record is one affiliate on a fake platform.
@@ -101,6 +143,14 @@ func (b *Book) add(r Record) Record {
 	r.ID = fmt.Sprintf("%s%d", b.Prefix, len(b.records)+1)
 	b.records = append(b.records, &r)
 	return r
+}
+
+// Atoi reads a query number, def when absent or unreadable.
+func Atoi(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	return def
 }
 
 // WriteJSON answers with status and v as JSON, with a Content-Length as real APIs send.

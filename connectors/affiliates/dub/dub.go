@@ -58,31 +58,12 @@ func New(s affiliates.Settings) (affiliates.Platform, error) {
 		return nil, fmt.Errorf("affiliates %s: api_key (a dub_ workspace key) is required", Name)
 	}
 	key := s.APIKey
-	c := &Client{group: s.Campaign, pageSize: s.PageSize}
-	if c.pageSize <= 0 || c.pageSize > maxPageSize {
-		c.pageSize = maxPageSize
-	}
-	c.http = &connectors.Client{
-		Connector: Name,
-		BaseURL:   strings.TrimRight(cmpOr(s.BaseURL, DefaultBaseURL), "/"),
-		Auth:      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) },
-		HTTP:      s.HTTP,
-		Limiter:   s.Limiter,
-		Sleep:     s.Sleep,
-		Now:       s.Now,
-		Log:       s.Log,
-	}
-	if c.http.Limiter == nil {
-		c.http.Limiter = connectors.PerSecond(600, time.Minute, 10)
-	}
-	return c, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	auth := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
+	return &Client{
+		http:     s.HTTPClient(Name, DefaultBaseURL, "", auth, connectors.PerSecond(600, time.Minute, 10)),
+		group:    s.Campaign,
+		pageSize: s.PageSizeOr(maxPageSize),
+	}, nil
 }
 
 // Name implements affiliates.Platform.
@@ -109,9 +90,9 @@ func urls(ls []link) []string {
 
 // FindOrCreate implements affiliates.Platform.
 func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affiliates.Affiliate, error) {
-	email := strings.TrimSpace(p.Email)
-	if email == "" {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: an email is required to find or create a partner", Name)
+	email, err := affiliates.RequireEmail(Name, p)
+	if err != nil {
+		return affiliates.Affiliate{}, err
 	}
 	c.creating.Lock()
 	defer c.creating.Unlock()

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
@@ -18,33 +16,12 @@ import (
 // and GET /partners/links?partnerId= answer bare arrays; GET /customers (page, pageSize ≤ 100,
 // includeExpandedFields adds partner) and GET /commissions (pageSize, startingAfter,
 // sortBy/sortOrder) too. Errors are {"error":{code,message,doc_url}}.
-type fake struct {
-	affiliatestest.Book
-	mu      sync.Mutex
-	tenants map[string]string // partner id → tenantId
-	refs    []affiliatestest.SeedReferral
-	coms    []affiliatestest.SeedCommission
-}
+type fake struct{ affiliatestest.Book }
 
 const fakeKey = "dub_test_key"
 
 func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "pn_"}, tenants: map[string]string{}}
-}
-
-func (f *fake) Seed(refs []affiliatestest.SeedReferral, coms []affiliatestest.SeedCommission) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, r := range refs {
-		f.Ensure(r.AffiliateEmail)
-	}
-	for _, c := range coms {
-		f.Ensure(c.AffiliateEmail)
-		if !c.NonCash { // Dub commissions are money only
-			f.coms = append(f.coms, c)
-		}
-	}
-	f.refs = append(f.refs, refs...)
+	return &fake{Book: affiliatestest.Book{Prefix: "pn_"}}
 }
 
 func errorJSON(w http.ResponseWriter, status int, code, msg string) {
@@ -65,7 +42,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
 		affiliatestest.WriteJSON(w, http.StatusOK, []any{map[string]any{"shortLink": "https://dub.sh/" + q.Get("partnerId")}})
 	case r.Method == http.MethodGet && r.URL.Path == "/customers":
-		page, size := atoi(q.Get("page"), 1), atoi(q.Get("pageSize"), 100)
+		page, size := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("pageSize"), 100)
 		affiliatestest.WriteJSON(w, http.StatusOK, affiliatestest.Window(f.customers(q.Get("includeExpandedFields") == "true"), (page-1)*size, size))
 	case r.Method == http.MethodGet && r.URL.Path == "/commissions":
 		f.commissions(w, q)
@@ -82,26 +59,21 @@ func (f *fake) upsert(w http.ResponseWriter, r *http.Request) {
 	}
 	first, last, _ := strings.Cut(in.Name, " ")
 	rec, _ := f.Create(affiliatestest.Record{Email: in.Email, FirstName: first, LastName: last})
-	f.mu.Lock()
-	if in.TenantID != "" {
-		f.tenants[rec.ID] = in.TenantID
+	if in.TenantID != "" { // the upsert sets our id on an existing partner too
+		f.SetExternalID(rec.ID, in.TenantID)
+		rec.ExternalID = in.TenantID
 	}
-	f.mu.Unlock()
 	affiliatestest.WriteJSON(w, http.StatusCreated, f.partnerJSON(rec))
 }
 
 func (f *fake) partnerJSON(r affiliatestest.Record) map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return map[string]any{"id": r.ID, "email": r.Email, "name": r.FirstName + " " + r.LastName, "tenantId": f.tenants[r.ID], "status": "approved",
+	return map[string]any{"id": r.ID, "email": r.Email, "name": r.FirstName + " " + r.LastName, "tenantId": r.ExternalID, "status": "approved",
 		"links": []any{map[string]any{"shortLink": "https://dub.sh/" + r.ID, "key": r.ID, "clicks": 0}}}
 }
 
 func (f *fake) partners(email, tenant string) []any {
 	rec := f.FindBy(func(r *affiliatestest.Record) bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return (email != "" && strings.EqualFold(r.Email, email)) || (tenant != "" && f.tenants[r.ID] == tenant)
+		return (email != "" && strings.EqualFold(r.Email, email)) || (tenant != "" && r.ExternalID == tenant)
 	})
 	if rec == nil {
 		return []any{}
@@ -110,9 +82,7 @@ func (f *fake) partners(email, tenant string) []any {
 }
 
 func (f *fake) customers(expand bool) []any {
-	f.mu.Lock()
-	refs := slices.Clone(f.refs)
-	f.mu.Unlock()
+	refs, _ := f.Seeds()
 	out := []any{map[string]any{"id": "cus_direct", "email": "direct@buyer.io", "createdAt": time.Now().Format(time.RFC3339), "sales": 3}} // no partner
 	for _, r := range refs {
 		c := map[string]any{"id": r.ID, "email": r.CustomerEmail, "createdAt": r.CreatedAt.Format(time.RFC3339Nano), "sales": 0}
@@ -134,9 +104,7 @@ var dubStatus = map[string]string{
 }
 
 func (f *fake) commissions(w http.ResponseWriter, q map[string][]string) {
-	f.mu.Lock()
-	coms := slices.Clone(f.coms)
-	f.mu.Unlock()
+	_, coms := f.Seeds()
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
 			return v[0]
@@ -151,18 +119,11 @@ func (f *fake) commissions(w http.ResponseWriter, q map[string][]string) {
 		start = slices.IndexFunc(coms, func(c affiliatestest.SeedCommission) bool { return c.ID == after }) + 1
 	}
 	var out []any
-	for _, c := range affiliatestest.Window(coms, start, atoi(get("pageSize"), 100)) {
+	for _, c := range affiliatestest.Window(coms, start, affiliatestest.Atoi(get("pageSize"), 100)) {
 		rec := f.Find(c.AffiliateEmail)
 		out = append(out, map[string]any{"id": c.ID, "amount": c.AmountMinor * 5, "earnings": c.AmountMinor, "currency": strings.ToLower(c.Currency),
 			"status": dubStatus[c.Status], "createdAt": c.CreatedAt.Format(time.RFC3339Nano), "type": "sale",
 			"partner": map[string]any{"id": rec.ID, "email": rec.Email}})
 	}
 	affiliatestest.WriteJSON(w, http.StatusOK, append([]any{}, out...))
-}
-
-func atoi(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
 }

@@ -1,12 +1,12 @@
 package dub
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/connectors/affiliates"
@@ -46,36 +46,21 @@ type commission struct {
 
 // Outcomes implements affiliates.Platform: a full walk of customers, then of commissions.
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
-	var st cursor
-	if err := affiliates.DecodeCursor(Name, cur, &st); err != nil {
-		return err
+	start := func(st cursor) cursor {
+		if st.Phase == "" {
+			st = cursor{Phase: "customers", Page: 1}
+		}
+		return st
 	}
-	if st.Phase == "" {
-		st = cursor{Phase: "customers", Page: 1}
-	}
-	for {
-		var out affiliates.OutcomePage
-		var next cursor
-		var err error
+	step := func(ctx context.Context, st cursor) (out affiliates.OutcomePage, next cursor, done bool, err error) {
 		if st.Phase == "customers" {
 			out.Referrals, next, err = c.customers(ctx, st)
 		} else {
 			out.Commissions, next, err = c.commissions(ctx, st)
 		}
-		if err != nil {
-			return err
-		}
-		if out.Cursor, err = affiliates.EncodeCursor(Name, next); err != nil {
-			return err
-		}
-		if err := sink(out); err != nil {
-			return err
-		}
-		if next.Phase == "" {
-			return nil
-		}
-		st = next
+		return out, next, next.Phase == "", err
 	}
+	return affiliates.Walk(ctx, Name, cur, start, step, sink)
 }
 
 func (c *Client) customers(ctx context.Context, st cursor) ([]affiliates.Referral, cursor, error) {
@@ -90,7 +75,7 @@ func (c *Client) customers(ctx context.Context, st cursor) ([]affiliates.Referra
 			continue // came without a partner: not a referral
 		}
 		r := affiliates.Referral{ID: cu.ID, AffiliateID: cu.Partner.ID, AffiliateEmail: cu.Partner.Email,
-			CustomerEmail: cu.Email, Status: affiliates.ReferralLead, CreatedAt: parseTime(cu.CreatedAt)}
+			CustomerEmail: cu.Email, Status: affiliates.ReferralLead, CreatedAt: affiliates.ParseTime(cu.CreatedAt)}
 		if cu.Sales > 0 {
 			r.Status = affiliates.ReferralConverted
 		}
@@ -114,8 +99,8 @@ func (c *Client) commissions(ctx context.Context, st cursor) ([]affiliates.Commi
 	out := make([]affiliates.Commission, 0, len(list))
 	for _, m := range list {
 		cm := affiliates.Commission{ID: m.ID, AffiliateID: m.Partner.ID, AffiliateEmail: m.Partner.Email,
-			AmountMinor: m.Earnings, Currency: strings.ToUpper(cmpOr(m.Currency, "usd")),
-			Status: commissionStatus(m.Status), CreatedAt: parseTime(m.CreatedAt)}
+			AmountMinor: m.Earnings, Currency: strings.ToUpper(cmp.Or(m.Currency, "usd")),
+			Status: commissionStatus(m.Status), CreatedAt: affiliates.ParseTime(m.CreatedAt)}
 		if m.Customer != nil {
 			cm.ReferralID = m.Customer.ID
 		}
@@ -138,12 +123,4 @@ func commissionStatus(s string) string {
 		return affiliates.CommissionVoided
 	}
 	return affiliates.CommissionPending
-}
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }

@@ -3,10 +3,8 @@ package firstpromoter
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
@@ -20,13 +18,7 @@ import (
 // pending|approved|denied and is_paid. A duplicate answers 422 {message, code,
 // errors{email:["has already been taken"]}} (unverified). drip_emails must be false: a test
 // fails loudly if the client would let FirstPromoter email the new promoter.
-type fake struct {
-	affiliatestest.Book
-	mu   sync.Mutex
-	cust map[string]string // promoter id → cust_id
-	refs []affiliatestest.SeedReferral
-	coms []affiliatestest.SeedCommission
-}
+type fake struct{ affiliatestest.Book }
 
 const (
 	fakeKey     = "fp-key"
@@ -34,19 +26,7 @@ const (
 )
 
 func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "9"}, cust: map[string]string{}}
-}
-
-func (f *fake) Seed(refs []affiliatestest.SeedReferral, coms []affiliatestest.SeedCommission) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, r := range refs {
-		f.Ensure(r.AffiliateEmail)
-	}
-	for _, c := range coms {
-		f.Ensure(c.AffiliateEmail)
-	}
-	f.refs, f.coms = append(f.refs, refs...), append(f.coms, coms...)
+	return &fake{Book: affiliatestest.Book{Prefix: "9", KeepNonCash: true}}
 }
 
 func fail(w http.ResponseWriter, status int, code, msg string) {
@@ -60,7 +40,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/api/v2/company")
 	q := r.URL.Query()
-	page, per := atoi(q.Get("page"), 1), atoi(q.Get("per_page"), 20)
+	page, per := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("per_page"), 20)
 	switch {
 	case r.Method == http.MethodPost && path == "/promoters":
 		f.create(w, r)
@@ -93,26 +73,21 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "test", "test: drip_emails must be false, Advocate's drip onboards")
 		return
 	}
-	rec, taken := f.Create(affiliatestest.Record{Email: in.Email, FirstName: in.Profile.FirstName, LastName: in.Profile.LastName})
+	rec, taken := f.Create(affiliatestest.Record{Email: in.Email, FirstName: in.Profile.FirstName, LastName: in.Profile.LastName, ExternalID: in.CustID})
 	if taken {
 		affiliatestest.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"message": "Email has already been taken", "code": "invalid", "errors": map[string]any{"email": []string{"has already been taken"}}})
 		return
 	}
-	f.mu.Lock()
-	f.cust[rec.ID] = in.CustID
-	f.mu.Unlock()
 	affiliatestest.WriteJSON(w, http.StatusCreated, f.promoterJSON(rec))
 }
 
 func (f *fake) find(w http.ResponseWriter, v, by string) {
 	rec := f.FindBy(func(r *affiliatestest.Record) bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
 		switch by {
 		case "email":
 			return strings.EqualFold(r.Email, v)
 		case "cust_id":
-			return f.cust[r.ID] != "" && f.cust[r.ID] == v
+			return r.ExternalID != "" && r.ExternalID == v
 		}
 		return r.ID == v
 	})
@@ -124,10 +99,8 @@ func (f *fake) find(w http.ResponseWriter, v, by string) {
 }
 
 func (f *fake) promoterJSON(r affiliatestest.Record) map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	n, _ := strconv.Atoi(r.ID)
-	return map[string]any{"id": n, "email": r.Email, "cust_id": f.cust[r.ID], "state": "accepted",
+	return map[string]any{"id": n, "email": r.Email, "cust_id": r.ExternalID, "state": "accepted",
 		"profile": map[string]any{"first_name": r.FirstName, "last_name": r.LastName},
 		"promoter_campaigns": []any{map[string]any{"campaign_id": 1, "state": "accepted", "ref_token": "t" + r.ID,
 			"ref_link": "https://acme.io/?fpr=t" + r.ID}}}
@@ -140,9 +113,7 @@ func (f *fake) owner(email string) map[string]any {
 }
 
 func (f *fake) referrals() []any {
-	f.mu.Lock()
-	refs := slices.Clone(f.refs)
-	f.mu.Unlock()
+	refs, _ := f.Seeds()
 	var out []any
 	for _, r := range refs {
 		state, since := "signup", any(nil)
@@ -160,9 +131,7 @@ func (f *fake) referrals() []any {
 }
 
 func (f *fake) commissions() []any {
-	f.mu.Lock()
-	coms := slices.Clone(f.coms)
-	f.mu.Unlock()
+	_, coms := f.Seeds()
 	var out []any
 	for _, c := range coms {
 		status, paid, unit := "pending", false, "cash"
@@ -182,11 +151,4 @@ func (f *fake) commissions() []any {
 			"created_at": c.CreatedAt.Format(time.RFC3339Nano), "promoter_campaign": f.owner(c.AffiliateEmail)})
 	}
 	return out
-}
-
-func atoi(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
 }

@@ -22,8 +22,8 @@ package firstpromoter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -60,36 +60,18 @@ func New(s affiliates.Settings) (affiliates.Platform, error) {
 	if s.APIKey == "" || s.AccountID == "" {
 		return nil, fmt.Errorf("affiliates %s: api_key and account_id are both required", Name)
 	}
-	c := &Client{campaign: s.Campaign, pageSize: s.PageSize}
-	if c.pageSize <= 0 || c.pageSize > maxPageSize {
-		c.pageSize = maxPageSize
-	}
-	if _, err := strconv.Atoi(cmpOr(s.Campaign, "0")); err != nil {
+	if _, err := strconv.Atoi(cmp.Or(s.Campaign, "0")); err != nil {
 		return nil, fmt.Errorf("affiliates %s: campaign must be a numeric campaign id, got %q", Name, s.Campaign)
 	}
 	key := s.APIKey
-	c.http = &connectors.Client{
-		Connector: Name,
-		BaseURL:   strings.TrimRight(cmpOr(s.BaseURL, DefaultBaseURL), "/") + prefix,
-		Auth:      func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) },
-		Header:    http.Header{"Account-Id": {s.AccountID}},
-		HTTP:      s.HTTP,
-		Limiter:   s.Limiter,
-		Sleep:     s.Sleep,
-		Now:       s.Now,
-		Log:       s.Log,
+	auth := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) }
+	c := &Client{
+		http:     s.HTTPClient(Name, DefaultBaseURL, prefix, auth, connectors.PerSecond(400, time.Minute, 10)),
+		campaign: s.Campaign,
+		pageSize: s.PageSizeOr(maxPageSize),
 	}
-	if c.http.Limiter == nil {
-		c.http.Limiter = connectors.PerSecond(400, time.Minute, 10)
-	}
+	c.http.Header = http.Header{"Account-Id": {s.AccountID}}
 	return c, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Name implements affiliates.Platform.
@@ -125,9 +107,9 @@ func (p promoter) public(created bool) affiliates.Affiliate {
 
 // FindOrCreate implements affiliates.Platform.
 func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affiliates.Affiliate, error) {
-	email := strings.TrimSpace(p.Email)
-	if email == "" {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: an email is required to find or create a promoter", Name)
+	email, err := affiliates.RequireEmail(Name, p)
+	if err != nil {
+		return affiliates.Affiliate{}, err
 	}
 	if found, ok, err := c.lookup(ctx, p.ExternalID, email); err != nil || ok {
 		return found.public(false), err
@@ -141,33 +123,16 @@ func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affilia
 		n, _ := strconv.Atoi(c.campaign) // checked in New
 		body["initial_campaign_id"] = n
 	}
-	var created promoter
-	err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/promoters", Body: body}, &created)
-	if err == nil {
-		return created.public(true), nil
-	}
-	if !maybeTaken(err) {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: create promoter: %w", Name, err)
-	}
-	// Possibly taken by another replica, or by our own create whose answer was lost: look.
-	found, ok, lerr := c.lookup(ctx, p.ExternalID, email)
-	if lerr != nil {
-		return affiliates.Affiliate{}, lerr
-	}
-	if !ok {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: create promoter: %w", Name, err)
-	}
-	return found.public(false), nil
-}
-
-// maybeTaken: the duplicate answer is undocumented, so each plausible status is checked by a
-// lookup rather than trusted.
-func maybeTaken(err error) bool {
-	var se *connectors.StatusError
-	if !errors.As(err, &se) {
-		return false
-	}
-	return se.Status == http.StatusBadRequest || se.Status == http.StatusConflict || se.Status == http.StatusUnprocessableEntity
+	// The duplicate answer is undocumented, so each plausible status is checked by a lookup.
+	found, created, err := affiliates.CreateOrFind(Name,
+		func() (promoter, error) {
+			var created promoter
+			err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/promoters", Body: body}, &created)
+			return created, err
+		},
+		func() (promoter, bool, error) { return c.lookup(ctx, p.ExternalID, email) },
+		http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity)
+	return found.public(created), err
 }
 
 // lookup tries our cust_id, then the email.
@@ -179,8 +144,7 @@ func (c *Client) lookup(ctx context.Context, custID, email string) (promoter, bo
 		}
 		var p promoter
 		err := c.http.JSON(ctx, connectors.Request{Path: "/promoters/" + url.PathEscape(t[1]), Query: url.Values{"find_by": {t[0]}}}, &p)
-		var se *connectors.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		if affiliates.HasStatus(err, http.StatusNotFound) {
 			continue
 		}
 		if err != nil {

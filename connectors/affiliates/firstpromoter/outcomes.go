@@ -1,13 +1,13 @@
 package firstpromoter
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/connectors/affiliates"
@@ -56,44 +56,35 @@ type commission struct {
 
 // Outcomes implements affiliates.Platform: full walks of referrals, then commissions.
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
-	var st cursor
-	if err := affiliates.DecodeCursor(Name, cur, &st); err != nil {
-		return err
+	start := func(st cursor) cursor {
+		if st.Phase < 0 || st.Phase >= len(phases) || st.Page < 1 {
+			return cursor{Page: 1}
+		}
+		return st
 	}
-	if st.Phase < 0 || st.Phase >= len(phases) || st.Page < 1 {
-		st = cursor{Page: 1}
+	return affiliates.Walk(ctx, Name, cur, start, c.page, sink)
+}
+
+// page reads one page of the phase st is in; a short or empty page is the phase's last.
+func (c *Client) page(ctx context.Context, st cursor) (out affiliates.OutcomePage, next cursor, done bool, err error) {
+	q := url.Values{"page": {strconv.Itoa(st.Page)}, "per_page": {strconv.Itoa(c.pageSize)}}
+	var items []json.RawMessage
+	if err := c.http.JSON(ctx, connectors.Request{Path: "/" + phases[st.Phase], Query: q}, &items); err != nil {
+		return out, st, false, fmt.Errorf("affiliates %s: list %s: %w", Name, phases[st.Phase], err)
 	}
-	for {
-		q := url.Values{"page": {strconv.Itoa(st.Page)}, "per_page": {strconv.Itoa(c.pageSize)}}
-		var items []json.RawMessage
-		if err := c.http.JSON(ctx, connectors.Request{Path: "/" + phases[st.Phase], Query: q}, &items); err != nil {
-			return fmt.Errorf("affiliates %s: list %s: %w", Name, phases[st.Phase], err)
-		}
-		var out affiliates.OutcomePage
-		if st.Phase == 0 {
-			out.Referrals = referrals(items)
-		} else {
-			out.Commissions = commissions(items)
-		}
-		next, done := cursor{Phase: st.Phase, Page: st.Page + 1}, false
-		if len(items) < c.pageSize { // a short or empty page is the last
-			next = cursor{Phase: st.Phase + 1, Page: 1}
-			if next.Phase == len(phases) {
-				next, done = cursor{Page: 1}, true
-			}
-		}
-		var err error
-		if out.Cursor, err = affiliates.EncodeCursor(Name, next); err != nil {
-			return err
-		}
-		if err := sink(out); err != nil {
-			return err
-		}
-		if done {
-			return nil
-		}
-		st = next
+	if st.Phase == 0 {
+		out.Referrals = referrals(items)
+	} else {
+		out.Commissions = commissions(items)
 	}
+	next = cursor{Phase: st.Phase, Page: st.Page + 1}
+	if len(items) < c.pageSize {
+		next = cursor{Phase: st.Phase + 1, Page: 1}
+	}
+	if next.Phase == len(phases) {
+		return out, cursor{Page: 1}, true, nil
+	}
+	return out, next, false, nil
 }
 
 func referrals(items []json.RawMessage) []affiliates.Referral {
@@ -110,7 +101,7 @@ func referrals(items []json.RawMessage) []affiliates.Referral {
 		ref := affiliates.Referral{ID: string(r.ID), AffiliateID: string(aff.ID), AffiliateEmail: aff.Email,
 			// Moved referrals carry " (moved)" after the address.
 			CustomerEmail: strings.TrimSuffix(r.Email, " (moved)"), Status: referralStatus(r.State),
-			CreatedAt: parseTime(r.CreatedAt), ConvertedAt: parseTime(r.CustomerSince)}
+			CreatedAt: affiliates.ParseTime(r.CreatedAt), ConvertedAt: affiliates.ParseTime(r.CustomerSince)}
 		out = append(out, ref)
 	}
 	return out
@@ -137,7 +128,7 @@ func commissions(items []json.RawMessage) []affiliates.Commission {
 		}
 		cm := affiliates.Commission{ID: string(m.ID), AffiliateID: string(m.PromoterCamp.Promoter.ID),
 			AffiliateEmail: m.PromoterCamp.Promoter.Email, AmountMinor: m.Amount,
-			Currency: strings.ToUpper(cmpOr(m.SaleCurrency, "USD")), Status: commissionStatus(m), CreatedAt: parseTime(m.CreatedAt)}
+			Currency: strings.ToUpper(cmp.Or(m.SaleCurrency, "USD")), Status: commissionStatus(m), CreatedAt: affiliates.ParseTime(m.CreatedAt)}
 		if m.Referral != nil {
 			cm.ReferralID = string(m.Referral.ID)
 		}
@@ -156,12 +147,4 @@ func commissionStatus(m commission) string {
 		return affiliates.CommissionDue
 	}
 	return affiliates.CommissionPending
-}
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }

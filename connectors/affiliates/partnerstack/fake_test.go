@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
@@ -20,13 +19,7 @@ import (
 // accepts is our assumption, see the package doc); GET /api/v2/links/partnership/{email};
 // GET /api/v2/customers; GET /api/v2/rewards hides scheduled rewards unless status=scheduled.
 // A duplicate answers 409 {"message":"Partnership already exists","status":409} (unverified).
-type fake struct {
-	affiliatestest.Book
-	mu   sync.Mutex
-	keys map[string]string // partnership key → partner_key
-	refs []affiliatestest.SeedReferral
-	coms []affiliatestest.SeedCommission
-}
+type fake struct{ affiliatestest.Book }
 
 const (
 	fakePublic = "pk_test"
@@ -34,22 +27,7 @@ const (
 )
 
 func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "part_"}, keys: map[string]string{}}
-}
-
-func (f *fake) Seed(refs []affiliatestest.SeedReferral, coms []affiliatestest.SeedCommission) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, r := range refs {
-		f.Ensure(r.AffiliateEmail)
-	}
-	for _, c := range coms {
-		f.Ensure(c.AffiliateEmail)
-		if !c.NonCash { // rewards are cash
-			f.coms = append(f.coms, c)
-		}
-	}
-	f.refs = append(f.refs, refs...)
+	return &fake{Book: affiliatestest.Book{Prefix: "part_"}}
 }
 
 func reply(w http.ResponseWriter, status int, data any, msg string) {
@@ -89,9 +67,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (f *fake) byIdentifier(id string) *affiliatestest.Record {
 	return f.FindBy(func(r *affiliatestest.Record) bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return r.ID == id || strings.EqualFold(r.Email, id) || (f.keys[r.ID] != "" && f.keys[r.ID] == id)
+		return r.ID == id || strings.EqualFold(r.Email, id) || (r.ExternalID != "" && r.ExternalID == id)
 	})
 }
 
@@ -106,23 +82,16 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request) {
 		affiliatestest.WriteJSON(w, http.StatusConflict, map[string]any{"message": "Partnership already exists", "status": 409})
 		return
 	}
-	f.mu.Lock()
-	f.keys[rec.ID] = in["partner_key"]
-	f.mu.Unlock()
 	reply(w, http.StatusOK, f.partnershipJSON(rec), "Partnership created.")
 }
 
 func (f *fake) partnershipJSON(r affiliatestest.Record) map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return map[string]any{"key": r.ID, "email": r.Email, "partner_key": f.keys[r.ID], "first_name": r.FirstName, "last_name": r.LastName,
+	return map[string]any{"key": r.ID, "email": r.Email, "partner_key": r.ExternalID, "first_name": r.FirstName, "last_name": r.LastName,
 		"claimed": false, "group": map[string]any{"slug": "default"}, "created_at": 1790000000000}
 }
 
 func (f *fake) customers() []any {
-	f.mu.Lock()
-	refs := slices.Clone(f.refs)
-	f.mu.Unlock()
+	refs, _ := f.Seeds()
 	out := []any{map[string]any{"key": "cust_test", "email": "t@test.io", "test": true, "partnership_key": "gstest", "created_at": 1}}
 	for _, r := range refs {
 		var provider any
@@ -153,9 +122,7 @@ func psStatus(status string, i int) string {
 }
 
 func (f *fake) rewards(status string) []any {
-	f.mu.Lock()
-	coms := slices.Clone(f.coms)
-	f.mu.Unlock()
+	_, coms := f.Seeds()
 	var out []any
 	for i, c := range coms {
 		st := psStatus(c.Status, i)

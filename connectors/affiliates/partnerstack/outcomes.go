@@ -48,36 +48,26 @@ type reward struct {
 
 // Outcomes implements affiliates.Platform: full walks of customers and rewards.
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
-	var st cursor
-	if err := affiliates.DecodeCursor(Name, cur, &st); err != nil {
-		return err
+	start := func(st cursor) cursor {
+		if st.Phase < 0 || st.Phase >= len(phases) {
+			return cursor{}
+		}
+		return st
 	}
-	if st.Phase < 0 || st.Phase >= len(phases) {
-		st = cursor{}
-	}
-	for {
+	step := func(ctx context.Context, st cursor) (out affiliates.OutcomePage, next cursor, done bool, err error) {
 		items, more, err := c.list(ctx, st)
 		if err != nil {
-			return err
+			return out, st, false, err
 		}
-		var out affiliates.OutcomePage
 		if st.Phase == 0 {
 			out.Referrals = referrals(items)
 		} else {
 			out.Commissions = commissions(items)
 		}
-		next, done := advance(st, items, more)
-		if out.Cursor, err = affiliates.EncodeCursor(Name, next); err != nil {
-			return err
-		}
-		if err := sink(out); err != nil {
-			return err
-		}
-		if done {
-			return nil
-		}
-		st = next
+		next, done = advance(st, items, more)
+		return out, next, done, nil
 	}
+	return affiliates.Walk(ctx, Name, cur, start, step, sink)
 }
 
 // advance says where the walk goes after a page: the next page, the next phase, or (done) the

@@ -24,7 +24,6 @@ package partnerstack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -58,28 +57,12 @@ func New(s affiliates.Settings) (affiliates.Platform, error) {
 		return nil, fmt.Errorf("affiliates %s: api_key (the secret key) and public_key are both required", Name)
 	}
 	public, secret := s.PublicKey, s.APIKey
-	c := &Client{group: s.Campaign, pageSize: s.PageSize}
-	if c.pageSize <= 0 || c.pageSize > maxPageSize {
-		c.pageSize = maxPageSize
-	}
-	base := s.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	c.http = &connectors.Client{
-		Connector: Name,
-		BaseURL:   strings.TrimRight(base, "/"),
-		Auth:      func(r *http.Request) { r.SetBasicAuth(public, secret) },
-		HTTP:      s.HTTP,
-		Limiter:   s.Limiter,
-		Sleep:     s.Sleep,
-		Now:       s.Now,
-		Log:       s.Log,
-	}
-	if c.http.Limiter == nil {
-		c.http.Limiter = connectors.PerSecond(5, time.Second, 5)
-	}
-	return c, nil
+	auth := func(r *http.Request) { r.SetBasicAuth(public, secret) }
+	return &Client{
+		http:     s.HTTPClient(Name, DefaultBaseURL, "", auth, connectors.PerSecond(5, time.Second, 5)),
+		group:    s.Campaign,
+		pageSize: s.PageSizeOr(maxPageSize),
+	}, nil
 }
 
 // Name implements affiliates.Platform.
@@ -93,9 +76,9 @@ type partnership struct {
 
 // FindOrCreate implements affiliates.Platform.
 func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affiliates.Affiliate, error) {
-	email := strings.TrimSpace(p.Email)
-	if email == "" {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: an email is required to find or create a partnership", Name)
+	email, err := affiliates.RequireEmail(Name, p)
+	if err != nil {
+		return affiliates.Affiliate{}, err
 	}
 	found, ok, err := c.lookup(ctx, p.ExternalID, email)
 	if err != nil {
@@ -114,6 +97,8 @@ func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affilia
 	return affiliates.Affiliate{ID: found.Key, Email: found.Email, Links: affiliates.CleanLinks([]string{link}), Created: created}, nil
 }
 
+// create posts the partnership. PartnerStack's duplicate answer is undocumented, so every
+// client-error status a duplicate could plausibly use is checked by a lookup.
 func (c *Client) create(ctx context.Context, p affiliates.Person, email string) (partnership, bool, error) {
 	body := map[string]any{"email": email, "first_name": p.FirstName, "last_name": p.LastName}
 	if p.ExternalID != "" {
@@ -122,39 +107,16 @@ func (c *Client) create(ctx context.Context, p affiliates.Person, email string) 
 	if c.group != "" {
 		body["group_key"] = c.group
 	}
-	var out struct {
-		Data partnership `json:"data"`
-	}
-	err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/api/v2/partnerships", Body: body}, &out)
-	if err == nil {
-		return out.Data, true, nil
-	}
-	if !maybeTaken(err) {
-		return partnership{}, false, fmt.Errorf("affiliates %s: create partnership: %w", Name, err)
-	}
-	// Possibly "already exists" (another replica, or our own create answered but lost): look.
-	found, ok, lerr := c.lookup(ctx, p.ExternalID, email)
-	if lerr != nil {
-		return partnership{}, false, lerr
-	}
-	if !ok {
-		return partnership{}, false, fmt.Errorf("affiliates %s: create partnership: %w", Name, err)
-	}
-	return found, false, nil
-}
-
-// maybeTaken: PartnerStack's duplicate answer is undocumented, so every client-error status a
-// duplicate could plausibly use is checked by a lookup.
-func maybeTaken(err error) bool {
-	var se *connectors.StatusError
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Status {
-	case http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
+	return affiliates.CreateOrFind(Name,
+		func() (partnership, error) {
+			var out struct {
+				Data partnership `json:"data"`
+			}
+			err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/api/v2/partnerships", Body: body}, &out)
+			return out.Data, err
+		},
+		func() (partnership, bool, error) { return c.lookup(ctx, p.ExternalID, email) },
+		http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity)
 }
 
 // lookup tries our partner_key, then the email; 404 means "not under this identifier".
@@ -167,7 +129,7 @@ func (c *Client) lookup(ctx context.Context, partnerKey, email string) (partners
 			Data partnership `json:"data"`
 		}
 		err := c.http.JSON(ctx, connectors.Request{Path: "/api/v2/partnerships/" + url.PathEscape(id)}, &out)
-		if notFound(err) {
+		if affiliates.HasStatus(err, http.StatusNotFound) {
 			continue
 		}
 		if err != nil {
@@ -179,11 +141,6 @@ func (c *Client) lookup(ctx context.Context, partnerKey, email string) (partners
 		}
 	}
 	return partnership{}, false, nil
-}
-
-func notFound(err error) bool {
-	var se *connectors.StatusError
-	return errors.As(err, &se) && se.Status == http.StatusNotFound
 }
 
 func (c *Client) link(ctx context.Context, email string) (string, error) {

@@ -2,9 +2,7 @@ package rewardful
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
@@ -16,33 +14,11 @@ import (
 // affiliate) and GET /v1/commissions with page/limit (≤ 100) in a {pagination, data} envelope.
 // A duplicate email answers 422 {"error","details":["Email has already been taken"]}, the
 // shape integrations report. stripe_customer_id is refused so a test notices if we send it.
-type fake struct {
-	affiliatestest.Book
-	mu   sync.Mutex
-	refs []affiliatestest.SeedReferral
-	coms []affiliatestest.SeedCommission
-}
+type fake struct{ affiliatestest.Book }
 
 const fakeKey = "rw-secret"
 
 func newFake() affiliatestest.Fake { return &fake{Book: affiliatestest.Book{Prefix: "aff-uuid-"}} }
-
-func (f *fake) Seed(refs []affiliatestest.SeedReferral, coms []affiliatestest.SeedCommission) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, r := range refs {
-		f.Ensure(r.AffiliateEmail)
-	}
-	for _, c := range coms {
-		f.Ensure(c.AffiliateEmail)
-		if !c.NonCash { // Rewardful commissions are cash only
-			f.coms = append(f.coms, c)
-		}
-	}
-	f.refs = append(f.refs, refs...)
-	// A visitor (a click) is on the list too and must not come back as a referral.
-	f.refs = append(f.refs, affiliatestest.SeedReferral{ID: "visitor", AffiliateEmail: "ann@acme.io"})
-}
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if u, p, ok := r.BasicAuth(); !ok || u != fakeKey || p != "" {
@@ -102,14 +78,15 @@ func (f *fake) affiliate(email string) map[string]any {
 }
 
 func (f *fake) referrals(r *http.Request) []any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	refs, _ := f.Seeds()
+	// A visitor (a click) is on the list too and must not come back as a referral.
+	refs = append(refs, affiliatestest.SeedReferral{ID: "visitor", AffiliateEmail: "ann@acme.io"})
 	var since time.Time
 	if s := r.URL.Query().Get("updated_since"); s != "" {
 		since, _ = time.Parse(time.RFC3339, s)
 	}
 	var out []any
-	for _, ref := range f.refs {
+	for _, ref := range refs {
 		if ref.CreatedAt.Before(since) {
 			continue
 		}
@@ -130,10 +107,9 @@ func (f *fake) referrals(r *http.Request) []any {
 }
 
 func (f *fake) commissions() []any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	_, coms := f.Seeds()
 	var out []any
-	for _, c := range f.coms {
+	for _, c := range coms {
 		out = append(out, map[string]any{
 			"id": c.ID, "amount": c.AmountMinor, "currency": strings.ToUpper(c.Currency), "state": c.Status,
 			"created_at": c.CreatedAt.Format(time.RFC3339Nano), "affiliate": f.affiliate(c.AffiliateEmail),
@@ -145,7 +121,7 @@ func (f *fake) commissions() []any {
 
 func (f *fake) list(w http.ResponseWriter, r *http.Request, items []any) {
 	q := r.URL.Query()
-	page, limit := atoi(q.Get("page"), 1), atoi(q.Get("limit"), 25)
+	page, limit := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("limit"), 25)
 	if limit < 1 || limit > 100 || page < 1 {
 		affiliatestest.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "bad page or limit"})
 		return
@@ -158,11 +134,4 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, items []any) {
 		"pagination": map[string]any{"previous_page": nil, "current_page": page, "next_page": next, "count": limit, "total_count": len(items)},
 		"data":       affiliatestest.Window(items, (page-1)*limit, limit),
 	})
-}
-
-func atoi(s string, def int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return def
 }

@@ -70,34 +70,18 @@ type commission struct {
 // Outcomes implements affiliates.Platform: referrals incrementally by updated_since, then every
 // commission (Rewardful has no updated filter for them).
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
-	var st cursor
-	if err := affiliates.DecodeCursor(Name, cur, &st); err != nil {
-		return err
+	start := func(st cursor) cursor {
+		if st.Phase == "" { // a new pass, from the last pass's mark
+			st = cursor{Phase: "referrals", Page: 1, Since: st.Since, Mark: c.now().UTC().Add(-overlap).Format(time.RFC3339)}
+		}
+		return st
 	}
-	if st.Phase == "" {
-		st = cursor{Phase: "referrals", Page: 1, Since: st.Since, Mark: c.now().UTC().Add(-overlap).Format(time.RFC3339)}
-	}
-	for {
-		out, next, err := c.fetch(ctx, st)
-		if err != nil {
-			return err
-		}
-		if out.Cursor, err = affiliates.EncodeCursor(Name, next); err != nil {
-			return err
-		}
-		if err := sink(out); err != nil {
-			return err
-		}
-		if next.Phase == "" {
-			return nil
-		}
-		st = next
-	}
+	return affiliates.Walk(ctx, Name, cur, start, c.fetch, sink)
 }
 
-// fetch reads the page st points at and says where the walk goes next; a next with an empty
-// Phase means the pass is over and holds the start of the next pass.
-func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, cursor, error) {
+// fetch reads the page st points at and says where the walk goes next; when the pass is over,
+// next holds the start of the next pass.
+func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, cursor, bool, error) {
 	q := url.Values{"page": {itoa(st.Page)}, "limit": {itoa(c.pageSize)}}
 	var out affiliates.OutcomePage
 	var more bool
@@ -113,7 +97,7 @@ func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, 
 		out.Commissions, more, err = c.commissions(ctx, q)
 	}
 	if err != nil {
-		return out, st, err
+		return out, st, false, err
 	}
 	next := st
 	switch {
@@ -124,7 +108,7 @@ func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, 
 	default:
 		next = cursor{Since: st.Mark}
 	}
-	return out, next, nil
+	return out, next, next.Phase == "", nil
 }
 
 func (c *Client) referrals(ctx context.Context, q url.Values) ([]affiliates.Referral, bool, error) {
@@ -156,11 +140,11 @@ func more(p page, n, size int) bool {
 func mapReferral(r referral) (affiliates.Referral, bool) {
 	ref := affiliates.Referral{
 		ID: r.ID, AffiliateID: r.Affiliate.ID, AffiliateEmail: r.Affiliate.Email,
-		CustomerEmail: r.Customer.Email, CreatedAt: parseTime(r.CreatedAt),
+		CustomerEmail: r.Customer.Email, CreatedAt: affiliates.ParseTime(r.CreatedAt),
 	}
 	switch r.ConversionState {
 	case "conversion":
-		ref.Status, ref.ConvertedAt = affiliates.ReferralConverted, parseTime(r.BecameConversionAt)
+		ref.Status, ref.ConvertedAt = affiliates.ReferralConverted, affiliates.ParseTime(r.BecameConversionAt)
 	case "lead":
 		ref.Status = affiliates.ReferralLead
 	default: // a visitor is a click, not a sign-up
@@ -189,7 +173,7 @@ func (c *Client) commissions(ctx context.Context, q url.Values) ([]affiliates.Co
 		out = append(out, affiliates.Commission{
 			ID: m.ID, AffiliateID: aff.ID, AffiliateEmail: aff.Email, ReferralID: m.Sale.Referral.ID,
 			AmountMinor: m.Amount, Currency: strings.ToUpper(m.Currency), Status: commissionStatus(m.State),
-			CreatedAt: parseTime(m.CreatedAt),
+			CreatedAt: affiliates.ParseTime(m.CreatedAt),
 		})
 	}
 	return out, more(body.page, len(body.Data), c.pageSize), nil

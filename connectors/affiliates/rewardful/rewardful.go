@@ -22,7 +22,6 @@ package rewardful
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -57,39 +56,16 @@ func New(s affiliates.Settings) (affiliates.Platform, error) {
 	if s.APIKey == "" {
 		return nil, fmt.Errorf("affiliates %s: api_key (the API secret) is required", Name)
 	}
-	c := &Client{campaign: s.Campaign, pageSize: pageSize(s.PageSize), now: s.Now}
-	if c.now == nil {
-		c.now = time.Now
-	}
 	key := s.APIKey
-	c.http = &connectors.Client{
-		Connector: Name,
-		BaseURL:   baseURL(s.BaseURL),
-		Auth:      func(r *http.Request) { r.SetBasicAuth(key, "") },
-		HTTP:      s.HTTP,
-		Limiter:   s.Limiter,
-		Sleep:     s.Sleep,
-		Now:       s.Now,
-		Log:       s.Log,
+	if s.Now == nil {
+		s.Now = time.Now
 	}
-	if c.http.Limiter == nil {
-		c.http.Limiter = connectors.PerSecond(45, 30*time.Second, 5)
-	}
-	return c, nil
-}
-
-func baseURL(u string) string {
-	if u == "" {
-		return DefaultBaseURL
-	}
-	return strings.TrimRight(u, "/")
-}
-
-func pageSize(n int) int {
-	if n <= 0 || n > maxPageSize {
-		return maxPageSize
-	}
-	return n
+	return &Client{
+		http:     s.HTTPClient(Name, DefaultBaseURL, "", func(r *http.Request) { r.SetBasicAuth(key, "") }, connectors.PerSecond(45, 30*time.Second, 5)),
+		campaign: s.Campaign,
+		pageSize: s.PageSizeOr(maxPageSize),
+		now:      s.Now,
+	}, nil
 }
 
 // Name implements affiliates.Platform.
@@ -113,9 +89,9 @@ func (a affiliate) public(created bool) affiliates.Affiliate {
 
 // FindOrCreate implements affiliates.Platform.
 func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affiliates.Affiliate, error) {
-	email := strings.TrimSpace(p.Email)
-	if email == "" {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: an email is required to find or create an affiliate", Name)
+	email, err := affiliates.RequireEmail(Name, p)
+	if err != nil {
+		return affiliates.Affiliate{}, err
 	}
 	if a, ok, err := c.lookup(ctx, email); err != nil || ok {
 		return a.public(false), err
@@ -124,33 +100,18 @@ func (c *Client) FindOrCreate(ctx context.Context, p affiliates.Person) (affilia
 	if c.campaign != "" {
 		form.Set("campaign_id", c.campaign)
 	}
-	var created affiliate
-	err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/v1/affiliates", Form: form}, &created)
-	if err == nil {
-		return created.public(true), nil
-	}
-	if !maybeTaken(err) {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: create affiliate: %w", Name, err)
-	}
-	// Someone may have created it between our lookup and our create (another replica, or our
-	// own create whose answer was lost and retried): if it exists now, it is the one.
-	a, ok, lerr := c.lookup(ctx, email)
-	if lerr != nil {
-		return affiliates.Affiliate{}, lerr
-	}
-	if !ok {
-		return affiliates.Affiliate{}, fmt.Errorf("affiliates %s: create affiliate: %w", Name, err)
-	}
-	return a.public(false), nil
-}
-
-// maybeTaken reports an answer that may be Rewardful's duplicate-email error. Its shape is
-// undocumented (integrations see a 422 with "Email has already been taken" in details[], which
-// the shared client's message does not carry), so every 422 is checked by looking up again: a
-// real validation error finds nothing and is returned as it was.
-func maybeTaken(err error) bool {
-	var se *connectors.StatusError
-	return errors.As(err, &se) && se.Status == http.StatusUnprocessableEntity
+	// Rewardful's duplicate answer is undocumented (integrations see a 422 with "Email has
+	// already been taken" in details[], which the shared client's message does not carry), so
+	// every 422 is checked by looking up again.
+	a, created, err := affiliates.CreateOrFind(Name,
+		func() (affiliate, error) {
+			var created affiliate
+			err := c.http.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/v1/affiliates", Form: form}, &created)
+			return created, err
+		},
+		func() (affiliate, bool, error) { return c.lookup(ctx, email) },
+		http.StatusUnprocessableEntity)
+	return a.public(created), err
 }
 
 func (c *Client) lookup(ctx context.Context, email string) (affiliate, bool, error) {
@@ -172,14 +133,5 @@ func (c *Client) lookup(ctx context.Context, email string) (affiliate, bool, err
 }
 
 var _ affiliates.Platform = (*Client)(nil)
-
-// parseTime reads Rewardful's ISO 8601 times; empty or null is the zero time.
-func parseTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
 
 func itoa(n int) string { return strconv.Itoa(n) }
