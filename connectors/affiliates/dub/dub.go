@@ -8,8 +8,9 @@
 //     make a second partner. Dub sends no welcome email for API enrollments we could switch off.
 //   - Links: the partner's links[].shortLink; when a partner has none yet, GET
 //     /partners/links?partnerId=….
-//   - Outcomes: GET /customers?includeExpandedFields=true (a customer a partner brought is a
-//     referral; one with sales is converted) with page/pageSize, and GET /commissions
+//   - Outcomes: GET /customers?includeExpandedFields=true (adds partner{id,email}; a customer a
+//     partner brought is a referral, one with sales is converted) with page/pageSize oldest
+//     first, and GET /commissions
 //     (earnings = the commission in cents; amount is the sale) with sortBy=createdAt,
 //     sortOrder=asc and the startingAfter cursor. Neither has an updated filter: each pass is
 //     a full walk.

@@ -43,7 +43,11 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		affiliatestest.WriteJSON(w, http.StatusOK, []any{map[string]any{"shortLink": "https://dub.sh/" + q.Get("partnerId")}})
 	case r.Method == http.MethodGet && r.URL.Path == "/customers":
 		page, size := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("pageSize"), 100)
-		affiliatestest.WriteJSON(w, http.StatusOK, affiliatestest.Window(f.customers(q.Get("includeExpandedFields") == "true"), (page-1)*size, size))
+		all := f.customers(q.Get("includeExpandedFields") == "true")
+		if q.Get("sortOrder") != "asc" {
+			slices.Reverse(all) // Dub's default is newest first
+		}
+		affiliatestest.WriteJSON(w, http.StatusOK, affiliatestest.Window(all, (page-1)*size, size))
 	case r.Method == http.MethodGet && r.URL.Path == "/commissions":
 		f.commissions(w, q)
 	default:
@@ -83,7 +87,7 @@ func (f *fake) partners(email, tenant string) []any {
 
 func (f *fake) customers(expand bool) []any {
 	refs, _ := f.Seeds()
-	out := []any{map[string]any{"id": "cus_direct", "email": "direct@buyer.io", "createdAt": time.Now().Format(time.RFC3339), "sales": 3}} // no partner
+	out := []any{map[string]any{"id": "cus_direct", "email": "direct@buyer.io", "createdAt": "2026-09-01T00:00:00Z", "sales": 3}} // no partner
 	for _, r := range refs {
 		c := map[string]any{"id": r.ID, "email": r.CustomerEmail, "createdAt": r.CreatedAt.Format(time.RFC3339Nano), "sales": 0}
 		if r.Converted {

@@ -64,7 +64,10 @@ func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.
 }
 
 func (c *Client) customers(ctx context.Context, st cursor) ([]affiliates.Referral, cursor, error) {
-	q := url.Values{"page": {strconv.Itoa(st.Page)}, "pageSize": {strconv.Itoa(c.pageSize)}, "includeExpandedFields": {"true"}}
+	// Oldest first: customers created during the walk land on the last page instead of pushing
+	// earlier ones onto pages already read (Dub's default is newest first).
+	q := url.Values{"page": {strconv.Itoa(st.Page)}, "pageSize": {strconv.Itoa(c.pageSize)}, "includeExpandedFields": {"true"},
+		"sortBy": {"createdAt"}, "sortOrder": {"asc"}}
 	var list []customer
 	if err := c.http.JSON(ctx, connectors.Request{Path: "/customers", Query: q}, &list); err != nil {
 		return nil, st, fmt.Errorf("affiliates %s: list customers: %w", Name, err)

@@ -6,8 +6,8 @@
 //     GET /promoters/{email}?find_by=email; a 404 is "not found".
 //   - Create: POST /promoters {email, cust_id, profile{first_name,last_name},
 //     initial_campaign_id, drip_emails:false} → 201. drip_emails is off because Advocate's drip
-//     onboards (v1 sent its acceptance email unless told not to; that v2's drip_emails is the
-//     same switch is our reading [U]). The duplicate answer is unverified [U] (422 bodies are
+//     onboards (v1 sent its acceptance email unless told not to; v2's drip_emails is described
+//     as "send email notification to promoter" [third-party summary], so false keeps it quiet). The duplicate answer is unverified [U] (422 bodies are
 //     {message, code, errors{field:[…]}}): any 400/409/422 is checked by looking up again.
 //   - Links: promoter_campaigns[].ref_link.
 //   - Outcomes: GET /referrals and GET /commissions with page/per_page (≤ 100), bare arrays,

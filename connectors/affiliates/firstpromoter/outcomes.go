@@ -34,10 +34,6 @@ type referral struct {
 	CreatedAt     string `json:"created_at"`
 	CustomerSince string `json:"customer_since"`
 	PromoterCamp  owner  `json:"promoter_campaign"`
-	Promoter      *struct {
-		ID    id     `json:"id"`
-		Email string `json:"email"`
-	} `json:"promoter"`
 }
 
 type commission struct {
@@ -95,9 +91,6 @@ func referrals(items []json.RawMessage) []affiliates.Referral {
 			continue
 		}
 		aff := r.PromoterCamp.Promoter
-		if r.Promoter != nil && aff.ID == "" {
-			aff.ID, aff.Email = r.Promoter.ID, r.Promoter.Email
-		}
 		ref := affiliates.Referral{ID: string(r.ID), AffiliateID: string(aff.ID), AffiliateEmail: aff.Email,
 			// Moved referrals carry " (moved)" after the address.
 			CustomerEmail: strings.TrimSuffix(r.Email, " (moved)"), Status: referralStatus(r.State),
@@ -107,8 +100,8 @@ func referrals(items []json.RawMessage) []affiliates.Referral {
 	return out
 }
 
-// referralStatus maps FirstPromoter's states: active is a paying customer; signup (and
-// custom states) are leads; cancelled, refunded and denied ended.
+// referralStatus maps FirstPromoter's states: active is a paying customer; signup, subscribed
+// (a trial), pending, moved and custom states are leads; cancelled, refunded and denied ended.
 func referralStatus(s string) string {
 	switch s {
 	case "active":
