@@ -79,8 +79,10 @@ func Run(t *testing.T, h Harness) {
 		{"FindOrCreateTwiceFindsTheSame", findOrCreateTwice},
 		{"EmailTakenOnCreateIsFound", emailTaken},
 		{"LostCreateResponseFoundOnRetry", lostCreateResponse},
+		{"TwoReplicasAtOnceMakeOne", twoReplicas},
 		{"OutcomesPagesAndMoney", outcomesPages},
 		{"OutcomesResumeAfterFailure", outcomesResume},
+		{"OutcomesNextPassFromFinalCursor", outcomesNextPass},
 		{"RateLimitedWithRetryAfter", rateLimitedWithRetryAfter},
 		{"RateLimitedWithoutRetryAfter", rateLimitedWithoutRetryAfter},
 		{"ServerErrorRetried", serverErrorRetried},
@@ -313,6 +315,33 @@ func lostCreateResponse(t *testing.T, h Harness) {
 	wantOne(t, e, person(4).Email)
 }
 
+// twoReplicas: two Advocate replicas approve the same person at the same moment. Whatever the
+// interleaving, the platform ends with one affiliate and both get its id.
+func twoReplicas(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	var wg sync.WaitGroup
+	got := make([]affiliates.Affiliate, 2)
+	errs := make([]error, 2)
+	for i := range got {
+		p := e.client(t)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = p.FindOrCreate(ctx, person(7))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	if got[0].ID != got[1].ID {
+		t.Errorf("replicas got %s and %s, want one affiliate", got[0].ID, got[1].ID)
+	}
+	wantOne(t, e, person(7).Email)
+}
+
 var t0 = time.Date(2026, 10, 1, 9, 30, 0, 0, time.UTC)
 
 // seeds: five referrals and six commissions (one of them non-cash) over two affiliates, enough
@@ -475,6 +504,29 @@ func outcomesResume(t *testing.T, h Harness) {
 		t.Fatalf("resumed Outcomes: %v", err)
 	}
 	checkOutcomes(t, got)
+}
+
+// outcomesNextPass: the cursor a finished walk hands out starts the next pass, which reads
+// again what may have changed (everything, or from the incremental mark) without error.
+func outcomesNextPass(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	e.fake.Seed(seeds())
+	var first collected
+	if err := e.client(t).Outcomes(ctx, "", first.sink); err != nil {
+		t.Fatalf("Outcomes: %v", err)
+	}
+	var next collected
+	if err := e.client(t).Outcomes(ctx, first.cursors[len(first.cursors)-1], next.sink); err != nil {
+		t.Fatalf("next pass: %v", err)
+	}
+	if len(next.pages) == 0 {
+		t.Error("the next pass delivered no page (not even an empty one with its cursor)")
+	}
+	for _, c := range next.coms { // full walks see the same commissions again, unchanged
+		if c.AmountMinor <= 0 || c.Currency == "" {
+			t.Errorf("next pass commission %+v", c)
+		}
+	}
 }
 
 // retried runs one FindOrCreate with f armed on the first request and checks it succeeded after
