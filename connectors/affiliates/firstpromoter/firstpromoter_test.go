@@ -1,0 +1,60 @@
+package firstpromoter
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/advocate-hq/advocate/connectors/affiliates"
+	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
+)
+
+func TestConformance(t *testing.T) {
+	affiliatestest.Run(t, affiliatestest.Harness{
+		Platform: Name,
+		NewFake:  newFake,
+		New:      New,
+		Settings: affiliates.Settings{APIKey: fakeKey, AccountID: fakeAccount, Campaign: "1"},
+		IsCreate: func(r *http.Request) bool {
+			return r.Method == http.MethodPost && r.URL.Path == "/api/v2/company/promoters"
+		},
+		IsOutcomeList: func(r *http.Request) bool {
+			return r.URL.Path == "/api/v2/company/referrals" || r.URL.Path == "/api/v2/company/commissions"
+		},
+	})
+}
+
+func TestCommissionStatus(t *testing.T) {
+	cases := []struct {
+		in   commission
+		want string
+	}{
+		{commission{Status: "pending"}, affiliates.CommissionPending},
+		{commission{Status: "approved"}, affiliates.CommissionDue},
+		{commission{Status: "approved", IsPaid: true}, affiliates.CommissionPaid},
+		{commission{Status: "denied", IsPaid: true}, affiliates.CommissionVoided},
+	}
+	for _, c := range cases {
+		if got := commissionStatus(c.in); got != c.want {
+			t.Errorf("commissionStatus(%+v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	cases := []struct {
+		name string
+		s    affiliates.Settings
+		want string
+	}{
+		{"no account", affiliates.Settings{APIKey: "k"}, "account_id"},
+		{"campaign not numeric", affiliates.Settings{APIKey: "k", AccountID: "a", Campaign: "spring"}, "numeric campaign"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := New(c.s); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
