@@ -31,11 +31,10 @@ func (s rankStats) missingCap(negative bool) float64 {
 
 // rankScratch is per-goroutine memory reused across signals.
 type rankScratch struct {
-	vs, tvs          []float64
-	idx, tidx, tidx2 []uint32
-	keys, tkeys      []uint64
-	counts           []int64
-	table            []float64
+	vs, tvs   []float64
+	idx, tidx []uint32
+	counts    []int64
+	table     []float64
 }
 
 // countingMaxRange bounds the value range for the counting path (a table entry per integer).

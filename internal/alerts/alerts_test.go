@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/slack-go/slack/slacktest"
 
@@ -19,8 +18,6 @@ import (
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
-
-var t0 = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 
 type capture struct {
 	mu    sync.Mutex

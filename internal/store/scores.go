@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // ScoreRun is one scoring of every customer under one model.
@@ -80,11 +79,11 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 		if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
 			return err
 		}
-		// Postgres: COPY, whose statement lib/pq builds (it cannot be prepared to check it: a
-		// prepared COPY starts the copy). SQLite: one prepared INSERT.
+		// Postgres: COPY, written here rather than in queries/ because it cannot be prepared at
+		// boot to check it (a prepared COPY starts the copy). SQLite: one prepared INSERT.
 		q := s.q("InsertScore")
 		if s.dialect == Postgres {
-			q = pq.CopyIn("scores", "run_id", "customer_id", "rank", "score", "confidence", "eligible", "failed_gates", "contributions", "reasons")
+			q = `COPY scores (run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons) FROM STDIN`
 		}
 		stmt, err := tx.PrepareContext(ctx, q)
 		if err != nil {
