@@ -380,3 +380,26 @@ func TestDeciderWiresThePlatform(t *testing.T) {
 		t.Errorf("stored %+v (%v), platform holds %d", a, err, fake.count(""))
 	}
 }
+
+// TestSomeoneElsesAffiliate: the platform's affiliate found by our customer id belongs to the
+// customer's earlier contact: its link is not this person's, so nothing is stored and the
+// approval says why.
+func TestSomeoneElsesAffiliate(t *testing.T) {
+	st := storetest.SQLite(t)
+	fake, srv := newFakeDub(t)
+	cfg := testConfig(t, srv.URL)
+	seed(t, st, 1)
+	ctx := context.Background()
+	c, err := st.FindCustomer(ctx, "p1.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.partners = []fakePartner{{ID: "pn_old", Email: "old@p1.io", TenantID: c.ID, Links: []fakeLink{{ShortLink: linkFor("old@p1.io")}}}}
+	err = affiliates.New(platform(t, cfg), st, quiet).CreateAffiliate(ctx, c, "pat@p1.io")
+	if err == nil || !strings.Contains(err.Error(), "not this contact") {
+		t.Errorf("err = %v, want the other person's affiliate refused", err)
+	}
+	if _, err := st.AffiliateByEmail(ctx, "dub", "pat@p1.io"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("stored someone else's link: %v", err)
+	}
+}
