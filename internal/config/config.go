@@ -65,8 +65,9 @@ type Config struct {
 	Email      Email                 `yaml:"email"`
 	OpenAI     OpenAI                `yaml:"openai"`
 	Server     Server                `yaml:"server"`
-	Alerts     Alerts                `yaml:"alerts"` // alerts.go
-	Drip       Drip                  `yaml:"drip"`   // drip.go
+	Alerts     Alerts                `yaml:"alerts"`     // alerts.go
+	Drip       Drip                  `yaml:"drip"`       // drip.go
+	Affiliates Affiliates            `yaml:"affiliates"` // affiliates.go; optional
 }
 
 // Database says where the store lives.
@@ -378,6 +379,7 @@ func (c *Config) Redacted() *Config {
 	hide(&r.SMTP.Password)
 	hide(&r.OpenAI.APIKey)
 	r.Drip = c.Drip.Redacted()
+	r.Affiliates = c.Affiliates.redacted()
 	hide(&r.Server.APIToken)
 	return &r
 }

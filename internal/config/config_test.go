@@ -138,7 +138,7 @@ func TestParseErrors(t *testing.T) {
 			want: []string{
 				`unknown_key.yaml:5: unknown key "tokn" in connectors[0] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
 				`unknown_key.yaml:7: unknown key "weigths" in scoring (known: weights, gates, min_confidence, missing_goodness, precedence, freshness, transforms, segments)`,
-				`unknown_key.yaml:10: unknown key "sheduler" (known: database, connectors, scoring, shortlist, slack, smtp, email, openai, server, alerts, drip)`,
+				`unknown_key.yaml:10: unknown key "sheduler" (known: database, connectors, scoring, shortlist, slack, smtp, email, openai, server, alerts, drip, affiliates)`,
 			},
 		},
 		{

@@ -109,6 +109,7 @@ func (p *parser) validate(c *Config) {
 	p.checkURL("server.public_url", c.Server.PublicURL)
 	p.validateAlerts(c)
 	p.validateDrip(c)
+	p.validateAffiliates(c)
 }
 
 func (p *parser) validateDatabase(d Database) {

@@ -264,9 +264,9 @@ func (d *Drip) Tick(ctx context.Context) error {
 	}
 	r, err := d.Run(ctx)
 	ps, st := r.Plan, r.Sent
-	if st.Sent+st.Failed+st.Retried+st.Cancelled > 0 || ps.Enqueued+ps.Ended+ps.Paused > 0 {
-		d.log.Info("drip tick", "planned", ps.Enqueued, "ended", ps.Ended, "paused", ps.Paused, "sent", st.Sent,
-			"retried", st.Retried, "failed", st.Failed, "not_sent", st.Cancelled)
+	if st.Sent+st.Failed+st.Retried+st.Cancelled > 0 || ps.Enqueued+ps.Ended+ps.Paused+ps.AwaitingAffiliate > 0 {
+		d.log.Info("drip tick", "planned", ps.Enqueued, "ended", ps.Ended, "paused", ps.Paused, "awaiting_affiliate", ps.AwaitingAffiliate,
+			"sent", st.Sent, "retried", st.Retried, "failed", st.Failed, "not_sent", st.Cancelled)
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,7 +23,6 @@ func (d *Drip) inviteData(ctx context.Context, e store.Enrollment, f facts, step
 		From:           d.cfg.Email.From,
 		ReplyTo:        d.cfg.Email.ReplyTo,
 		ProgramURL:     d.cfg.Email.ProgramURL,
-		ReferralURL:    c.Attributes["referral_url"],
 		UnsubscribeURL: d.signer.URL(d.publicURL(), e.ContactEmail),
 		CustomerName:   advocate.FirstNonBlank(c.Name, c.Domain),
 		ContactName:    f.contact.Name,
@@ -48,7 +48,35 @@ func (d *Drip) inviteData(ctx context.Context, e store.Enrollment, f facts, step
 		}
 		data.Personal = p.Text
 	}
-	return data, nil
+	// Last, so a caller that may show an email without its link (a preview) has the rest.
+	var err error
+	data.ReferralURL, err = d.referralURL(ctx, e, c)
+	return data, err
+}
+
+// ErrAwaitingAffiliate means an affiliate platform is configured but the platform's affiliate
+// for the enrollment's contact is not recorded yet (the platform was down at approval, or the
+// create is still being retried): the email waits rather than go out with a missing or made-up
+// link.
+var ErrAwaitingAffiliate = errors.New("waiting for the affiliate platform's referral link")
+
+// referralURL is the link an email carries (DESIGN: the one the affiliate platform returned
+// for that person). With a platform configured, it is the stored affiliate's link, or
+// ErrAwaitingAffiliate; without one, the customer's referral_url attribute if a source
+// provides it, else "" (the templates then show the program URL only).
+func (d *Drip) referralURL(ctx context.Context, e store.Enrollment, c advocate.Customer) (string, error) {
+	a := d.cfg.Affiliates
+	if !a.Configured() {
+		return c.Attributes["referral_url"], nil
+	}
+	aff, err := d.st.AffiliateByEmail(ctx, strings.ToLower(a.Platform), e.ContactEmail)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && aff.Link() == "") {
+		return "", ErrAwaitingAffiliate
+	}
+	if err != nil {
+		return "", err
+	}
+	return aff.Link(), nil
 }
 
 func (d *Drip) publicURL() string {

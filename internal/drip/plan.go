@@ -17,10 +17,13 @@ import (
 
 // PlanStats says what one Plan did (or, in a dry run, would do).
 type PlanStats struct {
-	Enqueued int       // emails put in the outbox
-	Ended    int       // enrollments stopped or completed
-	Paused   int       // enrollments paused because their customer's health dropped
-	Planned  []Planned // each email enqueued (or due, in a dry run)
+	Enqueued int // emails put in the outbox
+	Ended    int // enrollments stopped or completed
+	Paused   int // enrollments paused because their customer's health dropped
+	// AwaitingAffiliate counts enrollments whose due step waits for the affiliate platform's
+	// referral link (ErrAwaitingAffiliate); they are planned again on the next pass.
+	AwaitingAffiliate int
+	Planned           []Planned // each email enqueued (or due, in a dry run)
 }
 
 // Planned is one email a plan put (or would put) in the outbox.
@@ -220,6 +223,11 @@ func (d *Drip) enqueue(ctx context.Context, r *planRun, e store.Enrollment, f fa
 	}
 	step := seq.Steps[next]
 	data, err := d.inviteData(ctx, e, f, next, step, r.dryRun, r.others)
+	if errors.Is(err, ErrAwaitingAffiliate) {
+		r.stats.AwaitingAffiliate++
+		d.log.Info("drip: step waits for the affiliate link", "enrollment", e.ID, "customer", e.CustomerID, "step", step.Name)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ package drip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -30,6 +31,9 @@ type Preview struct {
 	HTML     string `json:"html"`
 	// Personal says where the opening paragraph came from ("ok": the LLM; else why not).
 	Personal string `json:"personal,omitempty"`
+	// Waiting says why the email would not be sent now although it renders (the affiliate
+	// platform's referral link is not recorded yet); "" when nothing holds it.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // Preview renders a step of the customer's sequence (its enrollment's, or the one it would get).
@@ -82,7 +86,8 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 	}
 	st := seq.Steps[idx]
 	data, err := d.inviteData(ctx, e, f, idx, st, true, &customerNames{})
-	if err != nil {
+	waiting := errors.Is(err, ErrAwaitingAffiliate) // shown without the link, and said so
+	if err != nil && !waiting {
 		return Preview{}, err
 	}
 	content, err := d.tmpl.Render(st.Template, data)
@@ -93,6 +98,9 @@ func (d *Drip) preview(ctx context.Context, customer, step, contact string) (Pre
 		ReplyTo: data.ReplyTo, Subject: content.Subject, Text: content.Text, HTML: content.HTML}
 	if p, err := d.personal(ctx, f, true, &customerNames{}); err == nil {
 		pv.Personal = p.Status
+	}
+	if waiting {
+		pv.Waiting = ErrAwaitingAffiliate.Error()
 	}
 	return pv, nil
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/affiliates"
 	"github.com/advocate-hq/advocate/internal/alerts"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/coverage"
@@ -410,6 +411,14 @@ func Decider(cfg *config.Config, st *store.Store, client *slack.Client, m *metri
 	o := decide.Options{Store: st, Policy: cfg.Policy(), PolicyOf: policyOf, Location: loc, Metrics: m, Log: log, Now: now}
 	if client != nil && cfg.Slack.BotToken != "" {
 		o.Messages = slack.NewUpdater(client, st, loc)
+	}
+	// With an affiliate platform configured, an approval makes the contact an affiliate there.
+	en, err := affiliates.FromConfig(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	if en != nil { // not a typed nil in the interface: nil means the step is skipped
+		o.Affiliates = en
 	}
 	return decide.New(o)
 }

@@ -1,0 +1,154 @@
+package affiliates_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeDub is a minimal Dub Partners API (connectors/affiliates/dub's shapes): GET /partners
+// ?email=|tenantId=, POST /partners (an upsert by email, as Dub's is) and GET /partners/links.
+type fakeDub struct {
+	mu       sync.Mutex
+	partners []fakePartner
+	creates  int // POSTs that made a new partner
+	posts    int
+	// down answers every request 503.
+	down bool
+	// loseCreate makes the next POST for these emails create the partner and then answer 500,
+	// as if the response was lost on the way back.
+	loseCreate map[string]bool
+	// noUpsert makes POST always add a partner (a platform without Dub's upsert), and slow,
+	// so only our own per-email lock keeps concurrent creates to one.
+	noUpsert bool
+}
+
+type fakePartner struct {
+	ID       string     `json:"id"`
+	Email    string     `json:"email"`
+	Name     string     `json:"name"`
+	TenantID string     `json:"tenantId"`
+	Links    []fakeLink `json:"links"`
+}
+
+type fakeLink struct {
+	ShortLink string `json:"shortLink"`
+}
+
+func newFakeDub(t *testing.T) (*fakeDub, *httptest.Server) {
+	f := &fakeDub{loseCreate: map[string]bool{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+// linkFor is the link the fake makes for email: what every email to that person must carry.
+func linkFor(email string) string {
+	return "https://dub.sh/" + strings.NewReplacer("@", "-at-", ".", "-").Replace(strings.ToLower(email))
+}
+
+func (f *fakeDub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		http.Error(w, `{"error":{"code":"unavailable","message":"down"}}`, http.StatusServiceUnavailable)
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer dub_test" {
+		http.Error(w, `{"error":{"code":"unauthorized"}}`, http.StatusUnauthorized)
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/partners":
+		f.list(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/partners":
+		f.create(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
+		json.NewEncoder(w).Encode([]fakeLink{})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (f *fakeDub) list(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	email, tenant := r.URL.Query().Get("email"), r.URL.Query().Get("tenantId")
+	out := []fakePartner{}
+	for _, p := range f.partners {
+		if (email != "" && strings.EqualFold(p.Email, email)) || (tenant != "" && p.TenantID == tenant) {
+			out = append(out, p)
+		}
+	}
+	json.NewEncoder(w).Encode(out)
+}
+
+func (f *fakeDub) create(w http.ResponseWriter, r *http.Request) {
+	var in fakePartner
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Email == "" {
+		http.Error(w, `{"error":{"code":"bad_request"}}`, http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	f.posts++
+	noUpsert := f.noUpsert
+	f.mu.Unlock()
+	if noUpsert {
+		time.Sleep(30 * time.Millisecond) // a slow create: the window two replicas race in
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, found := f.byEmail(in.Email)
+	if !found || noUpsert {
+		f.creates++
+		p = fakePartner{ID: fmt.Sprintf("pn_%d", f.creates), Email: in.Email, Name: in.Name, TenantID: in.TenantID,
+			Links: []fakeLink{{ShortLink: linkFor(in.Email)}}}
+		f.partners = append(f.partners, p)
+	}
+	if f.loseCreate[strings.ToLower(in.Email)] {
+		delete(f.loseCreate, strings.ToLower(in.Email))
+		http.Error(w, `{"error":{"code":"internal_server_error"}}`, http.StatusInternalServerError)
+		return
+	}
+	json.NewEncoder(w).Encode(p)
+}
+
+func (f *fakeDub) byEmail(email string) (fakePartner, bool) {
+	for _, p := range f.partners {
+		if strings.EqualFold(p.Email, email) {
+			return p, true
+		}
+	}
+	return fakePartner{}, false
+}
+
+// count is how many partners the fake holds for email ("" = all).
+func (f *fakeDub) count(email string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, p := range f.partners {
+		if email == "" || strings.EqualFold(p.Email, email) {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fakeDub) setDown(down bool) {
+	f.mu.Lock()
+	f.down = down
+	f.mu.Unlock()
+}
+
+func (f *fakeDub) postCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.posts
+}
