@@ -59,12 +59,16 @@ func cmdDrip(ctx context.Context, a *app, args []string) error {
 	ps, sent := r.Plan, r.Sent
 	if *asJSON {
 		if err := writeJSON(a.stdout, map[string]any{"enqueued": ps.Enqueued, "ended": ps.Ended, "paused": ps.Paused, "sent": sent.Sent,
-			"retrying": sent.Retried, "failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released}); err != nil {
+			"retrying": sent.Retried, "failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released,
+			"awaiting_affiliate": ps.AwaitingAffiliate}); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "drip: %d step(s) planned, %d enrollment(s) ended, %d paused (health); sent %d, retrying %d, failed %d, not sent (consent or ended) %d\n",
 			ps.Enqueued, ps.Ended, ps.Paused, sent.Sent, sent.Retried, sent.Failed, sent.Cancelled)
+		if ps.AwaitingAffiliate > 0 {
+			fmt.Fprintf(a.stdout, "drip: %d email(s) wait for the affiliate platform to issue a referral link (approve again once it is reachable)\n", ps.AwaitingAffiliate)
+		}
 		printPlanned(a, ps.Planned)
 	}
 	return err

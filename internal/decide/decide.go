@@ -214,9 +214,9 @@ func (s *Service) approve(ctx context.Context, res *Result) error {
 		return fmt.Errorf("approved %s, but not enrolled: %w", id, err)
 	}
 	res.Enrollment, res.EnrollmentCreated = &e, created
-	// Create the affiliate. The affiliate-platform issue plugs its job in here; until then
-	// Affiliates is nil and approved customers get the program URL only (DESIGN: never a
-	// made-up referral link).
+	// Create the affiliate (internal/affiliates, when `affiliates:` is configured). Without a
+	// platform, Affiliates is nil and approved customers get the program URL only (DESIGN:
+	// never a made-up referral link); with one, the drip holds emails until the link is stored.
 	if s.o.Affiliates != nil {
 		if err := s.o.Affiliates.CreateAffiliate(ctx, res.Customer, email); err != nil {
 			return fmt.Errorf("approved and enrolled %s, but the affiliate was not created: %w", id, err)
