@@ -30,6 +30,10 @@ type fakeDub struct {
 	// (outcomes_test.go), oldest first.
 	dubCustomers   []dubCustomer
 	dubCommissions []dubCommission
+	// failCommissions answers the next this many GET /commissions 503; customerPages logs the
+	// pages of GET /customers asked for.
+	failCommissions int
+	customerPages   []string
 }
 
 type fakePartner struct {

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/advocate-hq/advocate/connectors"
+	platforms "github.com/advocate-hq/advocate/connectors/affiliates"
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/affiliates"
 	"github.com/advocate-hq/advocate/internal/config"
@@ -56,9 +59,15 @@ func (f *fakeDub) outcomes(w http.ResponseWriter, r *http.Request) {
 	}
 	window := func(n, from int) (int, int) { return min(from, n), min(from+size, n) }
 	if r.URL.Path == "/customers" {
+		f.customerPages = append(f.customerPages, q.Get("page"))
 		page, _ := strconv.Atoi(q.Get("page"))
 		lo, hi := window(len(f.dubCustomers), (max(page, 1)-1)*size)
 		json.NewEncoder(w).Encode(append([]dubCustomer{}, f.dubCustomers[lo:hi]...))
+		return
+	}
+	if f.failCommissions > 0 {
+		f.failCommissions--
+		http.Error(w, `{"error":{"code":"unavailable","message":"down"}}`, http.StatusServiceUnavailable)
 		return
 	}
 	from := 0
@@ -270,5 +279,49 @@ func TestAffiliateLeavesShortlist(t *testing.T) {
 		if slices.Contains(got, "p1.io") || !slices.Contains(got, "p2.io") || !slices.Contains(got, "p3.io") {
 			t.Fatalf("after the sync: %v, want p2.io and p3.io without the affiliate p1.io", got)
 		}
+	})
+}
+
+// TestOutcomeSyncResumes: a sync that fails after the referral pages keeps them and their
+// cursor; the next one resumes at the commissions instead of walking the customers again.
+func TestOutcomeSyncResumes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		st.Now = func() time.Time { return monday }
+		f, srv := newFakeDub(t)
+		program(f)
+		f.failCommissions = 100 // more than the client's retries
+		cfg := scoredConfig(t, srv.URL)
+		seed(t, st, 3)
+		ps := affiliates.SettingsOf(cfg.Affiliates, quiet)
+		ps.PageSize = 2
+		ps.Limiter = rate.NewLimiter(rate.Inf, 1)
+		ps.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+		p, err := platforms.New(ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := affiliates.NewOutcomeSync(p, st, quiet, func() time.Time { return monday })
+		s := &syncer.Syncer{Store: st, Log: quiet, Build: func(connectors.Settings) (connectors.Connector, error) { return o, nil }}
+		cs, _ := affiliates.SyncSettings(cfg)
+		if r := s.One(ctx, cs); !r.Failed() {
+			t.Fatalf("sync with commissions down: %+v, want failed", r)
+		}
+		if refs, _ := st.AffiliateReferrals(ctx, "dub"); len(refs) != 3 {
+			t.Fatalf("after the failed sync %d referrals stored, want 3", len(refs))
+		}
+		if got := published(t, st, customerID(t, st, "p1.io").ID); len(got) != 0 {
+			t.Fatalf("published %v before the walk finished", got)
+		}
+		f.mu.Lock()
+		f.failCommissions, f.customerPages = 0, nil
+		f.mu.Unlock()
+		if r := s.One(ctx, cs); r.Failed() {
+			t.Fatal(r.Error)
+		}
+		if len(f.customerPages) != 0 {
+			t.Fatalf("resumed sync walked customers again: pages %v", f.customerPages)
+		}
+		checkPublished(t, st, customerID(t, st, "p1.io").ID, map[string]float64{"referrals_made": 2, "referrals_90d": 1, "conversions_made": 1, "commission_paid": 20.25})
 	})
 }
