@@ -14,6 +14,7 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/affiliates"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/coverage"
 	decidepkg "github.com/advocate-hq/advocate/internal/decide"
@@ -97,7 +98,8 @@ func cmdSync(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	selected, err := syncer.Select(cfg.Connectors, names)
+	// `affiliates` (the affiliate-platform outcome sync) is selectable like a connector.
+	selected, err := syncer.Select(affiliates.WithSync(cfg), names)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -115,7 +117,7 @@ func cmdSync(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	s := &syncer.Syncer{Store: st, Log: a.log}
+	s := &syncer.Syncer{Store: st, Log: a.log, Build: affiliates.Builder(cfg, st, a.log)}
 	if a.isTerminal && !*asJSON {
 		s.Progress = func(r syncer.Result) {
 			fmt.Fprintf(a.stderr, "\r  %s: %d pages, %d records…", r.Connector, r.Pages, r.Records)

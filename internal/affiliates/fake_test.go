@@ -26,6 +26,14 @@ type fakeDub struct {
 	// noUpsert makes POST always add a partner (a platform without Dub's upsert), and slow,
 	// so only our own per-email lock keeps concurrent creates to one.
 	noUpsert bool
+	// dubCustomers and dubCommissions are what GET /customers and GET /commissions list
+	// (outcomes_test.go), oldest first.
+	dubCustomers   []dubCustomer
+	dubCommissions []dubCommission
+	// failCommissions answers the next this many GET /commissions 503; customerPages logs the
+	// pages of GET /customers asked for.
+	failCommissions int
+	customerPages   []string
 }
 
 type fakePartner struct {
@@ -71,6 +79,8 @@ func (f *fakeDub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.create(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
 		json.NewEncoder(w).Encode([]fakeLink{})
+	case r.Method == http.MethodGet && (r.URL.Path == "/customers" || r.URL.Path == "/commissions"):
+		f.outcomes(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -269,11 +269,14 @@ func (s *Service) upToDate(ctx context.Context, modelHash string) (bool, error) 
 // marked interrupted first. Connectors are wired at start: changing them needs a restart (Live
 // says so on reload).
 func (s *Service) addSyncs(ctx context.Context, cfg *config.Config) error {
-	sync := &syncer.Syncer{Store: s.o.Store, Log: s.log, Metrics: s.metrics, Scheduled: true}
-	if err := sync.Recover(ctx, cfg.Connectors); err != nil {
+	sync := &syncer.Syncer{Store: s.o.Store, Log: s.log, Metrics: s.metrics, Scheduled: true,
+		Build: affiliates.Builder(cfg, s.o.Store, s.log)}
+	// The affiliate-platform outcome sync runs on affiliates.schedule like a connector.
+	all := affiliates.WithSync(cfg)
+	if err := sync.Recover(ctx, all); err != nil {
 		s.log.Warn("could not mark interrupted sync runs", "err", err)
 	}
-	for _, c := range cfg.Connectors {
+	for _, c := range all {
 		if c.Schedule == "" {
 			continue
 		}
