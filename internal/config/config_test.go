@@ -553,3 +553,10 @@ func TestTemplatesDir(t *testing.T) {
 		})
 	}
 }
+
+func TestConnectorNameAffiliatesIsReserved(t *testing.T) {
+	_, err := Parse("advocate.yaml", []byte("connectors:\n  - {name: affiliates, type: csv, path: a.csv}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "advocate.yaml:2") || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("err = %v, want advocate.yaml:2 saying the name is reserved", err)
+	}
+}

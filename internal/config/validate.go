@@ -133,6 +133,9 @@ func (p *parser) validateConnectors(list []connectors.Settings) {
 			p.report(at+".name", "%s: name is required", at)
 		case !connectorName.MatchString(s.Name):
 			p.report(at+".name", "%s.name: %s must be lowercase letters, digits, \"-\" or \"_\"", at, p.show(at+".name", s.Name))
+		case s.Name == "affiliates":
+			// `advocate sync affiliates` names the affiliate-platform outcome sync (DESIGN.md).
+			p.report(at+".name", "%s.name: \"affiliates\" is reserved for the affiliate-platform outcome sync; choose another name", at)
 		default:
 			if first, dup := firstLine[s.Name]; dup {
 				p.report(at+".name", "duplicate connector name %q (first at line %d)", s.Name, first)
