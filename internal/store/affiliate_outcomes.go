@@ -71,16 +71,7 @@ func (s *Store) SaveAffiliateOutcomes(ctx context.Context, platform string, refs
 
 // AffiliateReferrals lists the platform's stored referrals, oldest first.
 func (s *Store) AffiliateReferrals(ctx context.Context, platform string) ([]AffiliateReferral, error) {
-	out, err := collect(ctx, s.db, func(r rowScanner) (AffiliateReferral, error) {
-		var a AffiliateReferral
-		var conv sql.NullTime
-		err := r.Scan(&a.Platform, &a.ID, &a.AffiliateID, &a.AffiliateEmail, &a.CustomerEmail, &a.Status, &a.CreatedAt, &conv)
-		a.CreatedAt = a.CreatedAt.UTC()
-		if conv.Valid {
-			a.ConvertedAt = conv.Time.UTC()
-		}
-		return a, err
-	}, s.q("AffiliateReferrals"), platform)
+	out, err := collect(ctx, s.db, scanReferral, s.q("AffiliateReferrals"), platform)
 	if err != nil {
 		return nil, fmt.Errorf("list %s referrals: %w", platform, err)
 	}
@@ -89,12 +80,7 @@ func (s *Store) AffiliateReferrals(ctx context.Context, platform string) ([]Affi
 
 // AffiliateCommissions lists the platform's stored commissions, oldest first.
 func (s *Store) AffiliateCommissions(ctx context.Context, platform string) ([]AffiliateCommission, error) {
-	out, err := collect(ctx, s.db, func(r rowScanner) (AffiliateCommission, error) {
-		var c AffiliateCommission
-		err := r.Scan(&c.Platform, &c.ID, &c.AffiliateID, &c.AffiliateEmail, &c.ReferralID, &c.AmountMinor, &c.Currency, &c.Status, &c.CreatedAt)
-		c.CreatedAt = c.CreatedAt.UTC()
-		return c, err
-	}, s.q("AffiliateCommissions"), platform)
+	out, err := collect(ctx, s.db, scanCommission, s.q("AffiliateCommissions"), platform)
 	if err != nil {
 		return nil, fmt.Errorf("list %s commissions: %w", platform, err)
 	}
@@ -130,4 +116,23 @@ func (s *Store) AddIdentity(ctx context.Context, source, externalID, customerID 
 		return fmt.Errorf("add identity %s/%s: %w", source, externalID, err)
 	}
 	return nil
+}
+
+// scanReferral and scanCommission read the columns every referral and commission query returns.
+func scanReferral(r rowScanner) (AffiliateReferral, error) {
+	var a AffiliateReferral
+	var conv sql.NullTime
+	err := r.Scan(&a.Platform, &a.ID, &a.AffiliateID, &a.AffiliateEmail, &a.CustomerEmail, &a.Status, &a.CreatedAt, &conv)
+	a.CreatedAt = a.CreatedAt.UTC()
+	if conv.Valid {
+		a.ConvertedAt = conv.Time.UTC()
+	}
+	return a, err
+}
+
+func scanCommission(r rowScanner) (AffiliateCommission, error) {
+	var c AffiliateCommission
+	err := r.Scan(&c.Platform, &c.ID, &c.AffiliateID, &c.AffiliateEmail, &c.ReferralID, &c.AmountMinor, &c.Currency, &c.Status, &c.CreatedAt)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, err
 }

@@ -82,21 +82,3 @@ func isPartnerAttr(attrs string) bool {
 	v, ok := m[advocate.AttrIsPartner]
 	return ok && advocate.IsPartner(fmt.Sprint(v))
 }
-
-func scanReferral(r rowScanner) (AffiliateReferral, error) {
-	var a AffiliateReferral
-	var conv sql.NullTime
-	err := r.Scan(&a.Platform, &a.ID, &a.AffiliateID, &a.AffiliateEmail, &a.CustomerEmail, &a.Status, &a.CreatedAt, &conv)
-	a.CreatedAt = a.CreatedAt.UTC()
-	if conv.Valid {
-		a.ConvertedAt = conv.Time.UTC()
-	}
-	return a, err
-}
-
-func scanCommission(r rowScanner) (AffiliateCommission, error) {
-	var c AffiliateCommission
-	err := r.Scan(&c.Platform, &c.ID, &c.AffiliateID, &c.AffiliateEmail, &c.ReferralID, &c.AmountMinor, &c.Currency, &c.Status, &c.CreatedAt)
-	c.CreatedAt = c.CreatedAt.UTC()
-	return c, err
-}
