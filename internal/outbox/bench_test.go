@@ -22,10 +22,15 @@ const benchEmails = 10_000
 //
 //	go test -run '^$' -bench OutboxSend -benchtime 1x ./internal/outbox
 func BenchmarkOutboxSend(b *testing.B) {
-	raw := rawGoMailRate(b, benchEmails)
-	fmt.Printf("raw go-mail, 1 connection: %.0f emails/s\n", raw)
+	// The yardstick is the best of three raw runs: on a shared machine one slow raw run would
+	// flatter every ratio.
+	var raw float64
+	for range 3 {
+		raw = max(raw, rawGoMailRate(b, benchEmails))
+	}
+	fmt.Printf("raw go-mail, 1 connection (best of 3): %.0f emails/s\n", raw)
 	for _, e := range storetest.Engines {
-		for _, workers := range []int{4, 8} {
+		for _, workers := range []int{4, 8, 16} {
 			b.Run(fmt.Sprintf("%s/workers=%d", e.Name, workers), func(b *testing.B) {
 				s := e.Open(b)
 				srv := smtptest.Start(b)

@@ -196,7 +196,11 @@ func (o *Outbox) Drain(ctx context.Context) (Stats, error) {
 		total Stats
 		errs  []error
 	)
-	w, err := o.store.OutboxSender(ctx)
+	if _, err := o.store.RefreshOutboxStats(ctx); err != nil {
+		// Only the speed of claiming depends on it.
+		o.log.Warn("outbox statistics not refreshed", "err", err)
+	}
+	w, err := o.store.OutboxSender(ctx, committers)
 	if err != nil {
 		return total, err
 	}
@@ -323,6 +327,9 @@ func (o *Outbox) work(ctx context.Context, steps *committer, worker int) (Stats,
 		if len(claim.Send) == 0 {
 			return st, nil
 		}
+		for _, m := range claim.Send {
+			l.ids = append(l.ids, m.ID)
+		}
 		b := &batch{lease: l}
 		err = o.sendBatch(ctx, c, claim.Send, b)
 		st.add(b.stats)
@@ -336,6 +343,7 @@ func (o *Outbox) work(ctx context.Context, steps *committer, worker int) (Stats,
 // lease is one worker's claim on the rows of one batch.
 type lease struct {
 	token   string
+	ids     []int64   // the batch's rows
 	renewed time.Time // when the lease was last written: now+Lease was stored then
 	steps   *committer
 }
@@ -400,11 +408,17 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 			return nil
 		}
 	}
-	if ok, err := o.mayStart(bg, m, b); !ok || err != nil {
+	// The step (record the last email, check this one) commits while the email is composed.
+	if err := o.renew(bg, b.lease); err != nil {
+		return err
+	}
+	pending := o.startStep(b, m.ID)
+	msg, composeErr := o.compose(m)
+	if ok, err := o.mayStart(bg, m, b, pending); !ok || err != nil {
 		return err
 	}
 	start := time.Now()
-	res, why := o.send(ctx, c, m)
+	res, why := o.send(ctx, c, msg, composeErr)
 	if o.Metrics != nil {
 		o.Metrics.EmailDuration.Observe(time.Since(start).Seconds())
 	}
@@ -423,16 +437,13 @@ func (o *Outbox) sendOne(ctx context.Context, c *conn, m store.OutboxEmail, b *b
 	return nil
 }
 
-// mayStart is asked immediately before an SMTP conversation. It renews the batch's lease when
-// a third of it has passed, then, in one statement, records the email the server accepted
-// last and checks that m is still claimed under the batch's token and that consent still
-// holds. A row that is no longer ours is skipped; one whose address may no longer be emailed
-// is cancelled, one of a paused enrollment is held.
-func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (bool, error) {
-	if err := o.renew(ctx, b.lease); err != nil {
-		return false, err
-	}
-	st, err := o.step(b, m.ID)
+// mayStart is asked immediately before an SMTP conversation, with the step startStep handed
+// in for m: that statement recorded the email the server accepted last and checked that m is
+// still claimed under the batch's token and that consent still holds. A row that is no longer
+// ours is skipped; one whose address may no longer be emailed is cancelled, one of a paused
+// enrollment is held.
+func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch, pending <-chan stepResult) (bool, error) {
+	st, err := o.finishStep(b, pending)
 	switch {
 	case err != nil:
 		return false, err
@@ -455,10 +466,16 @@ func (o *Outbox) mayStart(ctx context.Context, m store.OutboxEmail, b *batch) (b
 	return st.Block == "", err
 }
 
-// step records b.accepted (if any) as sent and checks next (if any), committed before it
-// returns.
-func (o *Outbox) step(b *batch, next int64) (store.Step, error) {
-	st, err := b.lease.steps.step(store.StepRequest{Token: b.lease.token, Sent: b.accepted, Next: next})
+// startStep hands in the step that records b.accepted (if any) as sent and checks next (if
+// any); finishStep waits until it is committed.
+func (o *Outbox) startStep(b *batch, next int64) <-chan stepResult {
+	return b.lease.steps.submit(store.StepRequest{Token: b.lease.token, Sent: b.accepted, Next: next})
+}
+
+// finishStep waits for the step startStep handed in and counts the email it recorded.
+func (o *Outbox) finishStep(b *batch, pending <-chan stepResult) (store.Step, error) {
+	r := <-pending
+	st, err := r.st, r.err
 	if err != nil {
 		return st, err
 	}
@@ -481,7 +498,7 @@ func (o *Outbox) flush(b *batch) error {
 	if b.accepted == 0 {
 		return nil
 	}
-	_, err := o.step(b, 0)
+	_, err := o.finishStep(b, o.startStep(b, 0))
 	return err
 }
 
@@ -493,7 +510,7 @@ func (o *Outbox) renew(ctx context.Context, l *lease) error {
 	if now.Sub(l.renewed) < o.cfg.Lease/3 {
 		return nil
 	}
-	if _, err := o.store.RenewLease(ctx, l.token, now.Add(o.cfg.Lease), now); err != nil {
+	if _, err := o.store.RenewLease(ctx, l.token, l.ids, now.Add(o.cfg.Lease), now); err != nil {
 		return err
 	}
 	l.renewed = now
@@ -518,13 +535,18 @@ func (o *Outbox) retry(ctx context.Context, m store.OutboxEmail, why string, b *
 	return nil
 }
 
-// send delivers one email over the worker's connection, reconnecting after a failure.
-func (o *Outbox) send(ctx context.Context, c *conn, m store.OutboxEmail) (outcome, string) {
-	msg, err := email.Compose(email.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
+// compose builds the message for an outbox row.
+func (o *Outbox) compose(m store.OutboxEmail) (*mail.Msg, error) {
+	return email.Compose(email.Envelope{From: m.From, ReplyTo: m.ReplyTo, ToName: m.ToName, To: m.To,
 		MessageID: m.MessageID, Date: o.now(), UnsubscribeURL: m.UnsubscribeURL},
 		email.InviteContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML})
-	if err != nil {
-		return permanent, err.Error() // the stored email is malformed; resending cannot help
+}
+
+// send delivers one composed email over the worker's connection, reconnecting after a failure.
+// composeErr is compose's error: the stored email is malformed, and resending cannot help.
+func (o *Outbox) send(ctx context.Context, c *conn, msg *mail.Msg, composeErr error) (outcome, string) {
+	if composeErr != nil {
+		return permanent, composeErr.Error()
 	}
 	client, err := c.get(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -215,7 +216,7 @@ type StepRequest struct {
 // OutboxStep runs one StepRequest. Senders use an OutboxSender, which prepares the statements
 // once and commits the steps of every worker waiting at that moment together.
 func (s *Store) OutboxStep(ctx context.Context, token string, sent, next int64, now time.Time) (Step, error) {
-	w, err := s.OutboxSender(ctx)
+	w, err := s.OutboxSender(ctx, 1)
 	if err != nil {
 		return Step{}, err
 	}
@@ -247,43 +248,121 @@ func (s *Store) MarkSent(ctx context.Context, token string, id int64, now time.T
 	return err
 }
 
+// staleAfter is how many rows may change in the outbox before a send refreshes the planner's
+// statistics itself: autovacuum does so too, but only up to a minute later and after 10% of the
+// table has changed, and until then a backlog just enqueued looks empty to the planner, which
+// then sorts the whole backlog for every batch claimed instead of reading the queue index.
+const staleAfter = 1000
+
+// RefreshOutboxStats gathers the outbox's planner statistics when many rows changed since they
+// were last gathered (Postgres; SQLite plans the claim from the index alone). It reports
+// whether it did. The outbox calls it before each drain.
+func (s *Store) RefreshOutboxStats(ctx context.Context) (bool, error) {
+	if s.dialect != Postgres {
+		return false, nil
+	}
+	var changed, counted float64
+	if err := s.db.QueryRowContext(ctx, s.q("OutboxChurn")).Scan(&changed, &counted); err != nil {
+		return false, fmt.Errorf("read outbox statistics: %w", err)
+	}
+	if changed < staleAfter || changed < counted/10 {
+		return false, nil
+	}
+	if _, err := s.db.ExecContext(ctx, s.q("AnalyzeOutbox")); err != nil {
+		return false, fmt.Errorf("analyze outbox: %w", err)
+	}
+	return true, nil
+}
+
 // OutboxSender holds the statements senders run for every email, prepared once: on Postgres
 // one round trip (OutboxStep), on SQLite MarkSent then CheckClaimedEmail. Close it when the
 // senders stop.
 type OutboxSender struct {
-	s                 *Store
-	step, mark, check *sql.Stmt
+	s           *Store
+	conns       chan *stepConn // Postgres: the connections steps run on, one step at a time each
+	mark, check *sql.Stmt      // SQLite
 }
 
-// OutboxSender prepares the per-email statements.
-func (s *Store) OutboxSender(ctx context.Context) (*OutboxSender, error) {
-	names := []string{"MarkSent", "CheckClaimedEmail"}
-	if s.dialect == Postgres {
-		names = []string{"OutboxStep"}
-	}
-	var stmts []*sql.Stmt
-	for _, name := range names {
-		st, err := s.db.PrepareContext(ctx, s.q(name))
+// stepConn is a pooled Postgres connection set aside for OutboxStep, with the statement
+// prepared on it and generic plans forced.
+type stepConn struct {
+	c    *sql.Conn
+	step *sql.Stmt
+}
+
+// OutboxSender prepares the per-email statements for at most parallel steps at once.
+//
+// On Postgres each of those gets a connection of its own for as long as the sender is open, with
+// plan_cache_mode forced to generic: OutboxStep's plan does not depend on its arrays, but the
+// planner's cost model keeps choosing custom plans, and planning it anew for every group of
+// emails cost more than running it (measured with the drip benchmark: about 0.4 ms of a 0.7 ms
+// step, most of Postgres's work per email).
+func (s *Store) OutboxSender(ctx context.Context, parallel int) (*OutboxSender, error) {
+	w := &OutboxSender{s: s}
+	if s.dialect != Postgres {
+		var err error
+		if w.mark, err = s.db.PrepareContext(ctx, s.q("MarkSent")); err == nil {
+			w.check, err = s.db.PrepareContext(ctx, s.q("CheckClaimedEmail"))
+		}
 		if err != nil {
-			for _, p := range stmts {
-				p.Close()
-			}
+			w.Close()
 			return nil, fmt.Errorf("prepare outbox sender: %w", err)
 		}
-		stmts = append(stmts, st)
+		return w, nil
 	}
-	if len(stmts) == 1 {
-		return &OutboxSender{s: s, step: stmts[0]}, nil
+	w.conns = make(chan *stepConn, max(parallel, 1))
+	for range cap(w.conns) {
+		sc, err := s.stepConn(ctx)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("prepare outbox sender: %w", err)
+		}
+		w.conns <- sc
 	}
-	return &OutboxSender{s: s, mark: stmts[0], check: stmts[1]}, nil
+	return w, nil
 }
 
-// Close releases the prepared statements.
+// stepConn takes a connection from the pool for OutboxStep.
+func (s *Store) stepConn(ctx context.Context) (*stepConn, error) {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, s.q("ForceGenericPlans")); err != nil {
+		c.Close()
+		return nil, err
+	}
+	st, err := c.PrepareContext(ctx, s.q("OutboxStep"))
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &stepConn{c: c, step: st}, nil
+}
+
+// close gives the connection back to the pool with the server's plan settings restored; one
+// that cannot be restored is discarded, not pooled.
+func (sc *stepConn) close(s *Store) error {
+	err := sc.step.Close()
+	if _, rerr := sc.c.ExecContext(context.Background(), s.q("DefaultPlans")); rerr != nil {
+		_ = sc.c.Raw(func(any) error { return driver.ErrBadConn })
+		err = errors.Join(err, rerr)
+	}
+	return errors.Join(err, sc.c.Close())
+}
+
+// Close releases the prepared statements and the connections.
 func (w *OutboxSender) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.step, w.mark, w.check} {
+	for _, st := range []*sql.Stmt{w.mark, w.check} {
 		if st != nil {
 			errs = append(errs, st.Close())
+		}
+	}
+	if w.conns != nil {
+		close(w.conns)
+		for sc := range w.conns {
+			errs = append(errs, sc.close(w.s))
 		}
 	}
 	return errors.Join(errs...)
@@ -294,8 +373,10 @@ func (w *OutboxSender) Close() error {
 // paying one each. Postgres: one statement; SQLite: one transaction.
 func (w *OutboxSender) Steps(ctx context.Context, reqs []StepRequest, now time.Time) ([]Step, error) {
 	now = now.UTC()
-	if w.step != nil {
-		return w.pgSteps(ctx, reqs, now)
+	if w.conns != nil {
+		sc := <-w.conns
+		defer func() { w.conns <- sc }()
+		return pgSteps(ctx, sc.step, reqs, now)
 	}
 	out := make([]Step, len(reqs))
 	err := w.s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
@@ -314,14 +395,14 @@ func (w *OutboxSender) Steps(ctx context.Context, reqs []StepRequest, now time.T
 	return out, nil
 }
 
-func (w *OutboxSender) pgSteps(ctx context.Context, reqs []StepRequest, now time.Time) ([]Step, error) {
+func pgSteps(ctx context.Context, step *sql.Stmt, reqs []StepRequest, now time.Time) ([]Step, error) {
 	sent, next, tokens := make([]int64, len(reqs)), make([]int64, len(reqs)), make([]string, len(reqs))
 	bySent, byNext := map[int64]int{}, map[int64]int{}
 	for i, r := range reqs {
 		sent[i], next[i], tokens[i] = r.Sent, r.Next, r.Token
 		bySent[r.Sent], byNext[r.Next] = i, i
 	}
-	rows, err := w.step.QueryContext(ctx, pq.Array(sent), pq.Array(next), pq.Array(tokens), now)
+	rows, err := step.QueryContext(ctx, pq.Array(sent), pq.Array(next), pq.Array(tokens), now)
 	if err != nil {
 		return nil, fmt.Errorf("outbox steps: %w", err)
 	}
@@ -394,10 +475,17 @@ func scanStep(rows *sql.Rows, err error, sent, next int64, st Step) (Step, error
 	return st, nil
 }
 
-// RenewLease extends the lease of every row still "sending" under token to until and returns
-// how many there are. Rows another worker took over keep their new owner.
-func (s *Store) RenewLease(ctx context.Context, token string, until, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q("RenewLease"), until.UTC(), now.UTC(), token)
+// RenewLease extends the lease of those of ids still "sending" under token to until and
+// returns how many there are. Rows another worker took over keep their new owner.
+func (s *Store) RenewLease(ctx context.Context, token string, ids []int64, until, now time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	q, args, err := s.in("RenewLease", until.UTC(), now.UTC(), ids, token)
+	if err != nil {
+		return 0, fmt.Errorf("renew outbox lease: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("renew outbox lease: %w", err)
 	}

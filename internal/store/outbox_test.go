@@ -93,7 +93,7 @@ func TestOutbox(t *testing.T) {
 				t.Fatalf("reclaim after lease = %+v, %v; want jo's row, attempt 2", again.Send, err)
 			}
 			id := again.Send[0].ID
-			if n, err := s.RenewLease(ctx, "tok", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 0 {
+			if n, err := s.RenewLease(ctx, "tok", []int64{id}, t0.Add(2*lease), t0.Add(lease)); err != nil || n != 0 {
 				t.Errorf("the old owner renewed %d rows (%v); want 0", n, err)
 			}
 			if _, err := s.CheckClaimed(ctx, "tok", id); !errors.Is(err, store.ErrLeaseLost) {
@@ -111,7 +111,7 @@ func TestOutbox(t *testing.T) {
 					t.Errorf("%s with the old token: err = %v", name, err)
 				}
 			}
-			if n, err := s.RenewLease(ctx, "tok2", t0.Add(2*lease), t0.Add(lease)); err != nil || n != 1 {
+			if n, err := s.RenewLease(ctx, "tok2", []int64{id}, t0.Add(2*lease), t0.Add(lease)); err != nil || n != 1 {
 				t.Errorf("the owner renewed %d rows (%v); want 1", n, err)
 			}
 			if got, _ := s.ClaimEmails(ctx, "tok3", t0.Add(2*lease-time.Second), 10, lease, recheck); len(got.Send) != 0 {

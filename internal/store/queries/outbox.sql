@@ -45,7 +45,7 @@ UPDATE outbox SET status = 'cancelled', last_error = ?, lease_until = NULL, upda
 WHERE id = ? AND claim_token = ? AND status = 'sending';
 
 -- name: RenewLease
-UPDATE outbox SET lease_until = ?, updated_at = ? WHERE claim_token = ? AND status = 'sending';
+UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id IN (?) AND claim_token = ? AND status = 'sending';
 
 -- name: MarkSent
 -- One row, right after the server accepted it (the per-message commit), if the sender still

@@ -32,3 +32,22 @@ SELECT false, o.id, EXISTS (SELECT 1 FROM suppressions sp WHERE sp.email = o.to_
 	COALESCE((SELECT e.status FROM enrollments e WHERE e.id = o.enrollment_id), 'active')
 FROM outbox o JOIN r ON o.id = r.next AND o.claim_token = r.token
 WHERE o.status = 'sending';
+
+-- name: ForceGenericPlans
+-- For the connections an OutboxSender sets aside: OutboxStep is planned once per connection,
+-- not once per group of emails (see Store.OutboxSender).
+SET plan_cache_mode = force_generic_plan;
+
+-- name: DefaultPlans
+-- Undoes ForceGenericPlans before such a connection goes back to the pool.
+RESET plan_cache_mode;
+
+-- name: OutboxChurn
+-- Rows inserted, updated or deleted in the outbox since its statistics were last gathered, and
+-- how many rows those statistics counted (-1: never gathered).
+SELECT COALESCE(s.n_mod_since_analyze, 0), c.reltuples
+FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE c.oid = to_regclass('outbox');
+
+-- name: AnalyzeOutbox
+ANALYZE outbox;
