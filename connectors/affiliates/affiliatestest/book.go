@@ -79,6 +79,13 @@ func (b *Book) Count(email string) int {
 	return n
 }
 
+// Total implements Fake.
+func (b *Book) Total() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.records)
+}
+
 // CreateElsewhere implements Fake.
 func (b *Book) CreateElsewhere(email string) {
 	b.mu.Lock()

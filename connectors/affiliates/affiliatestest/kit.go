@@ -26,6 +26,11 @@ type Fake interface {
 	http.Handler
 	// Count is how many affiliates the platform holds for email (case-insensitive).
 	Count(email string) int
+	// Total is how many affiliates the platform holds.
+	Total() int
+	// Link is the referral link the platform gives email's affiliate, "" when it holds none:
+	// what FindOrCreate must return and every email to that person must carry.
+	Link(email string) string
 	// Seed puts outcomes on the platform, creating the affiliates they name.
 	Seed(refs []SeedReferral, coms []SeedCommission)
 	// CreateElsewhere makes the affiliate for email appear on the platform just before the next
@@ -107,8 +112,10 @@ const (
 	faultDown         // 503 until disarmed
 )
 
-// env is one case's world: the fake behind the fault middleware, a client, recorded waits.
-type env struct {
+// Env is one case's world: the fake behind the fault middleware on an httptest server, and the
+// requests and waits it saw. Tests outside the kit use it to put the same faults in front of a
+// platform (NewEnv, URL, LoseNextCreate).
+type Env struct {
 	h      Harness
 	fake   Fake
 	srv    *httptest.Server
@@ -119,15 +126,29 @@ type env struct {
 	waits  []time.Duration
 }
 
-func newEnv(t *testing.T, h Harness) *env {
+// NewEnv starts h's fake behind the fault middleware, stopped when t ends.
+func NewEnv(t *testing.T, h Harness) *Env {
 	t.Helper()
-	e := &env{h: h, fake: h.NewFake(), armed: map[string][]fault{}, counts: map[string]int{}}
+	e := &Env{h: h, fake: h.NewFake(), armed: map[string][]fault{}, counts: map[string]int{}}
 	e.srv = httptest.NewServer(http.HandlerFunc(e.serve))
 	t.Cleanup(e.srv.Close)
 	return e
 }
 
-func (e *env) settings() affiliates.Settings {
+// URL is the server's base URL, a client's BaseURL.
+func (e *Env) URL() string { return e.srv.URL }
+
+// Fake is the platform behind the server.
+func (e *Env) Fake() Fake { return e.fake }
+
+// LoseNextCreate makes the platform handle the next create request and then cut the connection
+// unanswered: the affiliate exists, the client never hears so.
+func (e *Env) LoseNextCreate() { e.arm("create", faultLostResponse) }
+
+// Creates is how many create requests the server saw.
+func (e *Env) Creates() int { return e.count("create") }
+
+func (e *Env) settings() affiliates.Settings {
 	s := e.h.Settings
 	s.Platform = e.h.Platform
 	s.BaseURL = e.srv.URL
@@ -144,7 +165,7 @@ func (e *env) settings() affiliates.Settings {
 	return s
 }
 
-func (e *env) client(t *testing.T) affiliates.Platform {
+func (e *Env) client(t *testing.T) affiliates.Platform {
 	t.Helper()
 	p, err := e.h.New(e.settings())
 	if err != nil {
@@ -153,26 +174,26 @@ func (e *env) client(t *testing.T) affiliates.Platform {
 	return p
 }
 
-func (e *env) arm(kind string, f ...fault) {
+func (e *Env) arm(kind string, f ...fault) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.armed[kind] = append(e.armed[kind], f...)
 }
 
-func (e *env) count(kind string) int {
+func (e *Env) count(kind string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.counts[kind]
 }
 
-func (e *env) recordedWaits() []time.Duration {
+func (e *Env) recordedWaits() []time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.waits)
 }
 
 // next counts the request and pops the fault armed for it, if any.
-func (e *env) next(r *http.Request) fault {
+func (e *Env) next(r *http.Request) fault {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.counts["all"]++
@@ -197,7 +218,7 @@ func (e *env) next(r *http.Request) fault {
 	return faultNone
 }
 
-func (e *env) serve(w http.ResponseWriter, r *http.Request) {
+func (e *Env) serve(w http.ResponseWriter, r *http.Request) {
 	switch e.next(r) {
 	case fault429RetryAfter:
 		w.Header().Set("Retry-After", "7")
@@ -241,7 +262,9 @@ func person(n int) affiliates.Person {
 	return affiliates.Person{Email: fmt.Sprintf("Ada.%d@Example.com", n), FirstName: "Ada", LastName: "Lovelace", ExternalID: fmt.Sprintf("cus_%d", n)}
 }
 
-func mustFind(t *testing.T, p affiliates.Platform, who affiliates.Person) affiliates.Affiliate {
+// mustFind runs FindOrCreate on p, a client of e, and checks it returned the person's affiliate
+// with the link the platform gives them.
+func mustFind(t *testing.T, e *Env, p affiliates.Platform, who affiliates.Person) affiliates.Affiliate {
 	t.Helper()
 	a, err := p.FindOrCreate(ctx, who)
 	if err != nil {
@@ -253,10 +276,19 @@ func mustFind(t *testing.T, p affiliates.Platform, who affiliates.Person) affili
 	if !strings.EqualFold(a.Email, who.Email) {
 		t.Errorf("FindOrCreate(%s).Email = %q", who.Email, a.Email)
 	}
+	wantLink(t, e, who.Email, a)
 	return a
 }
 
-func wantOne(t *testing.T, e *env, email string) {
+// wantLink checks a's primary link is the one the platform gives email's affiliate.
+func wantLink(t *testing.T, e *Env, email string, a affiliates.Affiliate) {
+	t.Helper()
+	if want := e.fake.Link(email); want == "" || len(a.Links) == 0 || a.Links[0] != want {
+		t.Errorf("FindOrCreate(%s) links %q, want the platform's %q first", email, a.Links, want)
+	}
+}
+
+func wantOne(t *testing.T, e *Env, email string) {
 	t.Helper()
 	if n := e.fake.Count(email); n != 1 {
 		t.Errorf("platform holds %d affiliates for %s, want 1", n, email)
@@ -264,8 +296,8 @@ func wantOne(t *testing.T, e *env, email string) {
 }
 
 func findOrCreateNew(t *testing.T, h Harness) {
-	e := newEnv(t, h)
-	a := mustFind(t, e.client(t), person(1))
+	e := NewEnv(t, h)
+	a := mustFind(t, e, e.client(t), person(1))
 	if !a.Created {
 		t.Errorf("Created = false for a new person")
 	}
@@ -276,13 +308,13 @@ func findOrCreateNew(t *testing.T, h Harness) {
 }
 
 func findOrCreateTwice(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	p := e.client(t)
-	first := mustFind(t, p, person(2))
+	first := mustFind(t, e, p, person(2))
 	creates := e.count("create")
 	again := person(2)
 	again.Email = strings.ToUpper(again.Email) // the CSM's tool may have it in another case
-	second := mustFind(t, p, again)
+	second := mustFind(t, e, p, again)
 	if second.ID != first.ID || second.Created {
 		t.Errorf("second FindOrCreate = %+v, want the existing %s, not created", second, first.ID)
 	}
@@ -293,9 +325,9 @@ func findOrCreateTwice(t *testing.T, h Harness) {
 }
 
 func emailTaken(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.fake.CreateElsewhere(person(3).Email)
-	a := mustFind(t, e.client(t), person(3))
+	a := mustFind(t, e, e.client(t), person(3))
 	if a.Created && !h.Upsert {
 		t.Errorf("Created = true, but another writer created it first")
 	}
@@ -303,12 +335,12 @@ func emailTaken(t *testing.T, h Harness) {
 }
 
 func lostCreateResponse(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.arm("create", faultLostResponse)
-	mustFind(t, e.client(t), person(4))
+	mustFind(t, e, e.client(t), person(4))
 	wantOne(t, e, person(4).Email)
 	// A crash after the platform's create and before our write: the next run finds it.
-	again := mustFind(t, e.client(t), person(4))
+	again := mustFind(t, e, e.client(t), person(4))
 	if again.Created {
 		t.Errorf("a later FindOrCreate created again: %+v", again)
 	}
@@ -318,7 +350,7 @@ func lostCreateResponse(t *testing.T, h Harness) {
 // twoReplicas: two Advocate replicas approve the same person at the same moment. Whatever the
 // interleaving, the platform ends with one affiliate and both get its id.
 func twoReplicas(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	var wg sync.WaitGroup
 	got := make([]affiliates.Affiliate, 2)
 	errs := make([]error, 2)
@@ -338,6 +370,9 @@ func twoReplicas(t *testing.T, h Harness) {
 	}
 	if got[0].ID != got[1].ID {
 		t.Errorf("replicas got %s and %s, want one affiliate", got[0].ID, got[1].ID)
+	}
+	for _, a := range got {
+		wantLink(t, e, person(7).Email, a)
 	}
 	wantOne(t, e, person(7).Email)
 }
@@ -382,7 +417,7 @@ func (c *collected) sink(p affiliates.OutcomePage) error {
 }
 
 func outcomesPages(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.fake.Seed(seeds())
 	var got collected
 	if err := e.client(t).Outcomes(ctx, "", got.sink); err != nil {
@@ -475,7 +510,7 @@ func checkCommission(t *testing.T, want SeedCommission, c affiliates.Commission)
 }
 
 func outcomesResume(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.fake.Seed(seeds())
 	var got collected
 	calls := 0
@@ -509,7 +544,7 @@ func outcomesResume(t *testing.T, h Harness) {
 // outcomesNextPass: the cursor a finished walk hands out starts the next pass, which reads
 // again what may have changed (everything, or from the incremental mark) without error.
 func outcomesNextPass(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.fake.Seed(seeds())
 	var first collected
 	if err := e.client(t).Outcomes(ctx, "", first.sink); err != nil {
@@ -533,9 +568,9 @@ func outcomesNextPass(t *testing.T, h Harness) {
 // exactly one retry, returning the recorded waits.
 func retried(t *testing.T, h Harness, f fault) []time.Duration {
 	t.Helper()
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.arm("any", f)
-	mustFind(t, e.client(t), person(5))
+	mustFind(t, e, e.client(t), person(5))
 	wantOne(t, e, person(5).Email)
 	w := e.recordedWaits()
 	if len(w) != 1 {
@@ -559,7 +594,7 @@ func rateLimitedWithoutRetryAfter(t *testing.T, h Harness) {
 func serverErrorRetried(t *testing.T, h Harness) { retried(t, h, fault500) }
 
 func truncatedBodyRetried(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	e.fake.Seed(seeds())
 	e.arm("list", faultTruncate)
 	var got collected
@@ -573,7 +608,7 @@ func truncatedBodyRetried(t *testing.T, h Harness) {
 }
 
 func unauthorized(t *testing.T, h Harness) {
-	e := newEnv(t, h)
+	e := NewEnv(t, h)
 	s := e.settings()
 	s.APIKey = "wrong-" + s.APIKey
 	p, err := h.New(s)
@@ -587,7 +622,7 @@ func unauthorized(t *testing.T, h Harness) {
 	if n := e.count("all"); n != 1 {
 		t.Errorf("%d requests, want 1 (no retry on 401)", n)
 	}
-	if e.fake.Count(person(6).Email) != 0 {
+	if e.fake.Total() != 0 {
 		t.Errorf("an affiliate was created with a wrong key")
 	}
 }

@@ -1,28 +1,11 @@
 package firstpromoter
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
-	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
-
-func TestConformance(t *testing.T) {
-	affiliatestest.Run(t, affiliatestest.Harness{
-		Platform: Name,
-		NewFake:  newFake,
-		New:      New,
-		Settings: affiliates.Settings{APIKey: fakeKey, AccountID: fakeAccount, Campaign: "1"},
-		IsCreate: func(r *http.Request) bool {
-			return r.Method == http.MethodPost && r.URL.Path == "/api/v2/company/promoters"
-		},
-		IsOutcomeList: func(r *http.Request) bool {
-			return r.URL.Path == "/api/v2/company/referrals" || r.URL.Path == "/api/v2/company/commissions"
-		},
-	})
-}
 
 func TestCommissionStatus(t *testing.T) {
 	cases := []struct {

@@ -1,27 +1,12 @@
 package partnerstack
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
-	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
-
-func TestConformance(t *testing.T) {
-	affiliatestest.Run(t, affiliatestest.Harness{
-		Platform: Name,
-		NewFake:  newFake,
-		New:      New,
-		Settings: affiliates.Settings{APIKey: fakeSecret, PublicKey: fakePublic},
-		IsCreate: func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/api/v2/partnerships" },
-		IsOutcomeList: func(r *http.Request) bool {
-			return r.URL.Path == "/api/v2/customers" || r.URL.Path == "/api/v2/rewards"
-		},
-	})
-}
 
 func TestRewardStatus(t *testing.T) {
 	cases := map[string]string{

@@ -1,25 +1,10 @@
 package rewardful
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/advocate-hq/advocate/connectors/affiliates"
-	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
-
-func TestConformance(t *testing.T) {
-	affiliatestest.Run(t, affiliatestest.Harness{
-		Platform: Name,
-		NewFake:  newFake,
-		New:      New,
-		Settings: affiliates.Settings{APIKey: fakeKey},
-		IsCreate: func(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/v1/affiliates" },
-		IsOutcomeList: func(r *http.Request) bool {
-			return r.URL.Path == "/v1/referrals" || r.URL.Path == "/v1/commissions"
-		},
-	})
-}
 
 func TestMapReferral(t *testing.T) {
 	cases := []struct {

@@ -1,4 +1,6 @@
-package dub
+// Package dubfake is Dub as an httptest handler, for tests only: the conformance kit and any
+// test that needs a Dub to talk to import it. Production code never does (internal/archtest).
+package dubfake
 
 import (
 	"encoding/json"
@@ -11,25 +13,46 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
 
-// fake plays Dub's partner API as documented: Bearer workspace key; POST /partners upserts by
+// Fake plays Dub's partner API as documented: Bearer workspace key; POST /partners upserts by
 // email (an existing partner comes back, its tenantId updated); GET /partners?email=|tenantId=
 // and GET /partners/links?partnerId= answer bare arrays; GET /customers (page, pageSize ≤ 100,
 // includeExpandedFields adds partner) and GET /commissions (pageSize, startingAfter,
 // sortBy/sortOrder) too. Errors are {"error":{code,message,doc_url}}.
-type fake struct{ affiliatestest.Book }
+type Fake struct{ affiliatestest.Book }
 
-const fakeKey = "dub_test_key"
+// Key is the workspace API key the fake accepts.
+const Key = "dub_test_key"
 
-func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "pn_"}}
+// New is a Dub workspace holding no partners.
+func New() *Fake { return &Fake{Book: affiliatestest.Book{Prefix: "pn_"}} }
+
+// Settings are valid credentials for the fake; the caller adds BaseURL.
+func Settings() affiliates.Settings { return affiliates.Settings{APIKey: Key} }
+
+// IsCreate tells Dub's create (upsert) request apart.
+func IsCreate(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/partners" }
+
+// IsOutcomeList tells Dub's outcome listings apart.
+func IsOutcomeList(r *http.Request) bool {
+	return r.URL.Path == "/customers" || r.URL.Path == "/commissions"
 }
+
+// Link is the referral link the fake gave email's partner, "" when there is none.
+func (f *Fake) Link(email string) string {
+	if rec := f.Find(email); rec != nil {
+		return link(rec.ID)
+	}
+	return ""
+}
+
+func link(id string) string { return "https://dub.sh/" + id }
 
 func errorJSON(w http.ResponseWriter, status int, code, msg string) {
 	affiliatestest.WriteJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg, "doc_url": "https://dub.co/docs/api-reference/errors#" + code}})
 }
 
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+fakeKey {
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+Key {
 		errorJSON(w, http.StatusUnauthorized, "unauthorized", "Unauthorized: Invalid API key.")
 		return
 	}
@@ -40,7 +63,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/partners":
 		affiliatestest.WriteJSON(w, http.StatusOK, f.partners(q.Get("email"), q.Get("tenantId")))
 	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
-		affiliatestest.WriteJSON(w, http.StatusOK, []any{map[string]any{"shortLink": "https://dub.sh/" + q.Get("partnerId")}})
+		affiliatestest.WriteJSON(w, http.StatusOK, []any{map[string]any{"shortLink": link(q.Get("partnerId"))}})
 	case r.Method == http.MethodGet && r.URL.Path == "/customers":
 		page, size := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("pageSize"), 100)
 		all := f.customers(q.Get("includeExpandedFields") == "true")
@@ -55,7 +78,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fake) upsert(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) upsert(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Email, Name, TenantID, GroupID string }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Email == "" {
 		errorJSON(w, http.StatusUnprocessableEntity, "unprocessable_entity", "email: Required")
@@ -70,12 +93,12 @@ func (f *fake) upsert(w http.ResponseWriter, r *http.Request) {
 	affiliatestest.WriteJSON(w, http.StatusCreated, f.partnerJSON(rec))
 }
 
-func (f *fake) partnerJSON(r affiliatestest.Record) map[string]any {
+func (f *Fake) partnerJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{"id": r.ID, "email": r.Email, "name": r.FirstName + " " + r.LastName, "tenantId": r.ExternalID, "status": "approved",
-		"links": []any{map[string]any{"shortLink": "https://dub.sh/" + r.ID, "key": r.ID, "clicks": 0}}}
+		"links": []any{map[string]any{"shortLink": link(r.ID), "key": r.ID, "clicks": 0}}}
 }
 
-func (f *fake) partners(email, tenant string) []any {
+func (f *Fake) partners(email, tenant string) []any {
 	rec := f.FindBy(func(r *affiliatestest.Record) bool {
 		return (email != "" && strings.EqualFold(r.Email, email)) || (tenant != "" && r.ExternalID == tenant)
 	})
@@ -85,7 +108,7 @@ func (f *fake) partners(email, tenant string) []any {
 	return []any{f.partnerJSON(*rec)}
 }
 
-func (f *fake) customers(expand bool) []any {
+func (f *Fake) customers(expand bool) []any {
 	refs, _ := f.Seeds()
 	out := []any{map[string]any{"id": "cus_direct", "email": "direct@buyer.io", "createdAt": "2026-09-01T00:00:00Z", "sales": 3}} // no partner
 	for _, r := range refs {
@@ -107,7 +130,7 @@ var dubStatus = map[string]string{
 	affiliates.CommissionPaid: "paid", affiliates.CommissionVoided: "refunded",
 }
 
-func (f *fake) commissions(w http.ResponseWriter, q map[string][]string) {
+func (f *Fake) commissions(w http.ResponseWriter, q map[string][]string) {
 	_, coms := f.Seeds()
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {

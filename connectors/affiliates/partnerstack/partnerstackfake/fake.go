@@ -1,4 +1,7 @@
-package partnerstack
+// Package partnerstackfake is PartnerStack as an httptest handler, for tests only: the
+// conformance kit and any test that needs a PartnerStack to talk to import it. Production code
+// never does (internal/archtest).
+package partnerstackfake
 
 import (
 	"encoding/json"
@@ -12,30 +15,53 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
 
-// fake plays PartnerStack's Vendor API v2 as documented: Basic public:secret; bodies
+// Fake plays PartnerStack's Vendor API v2 as documented: Basic public:secret; bodies
 // {data, message, status}; lists data.items + data.has_more with starting_after (an item key)
 // and limit ≤ 250; epoch-millisecond times. POST /api/v2/partnerships creates (partner_key
 // unique); GET /api/v2/partnerships/{key|partner_key|email} reads one (which identifiers it
 // accepts is our assumption, see the package doc); GET /api/v2/links/partnership/{email};
 // GET /api/v2/customers; GET /api/v2/rewards hides scheduled rewards unless status=scheduled.
 // A duplicate answers 409 {"message":"Partnership already exists","status":409} (unverified).
-type fake struct{ affiliatestest.Book }
+type Fake struct{ affiliatestest.Book }
 
+// Public and Secret are the key pair the fake accepts.
 const (
-	fakePublic = "pk_test"
-	fakeSecret = "sk_test"
+	Public = "pk_test"
+	Secret = "sk_test"
 )
 
-func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "part_"}}
+// New is a PartnerStack holding no partnerships.
+func New() *Fake { return &Fake{Book: affiliatestest.Book{Prefix: "part_"}} }
+
+// Settings are valid credentials for the fake; the caller adds BaseURL.
+func Settings() affiliates.Settings { return affiliates.Settings{APIKey: Secret, PublicKey: Public} }
+
+// IsCreate tells PartnerStack's create request apart.
+func IsCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/api/v2/partnerships"
 }
+
+// IsOutcomeList tells PartnerStack's outcome listings apart.
+func IsOutcomeList(r *http.Request) bool {
+	return r.URL.Path == "/api/v2/customers" || r.URL.Path == "/api/v2/rewards"
+}
+
+// Link is the referral link the fake gives email's partnership, "" when there is none.
+func (f *Fake) Link(email string) string {
+	if rec := f.Find(email); rec != nil {
+		return link(rec.ID)
+	}
+	return ""
+}
+
+func link(key string) string { return "https://acme.partnerlinks.io/" + key }
 
 func reply(w http.ResponseWriter, status int, data any, msg string) {
 	affiliatestest.WriteJSON(w, status, map[string]any{"data": data, "message": msg, "status": status})
 }
 
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if u, p, ok := r.BasicAuth(); !ok || u != fakePublic || p != fakeSecret {
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if u, p, ok := r.BasicAuth(); !ok || u != Public || p != Secret {
 		affiliatestest.WriteJSON(w, http.StatusUnauthorized, map[string]any{"message": "Invalid credentials", "status": 401})
 		return
 	}
@@ -55,7 +81,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			affiliatestest.WriteJSON(w, http.StatusNotFound, map[string]any{"message": "Partnership not found", "status": 404})
 			return
 		}
-		reply(w, http.StatusOK, map[string]any{"key": "lnk_" + rec.ID, "dest": "https://acme.io", "url": "https://acme.partnerlinks.io/" + rec.ID}, "")
+		reply(w, http.StatusOK, map[string]any{"key": "lnk_" + rec.ID, "dest": "https://acme.io", "url": link(rec.ID)}, "")
 	case r.Method == http.MethodGet && path == "/api/v2/customers":
 		f.list(w, r.URL.Query(), f.customers())
 	case r.Method == http.MethodGet && path == "/api/v2/rewards":
@@ -65,13 +91,13 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fake) byIdentifier(id string) *affiliatestest.Record {
+func (f *Fake) byIdentifier(id string) *affiliatestest.Record {
 	return f.FindBy(func(r *affiliatestest.Record) bool {
 		return r.ID == id || strings.EqualFold(r.Email, id) || (r.ExternalID != "" && r.ExternalID == id)
 	})
 }
 
-func (f *fake) create(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	var in map[string]string
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in["email"] == "" {
 		affiliatestest.WriteJSON(w, http.StatusBadRequest, map[string]any{"message": "email is required", "status": 400})
@@ -85,12 +111,12 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, f.partnershipJSON(rec), "Partnership created.")
 }
 
-func (f *fake) partnershipJSON(r affiliatestest.Record) map[string]any {
+func (f *Fake) partnershipJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{"key": r.ID, "email": r.Email, "partner_key": r.ExternalID, "first_name": r.FirstName, "last_name": r.LastName,
 		"claimed": false, "group": map[string]any{"slug": "default"}, "created_at": 1790000000000}
 }
 
-func (f *fake) customers() []any {
+func (f *Fake) customers() []any {
 	refs, _ := f.Seeds()
 	out := []any{map[string]any{"key": "cust_test", "email": "t@test.io", "test": true, "partnership_key": "gstest", "created_at": 1}}
 	for _, r := range refs {
@@ -121,7 +147,7 @@ func psStatus(status string, i int) string {
 	return "hold"
 }
 
-func (f *fake) rewards(status string) []any {
+func (f *Fake) rewards(status string) []any {
 	_, coms := f.Seeds()
 	var out []any
 	for i, c := range coms {
@@ -136,7 +162,7 @@ func (f *fake) rewards(status string) []any {
 	return out
 }
 
-func (f *fake) list(w http.ResponseWriter, q url.Values, items []any) {
+func (f *Fake) list(w http.ResponseWriter, q url.Values, items []any) {
 	limit := 10
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

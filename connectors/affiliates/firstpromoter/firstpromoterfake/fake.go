@@ -1,4 +1,7 @@
-package firstpromoter
+// Package firstpromoterfake is FirstPromoter as an httptest handler, for tests only: the
+// conformance kit and any test that needs a FirstPromoter to talk to import it. Production code
+// never does (internal/archtest).
+package firstpromoterfake
 
 import (
 	"encoding/json"
@@ -11,30 +14,56 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
 
-// fake plays FirstPromoter's API v2 as documented: Bearer key plus ACCOUNT-ID; integer ids;
+// Fake plays FirstPromoter's API v2 as documented: Bearer key plus ACCOUNT-ID; integer ids;
 // POST /api/v2/company/promoters → 201 with promoter_campaigns[].ref_link; GET
 // /promoters/{v}?find_by=email|cust_id (404 when absent); GET /referrals and /commissions with
 // page/per_page (≤ 100) answering bare arrays. Commissions carry a unit (cash|credits|…), status
 // pending|approved|denied and is_paid. A duplicate answers 422 {message, code,
 // errors{email:["has already been taken"]}} (unverified). drip_emails must be false: a test
 // fails loudly if the client would let FirstPromoter email the new promoter.
-type fake struct{ affiliatestest.Book }
+type Fake struct{ affiliatestest.Book }
 
+// Key and Account are the API key and ACCOUNT-ID the fake accepts; Campaign is its campaign.
 const (
-	fakeKey     = "fp-key"
-	fakeAccount = "acc_123"
+	Key      = "fp-key"
+	Account  = "acc_123"
+	Campaign = "1"
 )
 
-func newFake() affiliatestest.Fake {
-	return &fake{Book: affiliatestest.Book{Prefix: "9", KeepNonCash: true}}
+// New is a FirstPromoter holding no promoters.
+func New() *Fake { return &Fake{Book: affiliatestest.Book{Prefix: "9", KeepNonCash: true}} }
+
+// Settings are valid credentials for the fake; the caller adds BaseURL.
+func Settings() affiliates.Settings {
+	return affiliates.Settings{APIKey: Key, AccountID: Account, Campaign: Campaign}
 }
+
+// IsCreate tells FirstPromoter's create request apart.
+func IsCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/api/v2/company/promoters"
+}
+
+// IsOutcomeList tells FirstPromoter's outcome listings apart.
+func IsOutcomeList(r *http.Request) bool {
+	return r.URL.Path == "/api/v2/company/referrals" || r.URL.Path == "/api/v2/company/commissions"
+}
+
+// Link is the referral link the fake gave email's promoter, "" when there is none.
+func (f *Fake) Link(email string) string {
+	if rec := f.Find(email); rec != nil {
+		return link(rec.ID)
+	}
+	return ""
+}
+
+func link(id string) string { return "https://acme.io/?fpr=t" + id }
 
 func fail(w http.ResponseWriter, status int, code, msg string) {
 	affiliatestest.WriteJSON(w, status, map[string]any{"message": msg, "code": code})
 }
 
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+fakeKey || r.Header.Get("ACCOUNT-ID") != fakeAccount {
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+Key || r.Header.Get("ACCOUNT-ID") != Account {
 		fail(w, http.StatusUnauthorized, "unauthorized", "Unauthorized")
 		return
 	}
@@ -55,7 +84,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fake) create(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email      string `json:"email"`
 		CustID     string `json:"cust_id"`
@@ -81,7 +110,7 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request) {
 	affiliatestest.WriteJSON(w, http.StatusCreated, f.promoterJSON(rec))
 }
 
-func (f *fake) find(w http.ResponseWriter, v, by string) {
+func (f *Fake) find(w http.ResponseWriter, v, by string) {
 	rec := f.FindBy(func(r *affiliatestest.Record) bool {
 		switch by {
 		case "email":
@@ -98,21 +127,21 @@ func (f *fake) find(w http.ResponseWriter, v, by string) {
 	affiliatestest.WriteJSON(w, http.StatusOK, f.promoterJSON(*rec))
 }
 
-func (f *fake) promoterJSON(r affiliatestest.Record) map[string]any {
+func (f *Fake) promoterJSON(r affiliatestest.Record) map[string]any {
 	n, _ := strconv.Atoi(r.ID)
 	return map[string]any{"id": n, "email": r.Email, "cust_id": r.ExternalID, "state": "accepted",
 		"profile": map[string]any{"first_name": r.FirstName, "last_name": r.LastName},
 		"promoter_campaigns": []any{map[string]any{"campaign_id": 1, "state": "accepted", "ref_token": "t" + r.ID,
-			"ref_link": "https://acme.io/?fpr=t" + r.ID}}}
+			"ref_link": link(r.ID)}}}
 }
 
-func (f *fake) owner(email string) map[string]any {
+func (f *Fake) owner(email string) map[string]any {
 	rec := f.Find(email)
 	n, _ := strconv.Atoi(rec.ID)
 	return map[string]any{"id": 1, "campaign_id": 1, "promoter_id": n, "promoter": map[string]any{"id": n, "email": rec.Email}}
 }
 
-func (f *fake) referrals() []any {
+func (f *Fake) referrals() []any {
 	refs, _ := f.Seeds()
 	var out []any
 	for _, r := range refs {
@@ -130,7 +159,7 @@ func (f *fake) referrals() []any {
 	return out
 }
 
-func (f *fake) commissions() []any {
+func (f *Fake) commissions() []any {
 	_, coms := f.Seeds()
 	var out []any
 	for _, c := range coms {

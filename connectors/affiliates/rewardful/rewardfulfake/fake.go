@@ -1,27 +1,56 @@
-package rewardful
+// Package rewardfulfake is Rewardful as an httptest handler, for tests only: the conformance kit
+// and any test that needs a Rewardful to talk to import it. Production code never does
+// (internal/archtest).
+package rewardfulfake
 
 import (
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/advocate-hq/advocate/connectors/affiliates"
 	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
 )
 
-// fake plays Rewardful's REST API v1 as documented: Basic auth with the secret as user and an
+// Fake plays Rewardful's REST API v1 as documented: Basic auth with the secret as user and an
 // empty password; form-encoded POST /v1/affiliates answering the affiliate object with
 // links[]; GET /v1/affiliates?email= (0 or 1); GET /v1/referrals (updated_since, expand[]=
 // affiliate) and GET /v1/commissions with page/limit (≤ 100) in a {pagination, data} envelope.
 // A duplicate email answers 422 {"error","details":["Email has already been taken"]}, the
 // shape integrations report. stripe_customer_id is refused so a test notices if we send it.
-type fake struct{ affiliatestest.Book }
+type Fake struct{ affiliatestest.Book }
 
-const fakeKey = "rw-secret"
+// Key is the API secret the fake accepts.
+const Key = "rw-secret"
 
-func newFake() affiliatestest.Fake { return &fake{Book: affiliatestest.Book{Prefix: "aff-uuid-"}} }
+// New is a Rewardful holding no affiliates.
+func New() *Fake { return &Fake{Book: affiliatestest.Book{Prefix: "aff-uuid-"}} }
 
-func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if u, p, ok := r.BasicAuth(); !ok || u != fakeKey || p != "" {
+// Settings are valid credentials for the fake; the caller adds BaseURL.
+func Settings() affiliates.Settings { return affiliates.Settings{APIKey: Key} }
+
+// IsCreate tells Rewardful's create request apart.
+func IsCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == "/v1/affiliates"
+}
+
+// IsOutcomeList tells Rewardful's outcome listings apart.
+func IsOutcomeList(r *http.Request) bool {
+	return r.URL.Path == "/v1/referrals" || r.URL.Path == "/v1/commissions"
+}
+
+// Link is the referral link the fake gave email's affiliate, "" when there is none.
+func (f *Fake) Link(email string) string {
+	if rec := f.Find(email); rec != nil {
+		return link(rec.ID)
+	}
+	return ""
+}
+
+func link(id string) string { return "https://acme.io/?via=" + id }
+
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if u, p, ok := r.BasicAuth(); !ok || u != Key || p != "" {
 		affiliatestest.WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": "Invalid API Secret"})
 		return
 	}
@@ -43,7 +72,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fake) create(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		affiliatestest.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": "form body expected"})
 		return
@@ -68,16 +97,16 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request) {
 func affiliateJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{
 		"id": r.ID, "email": r.Email, "first_name": r.FirstName, "last_name": r.LastName, "state": "active",
-		"links": []map[string]any{{"id": "link-" + r.ID, "url": "https://acme.io/?via=" + r.ID, "token": r.ID}},
+		"links": []map[string]any{{"id": "link-" + r.ID, "url": link(r.ID), "token": r.ID}},
 	}
 }
 
-func (f *fake) affiliate(email string) map[string]any {
+func (f *Fake) affiliate(email string) map[string]any {
 	rec := f.Find(email)
 	return map[string]any{"id": rec.ID, "email": rec.Email}
 }
 
-func (f *fake) referrals(r *http.Request) []any {
+func (f *Fake) referrals(r *http.Request) []any {
 	refs, _ := f.Seeds()
 	// A visitor (a click) is on the list too and must not come back as a referral.
 	refs = append(refs, affiliatestest.SeedReferral{ID: "visitor", AffiliateEmail: "ann@acme.io"})
@@ -106,7 +135,7 @@ func (f *fake) referrals(r *http.Request) []any {
 	return out
 }
 
-func (f *fake) commissions() []any {
+func (f *Fake) commissions() []any {
 	_, coms := f.Seeds()
 	var out []any
 	for _, c := range coms {
@@ -119,7 +148,7 @@ func (f *fake) commissions() []any {
 	return out
 }
 
-func (f *fake) list(w http.ResponseWriter, r *http.Request, items []any) {
+func (f *Fake) list(w http.ResponseWriter, r *http.Request, items []any) {
 	q := r.URL.Query()
 	page, limit := affiliatestest.Atoi(q.Get("page"), 1), affiliatestest.Atoi(q.Get("limit"), 25)
 	if limit < 1 || limit > 100 || page < 1 {
