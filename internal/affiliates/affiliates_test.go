@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	platforms "github.com/advocate-hq/advocate/connectors/affiliates"
+	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest"
+	"github.com/advocate-hq/advocate/connectors/affiliates/affiliatestest/fakes"
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/affiliates"
 	"github.com/advocate-hq/advocate/internal/config"
@@ -30,17 +33,32 @@ var monday = time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC)
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testConfig is Advocate's config with the minimal Dub fake (fake_test.go) at platformURL, or
+// no affiliate platform when platformURL is "".
 func testConfig(t *testing.T, platformURL string) *config.Config {
 	t.Helper()
 	aff := ""
 	if platformURL != "" {
 		aff = fmt.Sprintf("affiliates: {platform: dub, base_url: %q, api_key: dub_test}\n", platformURL)
 	}
+	return parseConfig(t, aff)
+}
+
+// configFor is Advocate's config with h's platform at url, signed in with the fake's credentials.
+func configFor(t *testing.T, h affiliatestest.Harness, url string) *config.Config {
+	t.Helper()
+	s := h.Settings
+	return parseConfig(t, fmt.Sprintf("affiliates: {platform: %q, base_url: %q, api_key: %q, public_key: %q, account_id: %q, campaign: %q}\n",
+		h.Platform, url, s.APIKey, s.PublicKey, s.AccountID, s.Campaign))
+}
+
+func parseConfig(t *testing.T, affiliatesSection string) *config.Config {
+	t.Helper()
 	cfg, err := config.Parse("advocate.yaml", []byte(`
 email: {from: "Dana from Vendor <dana@vendor.io>", program_url: "https://vendor.io/partners"}
 server: {public_url: "https://advocate.vendor.io"}
 drip: {unsubscribe_secret: "test-secret-0123456789", send_window: always}
-`+aff), nil)
+`+affiliatesSection), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +91,8 @@ func seed(t *testing.T, st *store.Store, n int) []string {
 	return emails
 }
 
-// platform is the Dub client for the fake, retrying without waiting.
+// platform is the configured platform's client, from the registry as serve builds it, retrying
+// without waiting.
 func platform(t *testing.T, cfg *config.Config) platforms.Platform {
 	t.Helper()
 	s := affiliates.SettingsOf(cfg.Affiliates, quiet)
@@ -146,71 +165,93 @@ func outbox(t *testing.T, st *store.Store) map[string][]store.OutboxEmail {
 	return out
 }
 
-// TestApproveFiveMakesFiveAffiliates is issue 12's "done when" for the approval path: five
-// customers approved (two twice, one by a double click racing itself, one whose create's
-// response was lost, one whose process "crashed" after the platform's create) make exactly
-// five affiliates on the platform and five stored rows, and every email planned for them
-// carries that person's own link.
+// TestApproveFiveMakesFiveAffiliates is issue 12's "done when" for the approval path, against
+// every platform's docs-faithful fake on both store engines: five customers approved (two
+// twice, one by a double click racing itself, one whose create's response was lost on the way
+// back, one whose process "crashed" after the platform's create and before our write, then
+// retried) make exactly five affiliates on the platform and five stored rows, and every email
+// planned for them carries the link that platform gave that person, and no other.
 func TestApproveFiveMakesFiveAffiliates(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		st.Now = func() time.Time { return monday }
-		fake, srv := newFakeDub(t)
-		cfg := testConfig(t, srv.URL)
-		emails := seed(t, st, 5)
-		fake.loseCreate["pat@p2.io"] = true
-		p := &crashOnce{Platform: platform(t, cfg), emails: map[string]bool{"pat@p3.io": true}}
-		dec := newDecider(t, st, affiliates.New(p, st, quiet))
-
-		for _, d := range []string{"p1.io", "p1.io", "p2.io", "p5.io", "p5.io"} {
-			if err := approve(dec, d, decide.ViaCLI); err != nil {
-				t.Fatalf("approve %s: %v", d, err)
-			}
-		}
-		if err := approve(dec, "p3.io", decide.ViaCLI); err == nil || !strings.Contains(err.Error(), "affiliate was not created") {
-			t.Fatalf("approve p3.io during the crash: %v, want the affiliate step's error", err)
-		}
-		if err := approve(dec, "p3.io", decide.ViaCLI); err != nil { // the retry repairs it
-			t.Fatalf("approve p3.io again: %v", err)
-		}
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i := range errs { // a double click on Slack
-			wg.Add(1)
-			go func() { defer wg.Done(); errs[i] = approve(dec, "p4.io", decide.ViaSlack) }()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			t.Fatalf("double click: %v", err)
-		}
-
-		if n := fake.count(""); n != 5 {
-			t.Errorf("the platform holds %d affiliates, want 5", n)
-		}
-		// One POST each, plus the lost response's retry (an upsert: it found p2's partner);
-		// p3's retry after the crash found its affiliate by the lookup, without a POST.
-		if n := fake.postCount(); n != 6 {
-			t.Errorf("%d creates were sent to the platform, want 6", n)
-		}
-		if n, err := st.CountAffiliates(ctx, "dub"); err != nil || n != 5 {
-			t.Errorf("stored %d affiliates (%v), want 5", n, err)
-		}
-		for _, e := range emails {
-			if n := fake.count(e); n != 1 {
-				t.Errorf("%s is %d affiliates on the platform, want 1", e, n)
-			}
-			a, err := st.AffiliateByEmail(ctx, "dub", e)
-			if err != nil || a.Link() != linkFor(e) || a.AffiliateID == "" || a.CustomerID == "" {
-				t.Errorf("stored affiliate of %s: %+v, %v", e, a, err)
-			}
-		}
-		checkEmails(t, newDrip(t, cfg, st), st, emails)
-	})
+	for _, h := range fakes.All() {
+		t.Run(h.Platform, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) { approveFive(t, h, st) })
+		})
+	}
 }
 
+func approveFive(t *testing.T, h affiliatestest.Harness, st *store.Store) {
+	ctx := context.Background()
+	st.Now = func() time.Time { return monday }
+	env := affiliatestest.NewEnv(t, h)
+	fake := env.Fake()
+	cfg := configFor(t, h, env.URL())
+	emails := seed(t, st, 5)
+	p := &crashOnce{Platform: platform(t, cfg), emails: map[string]bool{"pat@p3.io": true}}
+	dec := newDecider(t, st, affiliates.New(p, st, quiet))
+
+	for _, d := range []string{"p1.io", "p1.io", "lose:p2.io", "p5.io", "p5.io"} {
+		if d, lose := strings.CutPrefix(d, "lose:"); lose {
+			env.LoseNextCreate() // the platform creates p2's affiliate; its answer never arrives
+			if err := approve(dec, d, decide.ViaCLI); err != nil {
+				t.Fatalf("approve %s with the create's response lost: %v", d, err)
+			}
+			continue
+		}
+		if err := approve(dec, d, decide.ViaCLI); err != nil {
+			t.Fatalf("approve %s: %v", d, err)
+		}
+	}
+	if err := approve(dec, "p3.io", decide.ViaCLI); err == nil || !strings.Contains(err.Error(), "affiliate was not created") {
+		t.Fatalf("approve p3.io during the crash: %v, want the affiliate step's error", err)
+	}
+	if err := approve(dec, "p3.io", decide.ViaCLI); err != nil { // the retry repairs it
+		t.Fatalf("approve p3.io again: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs { // a double click on Slack
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = approve(dec, "p4.io", decide.ViaSlack) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("double click: %v", err)
+	}
+
+	if n := fake.Total(); n != 5 {
+		t.Errorf("the platform holds %d affiliates, want 5", n)
+	}
+	// One create each, plus the retry of the one whose response was lost; p3's retry after the
+	// crash found its affiliate by the lookup, without a create.
+	if n := env.Creates(); n != 6 {
+		t.Errorf("%d creates were sent to the platform, want 6", n)
+	}
+	if n, err := st.CountAffiliates(ctx, h.Platform); err != nil || n != 5 {
+		t.Errorf("stored %d affiliates (%v), want 5", n, err)
+	}
+	for _, e := range emails {
+		if n := fake.Count(e); n != 1 {
+			t.Errorf("%s is %d affiliates on the platform, want 1", e, n)
+		}
+		a, err := st.AffiliateByEmail(ctx, h.Platform, e)
+		if err != nil || a.Link() == "" || a.Link() != fake.Link(e) || a.AffiliateID == "" || a.CustomerID == "" {
+			t.Errorf("stored affiliate of %s: %+v, %v; want the platform's link %q", e, a, err, fake.Link(e))
+		}
+	}
+	checkEmails(t, newDrip(t, cfg, st), st, emails, fake.Link)
+}
+
+// ourURL matches the links an email may carry besides the person's referral link: the program
+// page and Advocate's own pages (unsubscribe), as testConfig sets them.
+var ourURL = regexp.MustCompile(`^https://(vendor\.io|advocate\.vendor\.io)(/|$)`)
+
+// urls are the links in an email's text or HTML.
+var urls = regexp.MustCompile(`https?://[^\s"'<>()]+`)
+
 // checkEmails plans the drip and previews every step: each email to a person carries their
-// own link and nobody else's; the invitation and first step carry it visibly.
-func checkEmails(t *testing.T, d *drip.Drip, st *store.Store, emails []string) {
+// own link (linkOf) and no other referral link; the invitation and first step carry it
+// visibly.
+func checkEmails(t *testing.T, d *drip.Drip, st *store.Store, emails []string, linkOf func(email string) string) {
 	t.Helper()
 	ctx := context.Background()
 	ps, err := d.Plan(ctx, false)
@@ -222,21 +263,36 @@ func checkEmails(t *testing.T, d *drip.Drip, st *store.Store, emails []string) {
 	}
 	rows := outbox(t, st)
 	for i, e := range emails {
-		if len(rows[e]) != 1 || !strings.Contains(rows[e][0].Text, linkFor(e)) || !strings.Contains(rows[e][0].HTML, linkFor(e)) {
-			t.Errorf("the invitation to %s does not carry %s: %+v", e, linkFor(e), rows[e])
+		link := linkOf(e)
+		if len(rows[e]) != 1 || !strings.Contains(rows[e][0].Text, link) || !strings.Contains(rows[e][0].HTML, link) {
+			t.Errorf("the invitation to %s does not carry %s: %+v", e, link, rows[e])
+		}
+		for _, r := range rows[e] {
+			checkLinks(t, "the invitation to "+e, r.Text+"\n"+r.HTML, link)
 		}
 		for step := 1; step <= 5; step++ {
 			pv, err := d.Preview(ctx, fmt.Sprintf("p%d.io", i+1), fmt.Sprint(step))
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := pv.Text + pv.HTML
-			if pv.Waiting != "" || strings.Count(text, "https://dub.sh/") != strings.Count(text, linkFor(e)) {
-				t.Errorf("step %d to %s carries someone else's link or waits (%q):\n%s", step, e, pv.Waiting, pv.Text)
+			if pv.Waiting != "" {
+				t.Errorf("step %d to %s waits: %s", step, e, pv.Waiting)
 			}
-			if (pv.Step == "invite" || pv.Step == "first_step") && !strings.Contains(pv.Text, linkFor(e)) {
-				t.Errorf("step %s to %s lacks the link:\n%s", pv.Step, e, pv.Text)
+			checkLinks(t, fmt.Sprintf("step %s to %s", pv.Step, e), pv.Text+"\n"+pv.HTML, link)
+			if (pv.Step == "invite" || pv.Step == "first_step") && !strings.Contains(pv.Text, link) {
+				t.Errorf("step %s to %s lacks the link %s:\n%s", pv.Step, e, link, pv.Text)
 			}
+		}
+	}
+}
+
+// checkLinks fails for every link in an email that is neither the person's own referral link
+// nor one of ours.
+func checkLinks(t *testing.T, what, body, link string) {
+	t.Helper()
+	for _, u := range urls.FindAllString(body, -1) {
+		if u != link && !ourURL.MatchString(u) {
+			t.Errorf("%s carries %s, which is not the person's link %s", what, u, link)
 		}
 	}
 }
@@ -276,7 +332,7 @@ func TestPlatformDownEmailWaits(t *testing.T) {
 		if err := approve(dec, "p1.io", decide.ViaCLI); err != nil {
 			t.Fatalf("approve again once the platform is back: %v", err)
 		}
-		checkEmails(t, d, st, emails)
+		checkEmails(t, d, st, emails, linkFor)
 		if n := fake.count(""); n != 1 {
 			t.Errorf("platform holds %d affiliates, want 1", n)
 		}
@@ -363,21 +419,27 @@ func TestWithoutPlatform(t *testing.T) {
 }
 
 // TestDeciderWiresThePlatform: service.Decider (serve and `advocate approve`) makes the approved
-// contact an affiliate on the configured platform.
+// contact an affiliate on the configured platform, whichever it is, and stores its link.
 func TestDeciderWiresThePlatform(t *testing.T) {
-	st := storetest.SQLite(t)
-	fake, srv := newFakeDub(t)
-	cfg := testConfig(t, srv.URL)
-	seed(t, st, 1)
-	dec, err := service.Decider(cfg, st, nil, nil, quiet, func() time.Time { return monday }, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := approve(dec, "p1.io", decide.ViaCLI); err != nil {
-		t.Fatal(err)
-	}
-	if a, err := st.AffiliateByEmail(context.Background(), "dub", "pat@p1.io"); err != nil || a.Link() != linkFor("pat@p1.io") || fake.count("") != 1 {
-		t.Errorf("stored %+v (%v), platform holds %d", a, err, fake.count(""))
+	for _, h := range fakes.All() {
+		t.Run(h.Platform, func(t *testing.T) {
+			st := storetest.SQLite(t)
+			env := affiliatestest.NewEnv(t, h)
+			cfg := configFor(t, h, env.URL())
+			seed(t, st, 1)
+			dec, err := service.Decider(cfg, st, nil, nil, quiet, func() time.Time { return monday }, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := approve(dec, "p1.io", decide.ViaCLI); err != nil {
+				t.Fatal(err)
+			}
+			fake := env.Fake()
+			a, err := st.AffiliateByEmail(context.Background(), h.Platform, "pat@p1.io")
+			if err != nil || a.Link() == "" || a.Link() != fake.Link("pat@p1.io") || fake.Total() != 1 {
+				t.Errorf("stored %+v (%v), want the platform's link %q; platform holds %d", a, err, fake.Link("pat@p1.io"), fake.Total())
+			}
+		})
 	}
 }
 

@@ -13,6 +13,10 @@ import (
 
 // fakeDub is a minimal Dub Partners API (connectors/affiliates/dub's shapes): GET /partners
 // ?email=|tenantId=, POST /partners (an upsert by email, as Dub's is) and GET /partners/links.
+// The approval story runs against every platform's docs-faithful fake (affiliatestest/fakes);
+// this one stays for what those do not play: a platform down for every request, a create
+// without upsert slow enough for two replicas to race, partners seeded with our tenant id, and
+// the outcome listings' failures and page log (outcomes_test.go).
 type fakeDub struct {
 	mu       sync.Mutex
 	partners []fakePartner
@@ -20,9 +24,6 @@ type fakeDub struct {
 	posts    int
 	// down answers every request 503.
 	down bool
-	// loseCreate makes the next POST for these emails create the partner and then answer 500,
-	// as if the response was lost on the way back.
-	loseCreate map[string]bool
 	// noUpsert makes POST always add a partner (a platform without Dub's upsert), and slow,
 	// so only our own per-email lock keeps concurrent creates to one.
 	noUpsert bool
@@ -49,7 +50,7 @@ type fakeLink struct {
 }
 
 func newFakeDub(t *testing.T) (*fakeDub, *httptest.Server) {
-	f := &fakeDub{loseCreate: map[string]bool{}}
+	f := &fakeDub{}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -120,11 +121,6 @@ func (f *fakeDub) create(w http.ResponseWriter, r *http.Request) {
 		p = fakePartner{ID: fmt.Sprintf("pn_%d", f.creates), Email: in.Email, Name: in.Name, TenantID: in.TenantID,
 			Links: []fakeLink{{ShortLink: linkFor(in.Email)}}}
 		f.partners = append(f.partners, p)
-	}
-	if f.loseCreate[strings.ToLower(in.Email)] {
-		delete(f.loseCreate, strings.ToLower(in.Email))
-		http.Error(w, `{"error":{"code":"internal_server_error"}}`, http.StatusInternalServerError)
-		return
 	}
 	json.NewEncoder(w).Encode(p)
 }
