@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -135,6 +136,15 @@ func isDriver(p string) bool {
 	return slices.ContainsFunc(drivers, func(d string) bool { return p == d || strings.HasPrefix(p, d+"/") })
 }
 
+// testHelper matches the directories of test-only packages: platform fakes (rewardfulfake,
+// slackfake, affiliatestest/fakes) and kits (storetest, affiliatestest, smtptest). They import
+// testing and play vendors, so they must stay out of the binary that ships.
+var testHelper = regexp.MustCompile(`(fake|fakes|test)$`)
+
+// isTestHelper reports whether the package in dir (relative to the module root) is test-only.
+// archtest itself holds only tests and is never imported.
+func isTestHelper(dir string) bool { return testHelper.MatchString(path.Base(dir)) }
+
 // TestImports enforces the dependency rules of DESIGN.md ("Dependencies point inward"), for
 // every Go file, tests included unless a rule says otherwise.
 func TestImports(t *testing.T) {
@@ -156,6 +166,11 @@ func TestImports(t *testing.T) {
 		{"no package imports cmd/",
 			func(f file) bool { return true },
 			func(imp string) bool { return strings.HasPrefix(imp, cmd) }},
+		{"test helpers (fakes, kits: packages named *fake, *fakes, *test) are imported only by tests and other test helpers",
+			func(f file) bool { return !f.test && !isTestHelper(f.dir) },
+			func(imp string) bool {
+				return strings.HasPrefix(imp, mod+"/") && isTestHelper(strings.TrimPrefix(imp, mod+"/"))
+			}},
 		{"only internal/store (and internal/store/storetest) imports a database driver",
 			func(f file) bool {
 				return !slices.ContainsFunc(storeDirs, func(d string) bool { return under(f.dir, d) })
