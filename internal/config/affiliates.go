@@ -34,7 +34,10 @@ type Affiliates struct {
 	Campaign string `yaml:"campaign"`
 	// Schedule is when outcomes are synced (cron spec). Default DefaultAffiliateSchedule.
 	Schedule string `yaml:"schedule"`
-	// WebhookSecret verifies signed webhooks at POST /webhooks/affiliates; optional. A secret.
+	// WebhookSecret verifies webhooks at POST /webhooks/affiliates; optional. A secret. It is
+	// the Rewardful or Dub webhook signing secret, or for FirstPromoter the value of the custom
+	// header the subscription sends (internal/affiliates/webhook); PartnerStack's webhooks
+	// cannot be verified, and serve refuses to start with it set there.
 	WebhookSecret string `yaml:"webhook_secret" json:"-"`
 }
 

@@ -28,6 +28,8 @@ type Metrics struct {
 	EmailDuration prometheus.Histogram
 	Errors        *prometheus.CounterVec // component
 	JobRuns       *prometheus.CounterVec // job, outcome
+
+	AffiliateWebhooks *prometheus.CounterVec // platform, outcome (webhooks.go)
 }
 
 // New creates the metrics and registers them, with Go and process collectors, in a fresh
@@ -51,6 +53,7 @@ func New() *Metrics {
 	r.MustRegister(m.SyncRuns, m.SyncRecords, m.SyncDuration, m.ScoreRuns, m.Scored, m.Eligible, m.Shortlists,
 		m.Decisions, m.Emails, m.EmailDuration, m.Errors, m.JobRuns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerWebhooks()
 	return m
 }
 

@@ -1,5 +1,6 @@
 // Package server is Advocate's HTTP surface in `advocate serve`: health and readiness probes,
-// and the authenticated API (POST /api/v1/signals for push sources). Errors are JSON
+// the authenticated API (POST /api/v1/signals for push sources) and the affiliate platform's
+// signed webhooks (POST /webhooks/affiliates). Errors are JSON
 // {"error": "...", "problems": [...]} with the status mapped in one place (writeError).
 package server
 
@@ -30,6 +31,9 @@ type Server struct {
 	APIToken string
 	// PushSources are the webhook connectors' names (for ?source= with the API token).
 	PushSources []string
+	// AffiliateWebhooks serves POST /webhooks/affiliates (internal/affiliates/webhook; it
+	// authenticates deliveries itself, by the platform's signature). nil: not mounted.
+	AffiliateWebhooks http.Handler
 }
 
 // Handler routes requests.
@@ -40,6 +44,9 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("POST /api/v1/signals", s.pushSignals)
+	if s.AffiliateWebhooks != nil {
+		mux.Handle("POST /webhooks/affiliates", s.AffiliateWebhooks)
+	}
 	return mux
 }
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/affiliates"
+	"github.com/advocate-hq/advocate/internal/affiliates/webhook"
 	"github.com/advocate-hq/advocate/internal/alerts"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/coverage"
@@ -157,8 +158,22 @@ func (s *Service) build(ctx context.Context, cfg *config.Config, loc *time.Locat
 	if err := s.add(scheduler.Job{Name: "drip", Spec: d.Schedule(), Run: d.Tick}); err != nil {
 		return err
 	}
-	s.mux = s.routes(cfg)
+	// Affiliate webhooks only nudge the outcome sync: the sync stays the source of truth.
+	hooks, err := webhook.FromConfig(cfg, s.o.Store, webhook.Coalesce(s.syncOutcomesNow), s.metrics, s.log)
+	if err != nil {
+		return err
+	}
+	s.mux = s.routes(cfg, hooks)
 	return nil
+}
+
+// syncOutcomesNow runs the affiliate outcome sync now (the webhooks' nudge). If a sync is
+// already running (a scheduled turn here, or on another replica), this nudge is skipped and the
+// next turn on affiliates.schedule picks the change up.
+func (s *Service) syncOutcomesNow() {
+	if o, err := s.sched.RunNow("sync:" + affiliates.SyncName); err != nil || o != scheduler.Ran {
+		s.log.Info("outcome sync after a webhook did not run here", "outcome", o, "err", err)
+	}
 }
 
 // buildReview wires the weekly shortlist and the buttons' answers; both read the shortlist
@@ -300,8 +315,9 @@ func (s *Service) addSyncs(ctx context.Context, cfg *config.Config) error {
 
 // routes is the HTTP surface: the push API and probes, metrics, unsubscribe links (the signed
 // token is the authentication) and Slack interactions (unless they arrive over Socket Mode).
-func (s *Service) routes(cfg *config.Config) *http.ServeMux {
-	srv := &server.Server{Store: s.o.Store, Log: s.log, APIToken: cfg.Server.APIToken, PushTokens: map[string]string{}}
+func (s *Service) routes(cfg *config.Config, hooks http.Handler) *http.ServeMux {
+	srv := &server.Server{Store: s.o.Store, Log: s.log, APIToken: cfg.Server.APIToken, PushTokens: map[string]string{},
+		AffiliateWebhooks: hooks}
 	for _, c := range cfg.Connectors {
 		if c.Type != "webhook" {
 			continue
