@@ -76,6 +76,11 @@ func (p *parser) validateAffiliates(c *Config) {
 	if a.Platform == "firstpromoter" && a.AccountID == "" {
 		p.report("affiliates.account_id", "affiliates.account_id: FirstPromoter needs its ACCOUNT-ID")
 	}
+	if a.Platform == "partnerstack" && a.WebhookSecret != "" {
+		// PartnerStack documents no way to sign or authenticate its webhooks, so a secret would
+		// promise a check Advocate cannot make (internal/affiliates/webhook).
+		p.report("affiliates.webhook_secret", "affiliates.webhook_secret: PartnerStack's webhooks carry no signature Advocate can verify; remove it (the scheduled outcome sync keeps PartnerStack's outcomes current)")
+	}
 	if a.Schedule == "" {
 		a.Schedule = DefaultAffiliateSchedule
 	}

@@ -43,6 +43,7 @@ func TestAffiliatesErrors(t *testing.T) {
 		{"affiliates:\n  platform: partnerstack\n  api_key: k\n", `advocate.yaml:2: affiliates.public_key: PartnerStack needs its public key`},
 		{"affiliates:\n  platform: firstpromoter\n  api_key: k\n", `advocate.yaml:2: affiliates.account_id: FirstPromoter needs its ACCOUNT-ID`},
 		{"affiliates:\n  api_key: k\n", `advocate.yaml:2: affiliates.platform: required when the affiliates section is set (one of rewardful, partnerstack, firstpromoter, dub)`},
+		{"affiliates:\n  platform: partnerstack\n  api_key: k\n  public_key: p\n  webhook_secret: s\n", `advocate.yaml:5: affiliates.webhook_secret: PartnerStack's webhooks carry no signature Advocate can verify`},
 		{"affiliates:\n  platform: dub\n  api_key: k\n  schedule: hourly\n", `advocate.yaml:4: affiliates.schedule: bad cron spec "hourly"`},
 	}
 	for _, tt := range tests {
