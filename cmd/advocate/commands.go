@@ -609,7 +609,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if !a.verbose { // the demo narrates on stdout; keep the log for problems
 		log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top, Force: *force})
+	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top, Force: *force, Clock: a.now})
 	return err
 }
 

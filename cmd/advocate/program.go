@@ -1,7 +1,7 @@
 package main
 
 // `advocate program`: the affiliate program's KPIs over the last N days and the recruitment
-// funnel (internal/program computes them from the store's rows).
+// funnel (internal/programdata reads the store's rows, internal/program computes them).
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/advocate-hq/advocate/internal/program"
-	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/programdata"
 )
 
 func cmdProgram(ctx context.Context, a *app, args []string) error {
@@ -28,32 +28,14 @@ func cmdProgram(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	d, err := st.ProgramData(ctx)
+	r, err := programdata.Report(ctx, st, a.now(), *days)
 	if err != nil {
 		return err
 	}
-	r := program.Compute(programInputs(d), a.now(), *days)
 	if *asJSON {
 		return writeJSON(a.stdout, r)
 	}
 	return printProgram(a.stdout, r)
-}
-
-// programInputs turns the store's rows into what program.Compute reads.
-func programInputs(d store.ProgramData) program.Inputs {
-	in := program.Inputs{Funnel: program.Funnel(d.Funnel)}
-	for _, a := range d.Affiliates {
-		in.Affiliates = append(in.Affiliates, program.Affiliate{Platform: a.Platform, ID: a.AffiliateID, Email: a.Email, CreatedAt: a.CreatedAt})
-	}
-	for _, r := range d.Referrals {
-		in.Referrals = append(in.Referrals, program.Referral{Platform: r.Platform, AffiliateID: r.AffiliateID, AffiliateEmail: r.AffiliateEmail,
-			Status: r.Status, CreatedAt: r.CreatedAt, ConvertedAt: r.ConvertedAt})
-	}
-	for _, c := range d.Commissions {
-		in.Commissions = append(in.Commissions, program.Commission{Platform: c.Platform, AffiliateID: c.AffiliateID, AffiliateEmail: c.AffiliateEmail,
-			AmountMinor: c.AmountMinor, Currency: c.Currency, Status: c.Status, CreatedAt: c.CreatedAt})
-	}
-	return in
 }
 
 func printProgram(w io.Writer, r program.Report) error {

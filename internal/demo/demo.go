@@ -1,7 +1,9 @@
 // Package demo is `advocate demo`: the whole loop on bundled sample data, with no setup, no
 // network and no config file. It writes the sample CSVs, a config that reads them and an SQLite
 // database into one folder, then runs the same code the real commands run: sync, score,
-// shortlist, and renders the Slack message and the first invitation email to files.
+// shortlist, and renders the Slack message and the first invitation email to files. The sample
+// affiliate program's recorded outcomes go through the real outcome sync, and its KPIs are the
+// ones `advocate program` computes.
 package demo
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/email"
+	"github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/shortlist"
@@ -43,6 +46,9 @@ type Options struct {
 	// the config, data/ and advocate.db there); without it that is an error, so a user's own
 	// config is never overwritten by accident.
 	Force bool
+	// Clock is the user's clock (nil: time.Now): the follow-up `advocate program` command runs
+	// on it, not on the demo's, so the demo prints the --days that shows its figures then.
+	Clock func() time.Time
 }
 
 // Result names what the demo wrote.
@@ -53,6 +59,9 @@ type Result struct {
 	SlackJSON string
 	InviteEML string
 	Shortlist shortlist.Shortlist
+	Program   program.Report // the program's KPIs over the last ProgramWindow days
+	// ProgramCommand is the printed command that shows Program in full.
+	ProgramCommand string
 }
 
 // Run executes the tour.
@@ -60,6 +69,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var res Result
 	if o.Top <= 0 {
 		o.Top = 10
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -88,6 +100,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res.Shortlist = sl
 	fmt.Fprintf(w, "\n3. ")
 	shortlist.WriteText(w, sl)
+	if err := programSection(ctx, w, st, &res, o.Clock()); err != nil {
+		return res, err
+	}
 
 	if err := writeRenderings(ctx, &res, sl, cfg, st); err != nil {
 		return res, err
@@ -163,13 +178,16 @@ func freshStore(ctx context.Context, res *Result) (*store.Store, error) {
 // syncAndScore loads the sample sources and scores everyone, printing steps 1 and 2.
 func syncAndScore(ctx context.Context, w io.Writer, cfg *config.Config, st *store.Store, db string, log *slog.Logger) error {
 	fmt.Fprintf(w, "Advocate demo — sample data for %d B2B SaaS customers\n\n", sampledata.DemoCustomers)
-	fmt.Fprintf(w, "1. Sync: loading %d sources into %s\n", len(cfg.Connectors), db)
+	fmt.Fprintf(w, "1. Sync: loading %d sources into %s\n", len(cfg.Connectors)+1, db)
 	results, err := (&syncer.Syncer{Store: st, Log: log}).Run(ctx, cfg.Connectors)
 	for _, r := range results {
 		fmt.Fprintf(w, "   %-8s %5d records  (%d new customers, %d contacts, %d signal values)\n", r.Connector, r.Records, r.Created, r.Contacts, r.Signals)
 	}
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if err := syncProgram(ctx, w, st, log); err != nil {
+		return err
 	}
 	model, err := ranker.Model(cfg)
 	if err != nil {
@@ -205,7 +223,7 @@ func writeRenderings(ctx context.Context, res *Result, sl shortlist.Shortlist, c
 
 // printFiles lists what the demo wrote and what to try next.
 func printFiles(w io.Writer, res Result, sl shortlist.Shortlist) {
-	fmt.Fprintf(w, "\n4. Files in %s:\n", res.OutDir)
+	fmt.Fprintf(w, "\n5. Files in %s:\n", res.OutDir)
 	fmt.Fprintf(w, "   slack-shortlist.json  the Block Kit message CSMs get (paste into https://app.slack.com/block-kit-builder)\n")
 	if res.InviteEML != "" {
 		fmt.Fprintf(w, "   invite.eml            the invitation %s would receive (open in any mail client)\n", sl.Entries[0].Contact.Name)

@@ -8,6 +8,10 @@
 // that feed a sum are wrapped in float64() so no architecture fuses them into an FMA with a
 // different rounding.
 //
+// It also generates the affiliate program Acme already runs (Program, in program.go): the
+// referrals and commissions its platform would report for the customers marked is_partner and a
+// few outside partners. It is not written to the CSVs; the demo replays it in-process.
+//
 // The customers are generated from a persona (promoter, passive, detractor, new) and a hidden
 // sentiment between 0 and 1 that drives every signal, so the numbers agree with each other: a
 // promoter has heavy usage, upsells and few tickets; a detractor files tickets, escalates, and
@@ -104,6 +108,7 @@ type Dataset struct {
 	Customers []Customer
 	Contacts  []Contact
 	NPS       []NPSAnswer
+	Program   Program // the affiliate program's recorded outcomes
 }
 
 // Demo is the bundled demo data set.
@@ -153,6 +158,7 @@ func Generate(ref time.Time, n int) Dataset {
 		}
 		return strings.Compare(a.Domain, b.Domain)
 	})
+	d.Program = makeProgram(d)
 	return d
 }
 
@@ -264,10 +270,10 @@ func (g *gen) customer(sp spec) Customer {
 
 	switch {
 	case c.Persona == Newcomer:
-	case c.Persona == Promoter:
-		c.IsPartner = r.chance(map[bool]float64{true: 0.2, false: 0.08}[c.Channel == "partner"])
+	case c.Persona == Promoter: // about one customer in ten is in the program (see Program)
+		c.IsPartner = r.chance(map[bool]float64{true: 0.4, false: 0.22}[c.Channel == "partner"])
 	case c.Persona == Passive:
-		c.IsPartner = r.chance(0.02)
+		c.IsPartner = r.chance(0.05)
 	}
 	return c
 }
