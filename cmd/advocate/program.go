@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/advocate-hq/advocate/internal/program"
-	"github.com/advocate-hq/advocate/internal/store"
 )
 
 func cmdProgram(ctx context.Context, a *app, args []string) error {
@@ -23,37 +22,23 @@ func cmdProgram(ctx context.Context, a *app, args []string) error {
 	if *days < 1 {
 		return usageErr("program --days must be at least 1, got %d", *days)
 	}
-	_, st, err := a.configAndStore(ctx)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	d, err := st.ProgramData(ctx)
+	in, err := program.Load(ctx, st)
 	if err != nil {
 		return err
 	}
-	r := program.Compute(programInputs(d), a.now(), *days)
+	if in.Customers, err = program.LoadCustomers(ctx, st, cfg.Sources(), a.now()); err != nil {
+		return err
+	}
+	r := program.Compute(in, a.now(), *days)
 	if *asJSON {
 		return writeJSON(a.stdout, r)
 	}
 	return printProgram(a.stdout, r)
-}
-
-// programInputs turns the store's rows into what program.Compute reads.
-func programInputs(d store.ProgramData) program.Inputs {
-	in := program.Inputs{Funnel: program.Funnel(d.Funnel)}
-	for _, a := range d.Affiliates {
-		in.Affiliates = append(in.Affiliates, program.Affiliate{Platform: a.Platform, ID: a.AffiliateID, Email: a.Email, CreatedAt: a.CreatedAt})
-	}
-	for _, r := range d.Referrals {
-		in.Referrals = append(in.Referrals, program.Referral{Platform: r.Platform, AffiliateID: r.AffiliateID, AffiliateEmail: r.AffiliateEmail,
-			Status: r.Status, CreatedAt: r.CreatedAt, ConvertedAt: r.ConvertedAt})
-	}
-	for _, c := range d.Commissions {
-		in.Commissions = append(in.Commissions, program.Commission{Platform: c.Platform, AffiliateID: c.AffiliateID, AffiliateEmail: c.AffiliateEmail,
-			AmountMinor: c.AmountMinor, Currency: c.Currency, Status: c.Status, CreatedAt: c.CreatedAt})
-	}
-	return in
 }
 
 func printProgram(w io.Writer, r program.Report) error {
@@ -83,7 +68,35 @@ func printProgram(w io.Writer, r program.Report) error {
 		return err
 	}
 	f := r.Funnel
-	_, err := fmt.Fprintf(w, "\nFunnel (all time): shortlisted %d → approved %d → invited %d → joined %d → first referral %d\n",
-		f.Shortlisted, f.Approved, f.Invited, f.Joined, f.FirstReferral)
-	return err
+	if _, err := fmt.Fprintf(w, "\nFunnel (all time): shortlisted %d → approved %d → invited %d → joined %d → first referral %d\n",
+		f.Shortlisted, f.Approved, f.Invited, f.Joined, f.FirstReferral); err != nil {
+		return err
+	}
+	return printChannels(w, r.Channels)
+}
+
+// printChannels is the referred-vs-other-channels table.
+func printChannels(w io.Writer, chs []program.ChannelKPIs) error {
+	if len(chs) == 0 {
+		_, err := fmt.Fprintln(w, "\nBy acquisition channel: no customer has billing data (ltv or mrr), so LTV and churn are unknown")
+		return err
+	}
+	fmt.Fprintln(w, "\nBy acquisition channel (customers with billing data, now)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Channel\tCustomers\tWith LTV\tAverage LTV\tMedian LTV\tChurned")
+	for _, c := range chs {
+		churn := "unknown"
+		if c.ChurnRate != nil {
+			churn = fmt.Sprintf("%d of %d (%.0f%%)", c.Churned, c.WithChurn, *c.ChurnRate*100)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", c.Channel, c.Customers, c.WithLTV, money(c.AverageLTV), money(c.MedianLTV), churn)
+	}
+	return tw.Flush()
+}
+
+func money(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *x)
 }
