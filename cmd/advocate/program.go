@@ -1,7 +1,7 @@
 package main
 
 // `advocate program`: the affiliate program's KPIs over the last N days and the recruitment
-// funnel (internal/programdata reads the store's rows, internal/program computes them).
+// funnel (internal/program computes them from the store's rows).
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/advocate-hq/advocate/internal/program"
-	"github.com/advocate-hq/advocate/internal/programdata"
 )
 
 func cmdProgram(ctx context.Context, a *app, args []string) error {
@@ -23,12 +22,12 @@ func cmdProgram(ctx context.Context, a *app, args []string) error {
 	if *days < 1 {
 		return usageErr("program --days must be at least 1, got %d", *days)
 	}
-	_, st, err := a.configAndStore(ctx)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := programdata.Report(ctx, st, a.now(), *days)
+	r, err := program.FromStore(ctx, st, cfg.Sources(), a.now(), *days)
 	if err != nil {
 		return err
 	}
@@ -65,7 +64,35 @@ func printProgram(w io.Writer, r program.Report) error {
 		return err
 	}
 	f := r.Funnel
-	_, err := fmt.Fprintf(w, "\nFunnel (all time): shortlisted %d → approved %d → invited %d → joined %d → first referral %d\n",
-		f.Shortlisted, f.Approved, f.Invited, f.Joined, f.FirstReferral)
-	return err
+	if _, err := fmt.Fprintf(w, "\nFunnel (all time): shortlisted %d → approved %d → invited %d → joined %d → first referral %d\n",
+		f.Shortlisted, f.Approved, f.Invited, f.Joined, f.FirstReferral); err != nil {
+		return err
+	}
+	return printChannels(w, r.Channels)
+}
+
+// printChannels is the referred-vs-other-channels table.
+func printChannels(w io.Writer, chs []program.ChannelKPIs) error {
+	if len(chs) == 0 {
+		_, err := fmt.Fprintln(w, "\nBy acquisition channel: no customer has billing data (ltv or mrr), so LTV and churn are unknown")
+		return err
+	}
+	fmt.Fprintln(w, "\nBy acquisition channel (customers with billing data, now)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Channel\tCustomers\tWith LTV\tAverage LTV\tMedian LTV\tChurned")
+	for _, c := range chs {
+		churn := "unknown"
+		if c.ChurnRate != nil {
+			churn = fmt.Sprintf("%d of %d (%.0f%%)", c.Churned, c.WithChurn, *c.ChurnRate*100)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", c.Channel, c.Customers, c.WithLTV, money(c.AverageLTV), money(c.MedianLTV), churn)
+	}
+	return tw.Flush()
+}
+
+func money(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *x)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/store"
 )
@@ -43,6 +44,8 @@ func seedProgram(t *testing.T, db string) {
 		ref("r3", "a2", "", "cancelled", "2026-05-17", "2026-05-25"), ref("r4", "", "bob@x.io", "lead", "2026-05-12", ""),
 		ref("r5", "d1", "", "lead", "2026-05-05", ""), ref("r6", "e1", "", "lead", "2026-03-01", ""),
 		ref("r7", "e1", "", "converted", "2026-04-01", "2026-05-03"),
+		// buyer@ref.io's sign-up, before any window: it only makes ref.io a referred customer.
+		{ID: "r8", AffiliateID: "e1", CustomerEmail: "Buyer@ref.io", Status: "converted", CreatedAt: pday("2026-02-01"), ConvertedAt: pday("2026-02-02")},
 	}
 	com := func(id, aff string, minor int64, cur, status, created string) store.AffiliateCommission {
 		return store.AffiliateCommission{ID: id, AffiliateID: aff, AmountMinor: minor, Currency: cur, Status: status, CreatedAt: pday(created)}
@@ -55,16 +58,41 @@ func seedProgram(t *testing.T, db string) {
 	if err := st.SaveAffiliateOutcomes(ctx, "dub", refs, coms); err != nil {
 		t.Fatal(err)
 	}
+	// Billing data: ref.io (referred by r8, though its channel says direct) paid 1200 and pays
+	// nothing now; org.io (organic search) paid 800 and pays 100 a month; noval.io has no
+	// billing value and is left out.
+	refIO, org, noval := connectors.Ref{Domain: "ref.io"}, connectors.Ref{Domain: "org.io"}, connectors.Ref{Domain: "noval.io"}
+	seen := pday("2026-05-31")
+	run, _, err := st.BeginSyncRun(ctx, "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CommitPage(ctx, "billing", run, connectors.Page{
+		Customers: []connectors.Customer{{Ref: refIO, Attributes: map[string]string{"acquisition_channel": "direct"}},
+			{Ref: org, Attributes: map[string]string{"acquisition_channel": "organic_search"}}, {Ref: noval}},
+		Contacts: []connectors.Contact{{Customer: refIO, Email: "buyer@ref.io"}},
+		Signals: []connectors.Signal{{Customer: refIO, Name: "ltv", Value: 1200, ObservedAt: seen}, {Customer: refIO, Name: "mrr", Value: 0, ObservedAt: seen},
+			{Customer: org, Name: "ltv", Value: 800, ObservedAt: seen}, {Customer: org, Name: "mrr", Value: 100, ObservedAt: seen}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishSyncRun(ctx, run, "billing", 0, nil); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestProgram: `program --json` on a known history equals the KPIs computed by hand (the
 // figures of internal/program's "known history" case).
 func TestProgram(t *testing.T) {
 	now := pday("2026-06-01")
-	median := 8.5
+	median, ltvRef, ltvOrg, all, none := 8.5, 1200.0, 800.0, 1.0, 0.0
 	want := program.Report{WindowDays: 30, Affiliates: 5, Active: 3, ActivityRate: 0.6, Referrals: 4, Conversions: 2,
 		EarningsPerActive: 45.17, MedianDaysToFirstReferral: &median, Currency: "USD", Earnings: 135.5, OtherCurrencyCommissions: 1,
-		RecruitedViaAdvocate: program.Group{Affiliates: 3, Active: 2}, Others: program.Group{Affiliates: 2, Active: 1}}
+		RecruitedViaAdvocate: program.Group{Affiliates: 3, Active: 2}, Others: program.Group{Affiliates: 2, Active: 1},
+		Channels: []program.ChannelKPIs{
+			{Channel: "referral", Customers: 1, WithLTV: 1, AverageLTV: &ltvRef, MedianLTV: &ltvRef, WithChurn: 1, Churned: 1, ChurnRate: &all},
+			{Channel: "organic_search", Customers: 1, WithLTV: 1, AverageLTV: &ltvOrg, MedianLTV: &ltvOrg, WithChurn: 1, ChurnRate: &none},
+		}}
 	engines(t, func(t *testing.T, cfg, db string) {
 		g := []string{"--config", cfg, "--db", db}
 		mustOK(t, cli(t, append(g, "migrate")...))
@@ -87,7 +115,8 @@ func TestProgram(t *testing.T) {
 		}
 
 		text := mustOK(t, advocateAt(t, now, append(g, "program", "--days", "30")...)).stdout
-		for _, s := range []string{"last 30 days", "Active", "3", "135.50", "USD (1 commission in other currencies left out)", "45.17", "8.5", "first referral 0"} {
+		for _, s := range []string{"last 30 days", "Active", "3", "135.50", "USD (1 commission in other currencies left out)", "45.17", "8.5", "first referral 0",
+			"By acquisition channel", "1200.00", "1 of 1 (100%)", "0 of 1 (0%)"} {
 			if !strings.Contains(text, s) {
 				t.Errorf("program output lacks %q:\n%s", s, text)
 			}

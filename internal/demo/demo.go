@@ -100,7 +100,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res.Shortlist = sl
 	fmt.Fprintf(w, "\n3. ")
 	shortlist.WriteText(w, sl)
-	if err := programSection(ctx, w, st, &res, o.Clock()); err != nil {
+	if err := programSection(ctx, w, st, cfg.Sources(), &res, o.Clock()); err != nil {
 		return res, err
 	}
 

@@ -16,8 +16,9 @@ import (
 
 	"github.com/advocate-hq/advocate/connectors"
 	platforms "github.com/advocate-hq/advocate/connectors/affiliates"
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/affiliates"
-	"github.com/advocate-hq/advocate/internal/programdata"
+	"github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/sampledata"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
@@ -63,8 +64,8 @@ func syncProgram(ctx context.Context, w io.Writer, st *store.Store, log *slog.Lo
 
 // programSection computes the program's KPIs the way `advocate program` does and prints them
 // with the command that shows them in full.
-func programSection(ctx context.Context, w io.Writer, st *store.Store, res *Result, userNow time.Time) error {
-	r, err := programdata.Report(ctx, st, Now, ProgramWindow)
+func programSection(ctx context.Context, w io.Writer, st *store.Store, src advocate.Sources, res *Result, userNow time.Time) error {
+	r, err := program.FromStore(ctx, st, src, Now, ProgramWindow)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -1,7 +1,8 @@
 // Package program computes the affiliate-program KPIs (`advocate program`): how many
 // affiliates there are, how many brought a sign-up in the window, what they earned, how long
-// they took to their first referral, and the recruitment funnel. It is pure: the store reads
-// the rows, Compute only counts them.
+// they took to their first referral, the recruitment funnel, and how the LTV and churn of
+// referred customers compare with the other acquisition channels. Compute and Channels are
+// pure: Load and LoadCustomers read the rows from the store, Compute only counts them.
 package program
 
 import (
@@ -48,6 +49,8 @@ type Inputs struct {
 	Referrals   []Referral
 	Commissions []Commission
 	Funnel      Funnel
+	// Customers are the customers the billing data covers, for the channel comparison.
+	Customers []Customer
 }
 
 // Group is the affiliate and active counts of one part of the program.
@@ -74,6 +77,9 @@ type Report struct {
 	OtherCurrencyCommissions int     `json:"other_currency_commissions"`
 	RecruitedViaAdvocate     Group   `json:"recruited_via_advocate"`
 	Others                   Group   `json:"others"`
+	// Channels compares referred customers with the other acquisition channels (LTV, churn);
+	// empty when no billing data covers any customer.
+	Channels []ChannelKPIs `json:"channels"`
 }
 
 type member struct {
@@ -175,8 +181,9 @@ func Compute(in Inputs, now time.Time, days int) Report {
 	if r.Affiliates > 0 {
 		r.ActivityRate = round(float64(r.Active)/float64(r.Affiliates), 2)
 	}
-	r.MedianDaysToFirstReferral = median(daysToFirst)
+	r.MedianDaysToFirstReferral = median(daysToFirst, 1)
 	earnings(in.Commissions, w, &r)
+	r.Channels = Channels(in.Customers)
 	return r
 }
 
@@ -232,7 +239,8 @@ func decimals(currency string) int {
 	return 2
 }
 
-func median(xs []float64) *float64 {
+// median of xs rounded to places; nil for none.
+func median(xs []float64, places int) *float64 {
 	if len(xs) == 0 {
 		return nil
 	}
@@ -241,7 +249,7 @@ func median(xs []float64) *float64 {
 	if len(xs)%2 == 0 {
 		m = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
 	}
-	m = round(m, 1)
+	m = round(m, places)
 	return &m
 }
 

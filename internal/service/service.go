@@ -31,6 +31,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/decide"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/metrics"
+	"github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/review"
 	"github.com/advocate-hq/advocate/internal/scheduler"
@@ -103,6 +104,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, fmt.Errorf("serve: timezone: %w", err)
 	}
 	s := &Service{o: o, log: o.Log, live: live, metrics: metrics.New(), errs: make(chan error, 2)}
+	s.metrics.WatchProgram(program.Gauges(o.Store, o.Now), o.Now)
 	s.sched = scheduler.New(loc, o.Store, o.Log)
 	s.sched.OnOutcome = s.countJob
 	s.slack = Slack(cfg, o.Log)
@@ -148,7 +150,17 @@ func (s *Service) build(ctx context.Context, cfg *config.Config, loc *time.Locat
 		return err
 	}
 	if cfg.Shortlist.Schedule != "" {
-		if err := s.add(scheduler.Job{Name: "shortlist", Spec: cfg.Shortlist.Schedule, Run: s.review.ShortlistJob}); err != nil {
+		// The weekly program digest follows the week's shortlist into its channel.
+		digest := &program.Digest{Store: s.o.Store, Slack: s.slack, Channel: cfg.Shortlist.Channel,
+			Configured: cfg.Affiliates.Configured(), Log: s.log, Now: s.o.Now}
+		run := func(ctx context.Context) error {
+			if err := s.review.ShortlistJob(ctx); err != nil {
+				return err
+			}
+			_, err := digest.Post(ctx, s.review.Week())
+			return err
+		}
+		if err := s.add(scheduler.Job{Name: "shortlist", Spec: cfg.Shortlist.Schedule, Run: run}); err != nil {
 			return err
 		}
 	}

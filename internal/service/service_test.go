@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,42 @@ func TestNeedRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMetricsShowProgram: /metrics serves the affiliate-program gauges read from the store.
+func TestMetricsShowProgram(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+		if err := st.SaveAffiliate(ctx, store.Affiliate{Platform: "dub", Email: "ann@x.io", AffiliateID: "a1"}); err != nil {
+			t.Fatal(err)
+		}
+		refs := []store.AffiliateReferral{{ID: "r1", AffiliateID: "a1", Status: "converted", CreatedAt: now.AddDate(0, 0, -10), ConvertedAt: now.AddDate(0, 0, -2)},
+			{ID: "r2", AffiliateID: "p1", Status: "lead", CreatedAt: now.AddDate(0, 0, -100)}}
+		if err := st.SaveAffiliateOutcomes(ctx, "dub", refs, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := writeConfig(t, "server: {listen: \"127.0.0.1:0\"}\nshortlist: {schedule: \"\"}\n")
+		svc, err := New(ctx, Options{ConfigPath: path, Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer svc.Stop(ctx)
+		resp, err := http.Get("http://" + svc.Addr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// a1 and the platform-only p1; only a1 referred in the last 90 days, converted too.
+		for _, want := range []string{"advocate_affiliates_total 2", "advocate_affiliates_active 1",
+			"advocate_program_referrals_90d 1", "advocate_program_conversions_90d 1", `advocate_program_earnings_per_active{currency=""} 0`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 )
@@ -81,4 +82,71 @@ func isPartnerAttr(attrs string) bool {
 	}
 	v, ok := m[advocate.AttrIsPartner]
 	return ok && advocate.IsPartner(fmt.Sprint(v))
+}
+
+// ProgramCustomer is one customer as the program's channel comparison reads it.
+type ProgramCustomer struct {
+	ID                 string
+	AcquisitionChannel string // the acquisition_channel attribute as stored; "" when none
+	Referred           bool   // a stored affiliate referral's customer email is one of its contacts
+	// Values are its latest values of the asked signals, one per signal and source: choosing
+	// the current one (precedence, freshness) is the caller's business.
+	Values []advocate.SignalValue
+}
+
+// ProgramCustomers reads the customers that have at least one value of the named signals
+// (the billing signals ltv and mrr, for `advocate program`), ordered by id, with their
+// acquisition channel and whether an affiliate referral names them.
+func (s *Store) ProgramCustomers(ctx context.Context, attr string, signals ...string) ([]ProgramCustomer, error) {
+	byID := map[string]*ProgramCustomer{}
+	var ids []string
+	err := s.ScanLatest(ctx, func(id, source string, vals []LatestValue) error {
+		for _, v := range vals {
+			if !slices.Contains(signals, v.Name) {
+				continue
+			}
+			c := byID[id]
+			if c == nil {
+				c = &ProgramCustomer{ID: id}
+				byID[id] = c
+				ids = append(ids, id)
+			}
+			c.Values = append(c.Values, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("program customers: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err = s.ScanAttributes(ctx, func(id string, attrs map[string]string) error {
+		if c := byID[id]; c != nil {
+			c.AcquisitionChannel = attrs[attr]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("program customers: %w", err)
+	}
+	err = each(ctx, s.db, func(r *sql.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		if c := byID[id]; c != nil {
+			c.Referred = true
+		}
+		return nil
+	}, s.q("ProgramReferredCustomers"))
+	if err != nil {
+		return nil, fmt.Errorf("program referred customers: %w", err)
+	}
+	slices.Sort(ids)
+	out := make([]ProgramCustomer, len(ids))
+	for i, id := range ids {
+		out[i] = *byID[id]
+	}
+	return out, nil
 }

@@ -86,3 +86,63 @@ func TestProgramData(t *testing.T) {
 		}
 	})
 }
+
+// TestProgramCustomers: only customers with a billing value are read, each with its values
+// from every source, its acquisition channel, and whether a referral's customer email is one
+// of its contacts (compared lowercased).
+func TestProgramCustomers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		acme, initech, globex := connectors.Ref{Domain: "acme.io"}, connectors.Ref{Domain: "initech.com"}, connectors.Ref{Domain: "globex.com"}
+		commit(t, s, "crm", connectors.Page{
+			Customers: []connectors.Customer{
+				{Ref: acme, Attributes: map[string]string{"acquisition_channel": "paid_search"}},
+				{Ref: initech, Attributes: map[string]string{"acquisition_channel": "organic_search"}},
+				{Ref: globex},
+			},
+			Contacts: []connectors.Contact{{Customer: initech, Email: "Pat@Initech.com"}, {Customer: acme, Email: "jo@acme.io"}},
+			Signals: []connectors.Signal{{Customer: initech, Name: "ltv", Value: 900, ObservedAt: t0},
+				{Customer: globex, Name: "nps", Value: 9, ObservedAt: t0}},
+		})
+		commit(t, s, "billing", connectors.Page{Signals: []connectors.Signal{
+			{Customer: acme, Name: "ltv", Value: 1200, ObservedAt: t0}, {Customer: acme, Name: "mrr", Value: 0, ObservedAt: t0},
+			{Customer: initech, Name: "ltv", Value: 1000, ObservedAt: t0},
+		}})
+
+		none, err := s.ProgramCustomers(ctx, "acquisition_channel", "churned")
+		if err != nil || len(none) != 0 {
+			t.Fatalf("customers with a signal nobody has = %+v, %v", none, err)
+		}
+		refs := []store.AffiliateReferral{
+			{ID: "r1", AffiliateID: "a1", CustomerEmail: "PAT@initech.com", Status: "converted", CreatedAt: t0},
+			{ID: "r2", AffiliateID: "a1", CustomerEmail: "nobody@else.io", Status: "lead", CreatedAt: t0},
+		}
+		if err := s.SaveAffiliateOutcomes(ctx, "dub", refs, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ProgramCustomers(ctx, "acquisition_channel", "ltv", "mrr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Fatalf("program customers = %+v, want acme and initech (globex has no billing value)", got)
+		}
+		byDomain := map[string]store.ProgramCustomer{}
+		for _, c := range got {
+			cu, _ := s.FindCustomer(ctx, c.ID)
+			byDomain[cu.Domain] = c
+		}
+		a, i := byDomain["acme.io"], byDomain["initech.com"]
+		if a.AcquisitionChannel != "paid_search" || a.Referred || len(a.Values) != 2 {
+			t.Errorf("acme = %+v, want paid_search, not referred, ltv and mrr from billing", a)
+		}
+		if i.AcquisitionChannel != "organic_search" || !i.Referred || len(i.Values) != 2 {
+			t.Errorf("initech = %+v, want organic_search, referred, ltv from crm and billing", i)
+		}
+		for _, v := range i.Values {
+			if v.Name != "ltv" || (v.Source == "crm") != (v.Value == 900) {
+				t.Errorf("initech value %+v", v)
+			}
+		}
+	})
+}

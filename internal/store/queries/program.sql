@@ -34,3 +34,11 @@ SELECT c.id, c.attributes,
 FROM customers c
 WHERE c.id IN (SELECT customer_id FROM decisions WHERE kind = 'approve')
 ORDER BY c.id;
+
+-- name: ProgramReferredCustomers
+-- Customers an affiliate referral names: the referral's customer email is one of their
+-- contacts (both stored lowercased).
+SELECT DISTINCT ct.customer_id
+FROM affiliate_referrals r JOIN contacts ct ON ct.email = r.customer_email
+WHERE r.customer_email <> ''
+ORDER BY ct.customer_id;
