@@ -27,6 +27,8 @@ const (
 	DefaultAlertAfter = 5
 	// RetrySchedule is how often the retry job looks for creates that are due: the shortest wait.
 	RetrySchedule = "@every 1m"
+	// maxFailuresPerRun creates failing in a row end a run early.
+	maxFailuresPerRun = 3
 )
 
 // Alert kinds raised by the retry job (alerts.Alerter queues them for the CSM channel).
@@ -126,12 +128,19 @@ func (r *Retrier) retry(ctx context.Context) (RetryStats, error) {
 		return st, err
 	}
 	now := r.now()
+	failedInARow := 0
 	for _, p := range pending {
 		if p.Attempt != nil && now.Before(p.Attempt.NextAttemptAt) {
 			continue
 		}
 		if ctx.Err() != nil {
 			return st, ctx.Err()
+		}
+		if failedInARow == maxFailuresPerRun {
+			// The platform looks down, and each create may spend minutes in the client's own
+			// retries: the rest stay due for the next run.
+			r.log.Info("affiliate retries stopped for this run: the platform keeps failing", "failed", failedInARow)
+			break
 		}
 		st.Due++
 		c, err := r.en.st.FindCustomer(ctx, p.CustomerID)
@@ -140,10 +149,12 @@ func (r *Retrier) retry(ctx context.Context) (RetryStats, error) {
 		}
 		if err := r.en.CreateAffiliate(ctx, c, p.Email); err != nil {
 			st.Failed++
+			failedInARow++
 			r.log.Warn("affiliate still not created", "customer", p.CustomerID, "email", p.Email, "err", err)
 			continue
 		}
 		st.Created++
+		failedInARow = 0
 	}
 	return st, nil
 }
