@@ -243,3 +243,47 @@ func failingText(platform string, waiting []store.PendingAffiliate, after int) s
 	}
 	return b.String()
 }
+
+// Waiting is what `advocate status` shows of the affiliate creations still to be made on a
+// platform: approved contacts whose emails wait for their referral link.
+type Waiting struct {
+	Platform string `json:"platform"`
+	Pending  int    `json:"pending"` // approved contacts without an affiliate link
+	Failing  int    `json:"failing"` // of them, those whose create failed at least once
+	// FailingSince is the first failure of the longest-failing person; nil when none failed.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	LastError    string     `json:"last_error,omitempty"` // the newest failure's
+	LastErrorAt  *time.Time `json:"last_error_at,omitempty"`
+	// NextAttemptAt is the soonest retry; nil when nothing failed (due at the next run).
+	NextAttemptAt *time.Time               `json:"next_attempt_at,omitempty"`
+	Contacts      []store.PendingAffiliate `json:"contacts"`
+}
+
+// WaitingOn reads the affiliate creations waiting on platform.
+func WaitingOn(ctx context.Context, st *store.Store, platform string) (Waiting, error) {
+	ps, err := st.PendingAffiliates(ctx, platform)
+	if err != nil {
+		return Waiting{}, err
+	}
+	w := Waiting{Platform: platform, Pending: len(ps), Contacts: ps}
+	if w.Contacts == nil {
+		w.Contacts = []store.PendingAffiliate{}
+	}
+	for _, p := range ps {
+		a := p.Attempt
+		if a == nil {
+			continue
+		}
+		w.Failing++
+		if w.FailingSince == nil || a.FirstFailedAt.Before(*w.FailingSince) {
+			w.FailingSince = &a.FirstFailedAt
+		}
+		if w.LastErrorAt == nil || a.LastFailedAt.After(*w.LastErrorAt) {
+			w.LastErrorAt, w.LastError = &a.LastFailedAt, a.LastError
+		}
+		if w.NextAttemptAt == nil || a.NextAttemptAt.Before(*w.NextAttemptAt) {
+			w.NextAttemptAt = &a.NextAttemptAt
+		}
+	}
+	return w, nil
+}
