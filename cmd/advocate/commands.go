@@ -511,14 +511,24 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rows, err := statusRows(ctx, st, cfg.Connectors, a.now())
+	// The affiliate platform's outcome sync is listed like a connector.
+	rows, err := statusRows(ctx, st, affiliates.WithSync(cfg), a.now())
 	if err != nil {
 		return err
 	}
+	var waiting *affiliates.Waiting // affiliate creations still to be made; nil: no platform
+	if cfg.Affiliates.Configured() {
+		w, err := affiliates.WaitingOn(ctx, st, strings.ToLower(cfg.Affiliates.Platform))
+		if err != nil {
+			return err
+		}
+		waiting = &w
+	}
 	if *asJSON {
 		return writeJSON(a.stdout, struct {
-			Connectors []statusRow `json:"connectors"`
-		}{rows})
+			Connectors []statusRow         `json:"connectors"`
+			Affiliates *affiliates.Waiting `json:"affiliate_creations,omitempty"`
+		}{rows, waiting})
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST RUN\tLAST ERROR")
@@ -530,7 +540,25 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r), errorText(r))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil || waiting == nil {
+		return err
+	}
+	_, err = fmt.Fprintln(a.stdout, "\n"+waitingText(*waiting))
+	return err
+}
+
+// waitingText is status's line on affiliate creations: how many approved contacts wait for
+// their referral link, since when creates fail, the next attempt and the last error.
+func waitingText(w affiliates.Waiting) string {
+	text := fmt.Sprintf("Affiliate creations on %s: %d waiting", w.Platform, w.Pending)
+	if w.Failing == 0 {
+		return text
+	}
+	text += fmt.Sprintf(", %d failing since %s", w.Failing, w.FailingSince.Local().Format("2006-01-02 15:04"))
+	if w.NextAttemptAt != nil {
+		text += ", next attempt " + w.NextAttemptAt.Local().Format("01-02 15:04")
+	}
+	return text + ": " + advocate.Clip(advocate.FirstLine(w.LastError), 100)
 }
 
 // statusRows reads what status shows for each configured connector.

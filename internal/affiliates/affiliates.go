@@ -42,6 +42,8 @@ type Enroller struct {
 	LockWait time.Duration
 	// Poll is how often a busy lock is tried again. Default 100ms.
 	Poll time.Duration
+	// secrets are the platform credentials, redacted from recorded errors (retry.go).
+	secrets []string
 }
 
 // New is an Enroller creating affiliates on p and recording them in st.
@@ -68,15 +70,18 @@ func FromConfig(cfg *config.Config, st *store.Store, log *slog.Logger) (*Enrolle
 	if err != nil {
 		return nil, err
 	}
-	return New(p, st, log), nil
+	e := New(p, st, log)
+	e.secrets = []string{cfg.Affiliates.APIKey, cfg.Affiliates.PublicKey}
+	return e, nil
 }
 
 // Platform is the platform's registry name, the store's key for its affiliates.
 func (e *Enroller) Platform() string { return e.platform.Name() }
 
-// CreateAffiliate makes the contact an affiliate (once) and records the platform's id and
-// links. Calling it again for the same person is safe and creates nothing.
-func (e *Enroller) CreateAffiliate(ctx context.Context, c advocate.Customer, contactEmail string) error {
+// create makes the contact an affiliate (once) and records the platform's id and links.
+// Calling it again for the same person is safe and creates nothing. CreateAffiliate (retry.go)
+// wraps it with the retry state.
+func (e *Enroller) create(ctx context.Context, c advocate.Customer, contactEmail string) error {
 	email := strings.ToLower(strings.TrimSpace(contactEmail))
 	if email == "" {
 		return errors.New("affiliate: the approved contact has no email")

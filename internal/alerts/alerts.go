@@ -33,6 +33,9 @@ const (
 	KindHealthDrop         = "health_drop"
 	KindOnboarded          = "onboarding_finished"
 	KindDeliveryFailed     = "delivery_failed"
+	// Raised by internal/affiliates when approved people's affiliates cannot be created.
+	KindAffiliateCreationFailing   = "affiliate_creation_failing"
+	KindAffiliateCreationRecovered = "affiliate_creation_recovered"
 )
 
 // DigestOver is how many alerts one Flush still lists one by one; more become a digest.
@@ -47,6 +50,9 @@ var titles = map[string]string{
 	KindHealthDrop:         ":chart_with_downwards_trend: Advocate health dropped",
 	KindOnboarded:          ":tada: Onboarding finished",
 	KindDeliveryFailed:     ":email: Email undeliverable",
+
+	KindAffiliateCreationFailing:   ":rotating_light: Affiliate platform failing: approved customers wait",
+	KindAffiliateCreationRecovered: ":white_check_mark: Affiliate platform recovered",
 }
 
 func title(kind string) string {

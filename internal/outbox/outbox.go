@@ -31,7 +31,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -40,6 +39,7 @@ import (
 	"github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/advocate-hq/advocate/internal/backoff"
 	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -88,19 +88,8 @@ type RetryPolicy struct {
 // Base·2^(attempt-1), capped at Max, with ±10% jitter derived from the row id so replicas
 // retrying many rows do not stampede, and the schedule is reproducible. Pure.
 func (p RetryPolicy) Backoff(attempt int, id int64) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := p.Max
-	if attempt <= 32 {
-		if b := p.Base << (attempt - 1); b > 0 && b < p.Max {
-			d = b
-		}
-	}
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%d/%d", id, attempt)
-	frac := float64(h.Sum32()%2001)/10000 - 0.1 // -0.1 .. +0.1
-	return d + time.Duration(float64(d)*frac)
+	attempt = max(attempt, 1)
+	return backoff.Jitter(backoff.Exponential(p.Base, p.Max, attempt), fmt.Sprintf("%d/%d", id, attempt))
 }
 
 // GiveUp reports whether a row that failed temporarily attempts times is failed for good.

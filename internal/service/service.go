@@ -53,6 +53,9 @@ type Options struct {
 	Poll time.Duration
 }
 
+// AffiliateRetryJob is the scheduler's name for the affiliate-create retry job.
+const AffiliateRetryJob = "affiliates:retry"
+
 // Graceful-shutdown budgets.
 const (
 	httpGrace   = 15 * time.Second // in-flight requests and queued Slack updates
@@ -170,6 +173,9 @@ func (s *Service) build(ctx context.Context, cfg *config.Config, loc *time.Locat
 	if err := s.add(scheduler.Job{Name: "drip", Spec: d.Schedule(), Run: d.Tick}); err != nil {
 		return err
 	}
+	if err := s.addAffiliateRetry(cfg); err != nil {
+		return err
+	}
 	// Affiliate webhooks only nudge the outcome sync: the sync stays the source of truth.
 	hooks, err := webhook.FromConfig(cfg, s.o.Store, webhook.Coalesce(s.syncOutcomesNow), s.metrics, s.log)
 	if err != nil {
@@ -186,6 +192,19 @@ func (s *Service) syncOutcomesNow() {
 	if o, err := s.sched.RunNow("sync:" + affiliates.SyncName); err != nil || o != scheduler.Ran {
 		s.log.Info("outcome sync after a webhook did not run here", "outcome", o, "err", err)
 	}
+}
+
+// addAffiliateRetry schedules, when an affiliate platform is configured, the job that makes the
+// affiliates approvals could not (platform down) every minute — the shortest backoff; each
+// person is asked again only when their backoff is over — and alerts the CSM channel through
+// the alerter.
+func (s *Service) addAffiliateRetry(cfg *config.Config) error {
+	en, err := affiliates.FromConfig(cfg, s.o.Store, s.log)
+	if err != nil || en == nil {
+		return err
+	}
+	r := affiliates.NewRetrier(en, s.alerter, s.o.Now)
+	return s.add(scheduler.Job{Name: AffiliateRetryJob, Spec: affiliates.RetrySchedule, Run: r.Run})
 }
 
 // buildReview wires the weekly shortlist and the buttons' answers; both read the shortlist

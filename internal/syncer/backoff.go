@@ -1,6 +1,10 @@
 package syncer
 
-import "time"
+import (
+	"time"
+
+	"github.com/advocate-hq/advocate/internal/backoff"
+)
 
 // Bounds of RetryDelay.
 const (
@@ -8,15 +12,13 @@ const (
 	MaxBackoff    = 6 * time.Hour  // the longest wait backoff alone makes
 	MaxRetryAfter = 24 * time.Hour // the longest vendor Retry-After honoured
 	periodsCap    = 8              // backoff never exceeds this many schedule periods
-	maxShift      = 20             // 1m·2^20 is far past any cap; larger shifts could overflow
 )
 
 // RetryDelay is how long a connector waits before its next scheduled attempt after failures
-// consecutive failed runs: BaseBackoff·2^(failures-1), capped at 8 schedule periods or
-// MaxBackoff, whichever is smaller (period 0: MaxBackoff), and never less than the vendor's
-// Retry-After (itself capped at MaxRetryAfter). No failures, no wait. It is a pure function so the
-// policy can be read and tested apart from the store (river's retrypolicy, miniflux's
-// next_check_at).
+// consecutive failed runs: BaseBackoff·2^(failures-1) (backoff.Exponential), capped at 8
+// schedule periods or MaxBackoff, whichever is smaller (period 0: MaxBackoff), and never less
+// than the vendor's Retry-After (itself capped at MaxRetryAfter). No failures, no wait. It is a
+// pure function so the policy can be read and tested apart from the store.
 func RetryDelay(failures int, period, retryAfter time.Duration) time.Duration {
 	if failures < 1 {
 		return 0
@@ -25,10 +27,7 @@ func RetryDelay(failures int, period, retryAfter time.Duration) time.Duration {
 	if period > 0 && periodsCap*period < limit {
 		limit = periodsCap * period
 	}
-	d := limit
-	if shift := failures - 1; shift < maxShift && BaseBackoff<<shift < limit {
-		d = BaseBackoff << shift
-	}
+	d := backoff.Exponential(BaseBackoff, limit, failures)
 	if retryAfter > d {
 		d = min(retryAfter, MaxRetryAfter)
 	}
