@@ -355,6 +355,12 @@ func newFakeOrg() *fakeOrg {
 			deleted,
 			acct("001G00000000007", "Stark Industries", "stark.com", "Customer - Direct", "Energy", 800,
 				owner("005A2", "sam@vendor.com"), "2026-10-06T10:00:00.000+0000", 95, 10),
+			// No Website: the domain comes from the contacts (two at wayne.com, one on gmail).
+			acct("001H00000000008", "Wayne Enterprises", nil, "Customer - Direct", "Defense", 3000,
+				owner("005A2", "sam@vendor.com"), "2026-10-05T12:00:00.000+0000", 88, nil),
+			// An empty Website and free-mail contacts only: cannot be matched, skipped.
+			acct("001J00000000009", "Solo Consulting", "", "Customer - Direct", nil, 1,
+				owner("005A1", "dana.lee@vendor.com"), "2026-10-05T13:00:00.000+0000", 50, nil),
 		},
 		"Contact": {
 			contactRec("003000000000001", "001A00000000001", "jane@acme.io", "Jane Doe", "VP Operations", false, "2026-10-01T11:00:00.000+0000"),
@@ -364,6 +370,10 @@ func newFakeOrg() *fakeOrg {
 			contactRec("003000000000005", nil, "lone@gmail.com", "Lone Ranger", nil, false, "2026-10-03T12:00:00.000+0000"),
 			contactRec("003000000000006", "001D00000000004", "li@umbrella.co.uk", "Li Wei", nil, false, "2026-10-04T11:00:00.000+0000"),
 			contactRec("003000000000007", "001G00000000007", "tony@stark.com", "Tony Stark", "CEO", false, "2026-10-06T11:00:00.000+0000"),
+			contactRec("003000000000008", "001H00000000008", "bruce@wayne.com", "Bruce Wayne", "CEO", false, "2026-10-05T12:10:00.000+0000"),
+			contactRec("003000000000009", "001H00000000008", "lucius@Wayne.com", "Lucius Fox", "CTO", false, "2026-10-05T12:20:00.000+0000"),
+			contactRec("003000000000010", "001H00000000008", "alfred.p@gmail.com", "Alfred Pennyworth", nil, false, "2026-10-05T12:30:00.000+0000"),
+			contactRec("003000000000011", "001J00000000009", "solo.consulting@gmail.com", "Sol O", nil, false, "2026-10-05T13:10:00.000+0000"),
 		},
 		"Opportunity": {
 			opp("006000000000001", "001A00000000001", "Existing Customer - Upgrade", true, "2026-03-01"),
@@ -374,6 +384,8 @@ func newFakeOrg() *fakeOrg {
 			opp("006000000000006", "001C00000000003", "Existing Customer - Upgrade", false, "2026-07-01"), // lost
 			opp("006000000000007", "001D00000000004", "Existing Customer - Upgrade", true, "2026-11-16"),  // today counts
 			opp("006000000000008", "001E00000000005", "Existing Customer - Upgrade", true, "2025-11-16"),  // exactly 12 months ago: out
+			opp("006000000000009", "001H00000000008", "Existing Customer - Upgrade", true, "2026-08-01"),
+			opp("006000000000010", "001J00000000009", "Existing Customer - Upgrade", true, "2026-08-02"), // its account is unmatched
 		},
 	}
 	return f
