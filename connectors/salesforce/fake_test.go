@@ -1,6 +1,7 @@
 package salesforce_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -30,6 +31,13 @@ type fakeOrg struct {
 	includeDeleted bool
 	calls          int
 	Queries        []string // every SOQL query received, in order
+	// dailyLimit, when set, is the org's 24-hour request allocation: calls past it are answered
+	// 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (Sforce-Limit-Info shows the
+	// usage at the limit).
+	dailyLimit int
+	// concurrentAt lists call numbers answered 403 REQUEST_LIMIT_EXCEEDED for the org's limit
+	// on concurrent long-running requests, with allocation left in Sforce-Limit-Info.
+	concurrentAt map[int]bool
 }
 
 type record = map[string]any
@@ -41,7 +49,16 @@ func (f *fakeOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.calls++
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/15000", f.calls))
+	limit := cmp.Or(f.dailyLimit, 15000)
+	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", min(f.calls, limit), limit))
+	switch {
+	case f.dailyLimit > 0 && f.calls > f.dailyLimit:
+		sfError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+		return
+	case f.concurrentAt[f.calls]:
+		sfError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
 		sfError(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
 		return
