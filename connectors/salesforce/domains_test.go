@@ -11,11 +11,11 @@ import (
 )
 
 // syncInto runs one recorded sync of the fake into st.
-func syncInto(t *testing.T, st *store.Store, fake *fakeOrg) (connectortest.Waits, string, connectors.Matching) {
+func syncInto(t *testing.T, st *store.Store, fake *fakeOrg) (*connectortest.Waits, string, connectors.Matching) {
 	t.Helper()
-	var waits connectortest.Waits
+	waits := &connectortest.Waits{}
 	srv := connectortest.NewServer(t, fake)
-	res := connectortest.Sync(t, st, connectortest.Point(settings(), srv, &waits))
+	res := connectortest.Sync(t, st, connectortest.Point(settings(), srv, waits))
 	return waits, res.Error, res.Matching
 }
 
