@@ -43,6 +43,10 @@ type Client struct {
 	Now func() time.Time
 	// Jitter returns a number in [0,1); default math/rand.
 	Jitter func() float64
+	// Transient, when set, reports whether an answer whose status alone is not retryable is a
+	// passing failure to back off and retry (Salesforce sends REQUEST_LIMIT_EXCEEDED as a 403 for
+	// a concurrency limit too). It sees the status, headers and body; nil retries by status only.
+	Transient func(resp *http.Response, body []byte) bool
 }
 
 // PerSecond builds a limiter for a documented rate such as "100 requests per 10 seconds".
@@ -303,7 +307,7 @@ func (c *Client) readResponse(resp *http.Response, method, endpoint string) outc
 		return outcome{body: body, resp: resp, final: true}
 	}
 	se := &StatusError{Connector: c.Connector, Method: method, Endpoint: endpoint, Status: resp.StatusCode, Message: vendorMessage(body)}
-	if !Retryable(resp.StatusCode) {
+	if !Retryable(resp.StatusCode) && (c.Transient == nil || !c.Transient(resp, body)) {
 		return outcome{resp: resp, err: se, final: true}
 	}
 	se.RetryAfter = c.retryAfter(resp.Header)

@@ -87,6 +87,8 @@ type Page struct {
 	Contacts  []Contact
 	Signals   []Signal
 	Problems  []Problem
+	// Matching counts company records without a domain of their own (see DomainFromContacts).
+	Matching Matching
 	// Cursor is where the next sync resumes after this page is committed. Empty means "keep
 	// the previous cursor".
 	Cursor string
@@ -316,29 +318,4 @@ func EncodeCursor(v any) string {
 		panic("connectors: cursor not encodable: " + err.Error()) // cursor types are plain structs
 	}
 	return string(b)
-}
-
-// freemail lists mailbox providers whose domain says nothing about the company a person works
-// for; matching customers by such a domain would merge unrelated people into one account.
-var freemail = map[string]bool{
-	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "outlook.com": true, "hotmail.com": true,
-	"live.com": true, "msn.com": true, "icloud.com": true, "me.com": true, "mac.com": true, "aol.com": true,
-	"proton.me": true, "protonmail.com": true, "gmx.com": true, "gmx.de": true, "gmx.net": true, "web.de": true,
-	"yandex.com": true, "yandex.ru": true, "mail.ru": true, "qq.com": true, "163.com": true, "zoho.com": true,
-	"fastmail.com": true, "hey.com": true, "pm.me": true,
-}
-
-// CompanyDomainFromEmail returns the company domain of a work email address, or "" for a
-// free-mail address or something that is not an email.
-func CompanyDomainFromEmail(email string) string {
-	email = NormalizeEmail(email)
-	at := strings.LastIndex(email, "@")
-	if at <= 0 {
-		return ""
-	}
-	d := NormalizeDomain(email[at+1:])
-	if freemail[d] {
-		return ""
-	}
-	return d
 }

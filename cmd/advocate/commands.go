@@ -165,6 +165,10 @@ func printSyncResults(w io.Writer, results []syncer.Result) {
 				fmt.Fprintf(w, "  %s\n", p)
 			}
 		}
+		if m := r.Matching; m.ByContactDomain > 0 || m.Unmatched > 0 {
+			fmt.Fprintf(w, "\n%s: %d companies without a domain matched by their contacts' email domain; %d could not be matched (no domain, no contact with a work email) and were skipped\n",
+				r.Connector, m.ByContactDomain, m.Unmatched)
+		}
 		if r.Unmatched > 0 {
 			fmt.Fprintf(w, "\n%s: %d records named a customer no source has introduced yet; they were left out\n", r.Connector, r.Unmatched)
 		}

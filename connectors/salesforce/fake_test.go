@@ -1,6 +1,7 @@
 package salesforce_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -30,6 +31,13 @@ type fakeOrg struct {
 	includeDeleted bool
 	calls          int
 	Queries        []string // every SOQL query received, in order
+	// dailyLimit, when set, is the org's 24-hour request allocation: calls past it are answered
+	// 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (Sforce-Limit-Info shows the
+	// usage at the limit).
+	dailyLimit int
+	// concurrentAt lists call numbers answered 403 REQUEST_LIMIT_EXCEEDED for the org's limit
+	// on concurrent long-running requests, with allocation left in Sforce-Limit-Info.
+	concurrentAt map[int]bool
 }
 
 type record = map[string]any
@@ -41,7 +49,16 @@ func (f *fakeOrg) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.calls++
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/15000", f.calls))
+	limit := cmp.Or(f.dailyLimit, 15000)
+	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", min(f.calls, limit), limit))
+	switch {
+	case f.dailyLimit > 0 && f.calls > f.dailyLimit:
+		sfError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+		return
+	case f.concurrentAt[f.calls]:
+		sfError(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
 		sfError(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
 		return
@@ -355,6 +372,12 @@ func newFakeOrg() *fakeOrg {
 			deleted,
 			acct("001G00000000007", "Stark Industries", "stark.com", "Customer - Direct", "Energy", 800,
 				owner("005A2", "sam@vendor.com"), "2026-10-06T10:00:00.000+0000", 95, 10),
+			// No Website: the domain comes from the contacts (two at wayne.com, one on gmail).
+			acct("001H00000000008", "Wayne Enterprises", nil, "Customer - Direct", "Defense", 3000,
+				owner("005A2", "sam@vendor.com"), "2026-10-05T12:00:00.000+0000", 88, nil),
+			// An empty Website and free-mail contacts only: cannot be matched, skipped.
+			acct("001J00000000009", "Solo Consulting", "", "Customer - Direct", nil, 1,
+				owner("005A1", "dana.lee@vendor.com"), "2026-10-05T13:00:00.000+0000", 50, nil),
 		},
 		"Contact": {
 			contactRec("003000000000001", "001A00000000001", "jane@acme.io", "Jane Doe", "VP Operations", false, "2026-10-01T11:00:00.000+0000"),
@@ -364,6 +387,10 @@ func newFakeOrg() *fakeOrg {
 			contactRec("003000000000005", nil, "lone@gmail.com", "Lone Ranger", nil, false, "2026-10-03T12:00:00.000+0000"),
 			contactRec("003000000000006", "001D00000000004", "li@umbrella.co.uk", "Li Wei", nil, false, "2026-10-04T11:00:00.000+0000"),
 			contactRec("003000000000007", "001G00000000007", "tony@stark.com", "Tony Stark", "CEO", false, "2026-10-06T11:00:00.000+0000"),
+			contactRec("003000000000008", "001H00000000008", "bruce@wayne.com", "Bruce Wayne", "CEO", false, "2026-10-05T12:10:00.000+0000"),
+			contactRec("003000000000009", "001H00000000008", "lucius@Wayne.com", "Lucius Fox", "CTO", false, "2026-10-05T12:20:00.000+0000"),
+			contactRec("003000000000010", "001H00000000008", "alfred.p@gmail.com", "Alfred Pennyworth", nil, false, "2026-10-05T12:30:00.000+0000"),
+			contactRec("003000000000011", "001J00000000009", "solo.consulting@gmail.com", "Sol O", nil, false, "2026-10-05T13:10:00.000+0000"),
 		},
 		"Opportunity": {
 			opp("006000000000001", "001A00000000001", "Existing Customer - Upgrade", true, "2026-03-01"),
@@ -374,6 +401,8 @@ func newFakeOrg() *fakeOrg {
 			opp("006000000000006", "001C00000000003", "Existing Customer - Upgrade", false, "2026-07-01"), // lost
 			opp("006000000000007", "001D00000000004", "Existing Customer - Upgrade", true, "2026-11-16"),  // today counts
 			opp("006000000000008", "001E00000000005", "Existing Customer - Upgrade", true, "2025-11-16"),  // exactly 12 months ago: out
+			opp("006000000000009", "001H00000000008", "Existing Customer - Upgrade", true, "2026-08-01"),
+			opp("006000000000010", "001J00000000009", "Existing Customer - Upgrade", true, "2026-08-02"), // its account is unmatched
 		},
 	}
 	return f

@@ -63,8 +63,9 @@
 // ORDER BY Id with Id > last keeps the running counts exact).
 //
 // Errors: Salesforce answers errors as [{"message","errorCode"}]; INVALID_SESSION_ID (401)
-// asks for a new token, REQUEST_LIMIT_EXCEEDED (403) means the org's 24-hour API allowance is
-// spent. The Sforce-Limit-Info header (api-usage=used/limit) is logged at debug level.
+// asks for a new token. REQUEST_LIMIT_EXCEEDED (403) is two things (limits.go): a concurrency
+// limit, backed off and retried, or the org's rolling 24-hour allocation, which stops the run
+// with the usage from the Sforce-Limit-Info header (api-usage=used/limit; logged at debug level).
 // Requests are paced at 10 per second (bursts of 25): Salesforce limits requests per 24 hours
 // (and concurrent long-running ones), not per second.
 package salesforce
@@ -219,6 +220,7 @@ func New(s connectors.Settings) (connectors.Connector, error) {
 	c.client = connectors.NewClient(s, strings.TrimRight(s.InstanceURL, "/"), connectors.PerSecond(10, time.Second, 25))
 	token := s.AccessToken
 	c.client.Auth = func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+	c.client.Transient = concurrencyLimit
 	return c, nil
 }
 

@@ -16,6 +16,7 @@ import (
 // Phases of one run, in order.
 const (
 	phaseOpportunities = "opportunities"
+	phaseRecheck       = "unmatched_accounts"
 	phaseAccounts      = "accounts"
 	phaseContacts      = "contacts"
 	phaseFirstWon      = "first_won"
@@ -48,6 +49,9 @@ type state struct {
 	// FirstWon is the earliest CloseDate (YYYY-MM-DD) of each account's won opportunities, so
 	// far in this run: customer_since.
 	FirstWon map[string]string `json:"first_won,omitempty"`
+	// Unmatched holds the ids of Accounts skipped for want of a domain (domains.go), kept
+	// across runs so each run re-reads them and leaves their signals out.
+	Unmatched map[string]bool `json:"unmatched,omitempty"`
 }
 
 // Sync runs or resumes one pass: opportunities, accounts, contacts, then upsells_12m for every
@@ -59,7 +63,7 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 	}
 	if st.Phase == "" || st.Phase == phaseDone {
 		now := c.now().UTC()
-		st = state{Phase: phaseOpportunities, Marks: st.Marks, Upsells: map[string]int{},
+		st = state{Phase: phaseOpportunities, Marks: st.Marks, Unmatched: st.Unmatched, Upsells: map[string]int{},
 			Window: [2]string{now.AddDate(-1, 0, 0).Format(time.DateOnly), now.Format(time.DateOnly)}}
 	}
 	if st.Marks == nil {
@@ -73,11 +77,13 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 		switch st.Phase {
 		case phaseOpportunities:
 			err = c.syncOpportunities(ctx, &st, sink)
+		case phaseRecheck:
+			err = c.syncRecheck(ctx, &st, sink)
 		case phaseAccounts:
-			err = c.syncModified(ctx, &st, sink, objAccount, c.accountFields(), phaseContacts, c.accountPage)
+			err = c.syncModified(ctx, &st, sink, objAccount, c.accountFields(), phaseContacts, c.accountPage, c.placeByContacts)
 		case phaseContacts:
 			err = c.syncModified(ctx, &st, sink, objContact,
-				"Id, AccountId, Email, Name, Title, HasOptedOutOfEmail, IsDeleted, SystemModstamp", phaseFirstWon, contactPage)
+				"Id, AccountId, Email, Name, Title, HasOptedOutOfEmail, IsDeleted, SystemModstamp", phaseFirstWon, contactPage, nil)
 		case phaseFirstWon:
 			err = c.syncFirstWon(ctx, &st, sink)
 		case phaseUpsells:
@@ -116,7 +122,7 @@ func (c *Connector) syncOpportunities(ctx context.Context, st *state, sink conne
 			st.From = o.ID
 		}
 		if done {
-			st.Phase, st.From = phaseAccounts, ""
+			st.Phase, st.From = phaseRecheck, ""
 		}
 		return sink.Commit(ctx, connectors.Page{Cursor: connectors.EncodeCursor(st)})
 	})
@@ -162,9 +168,13 @@ func (c *Connector) syncFirstWon(ctx context.Context, st *state, sink connectors
 // pageMapper turns a batch of records into a page and reports the batch's last SystemModstamp.
 type pageMapper func(records []json.RawMessage) (connectors.Page, time.Time, error)
 
+// placer completes a mapped page with what needs more queries (accounts without a domain).
+type placer func(ctx context.Context, st *state, page *connectors.Page) error
+
 // syncModified reads the records of obj modified since its high-water mark (all of them on the
-// first pass), ordered by SystemModstamp, and moves the mark when the phase completes.
-func (c *Connector) syncModified(ctx context.Context, st *state, sink connectors.Sink, obj, fields, next string, mapPage pageMapper) error {
+// first pass), ordered by SystemModstamp, and moves the mark when the phase completes. place,
+// when set, completes each page before it is committed.
+func (c *Connector) syncModified(ctx context.Context, st *state, sink connectors.Sink, obj, fields, next string, mapPage pageMapper, place placer) error {
 	var since time.Time
 	switch {
 	case st.From != "":
@@ -185,6 +195,11 @@ func (c *Connector) syncModified(ctx context.Context, st *state, sink connectors
 		page, last, err := mapPage(records)
 		if err != nil {
 			return c.malformed(obj, err)
+		}
+		if place != nil {
+			if err := place(ctx, st, &page); err != nil {
+				return err
+			}
 		}
 		if !last.IsZero() {
 			st.From = last.Format(time.RFC3339Nano)
@@ -220,16 +235,19 @@ func (c *Connector) syncUpsells(ctx context.Context, st *state, sink connectors.
 			if err := json.Unmarshal(raw, &a); err != nil || a.ID == "" {
 				return c.malformed(objAccount, fmt.Errorf("account without Id: %s", raw))
 			}
+			st.From = a.ID
+			if st.Unmatched[a.ID] { // skipped for want of a domain: nothing can carry its signals
+				continue
+			}
 			page.Signals = append(page.Signals, connectors.Signal{Customer: connectors.Ref{ExternalID: a.ID},
 				Name: SignalUpsells, Value: float64(st.Upsells[a.ID]), ObservedAt: now})
 			if day := st.FirstWon[a.ID]; day != "" {
 				page.Customers = append(page.Customers, connectors.Customer{Ref: connectors.Ref{ExternalID: a.ID},
 					Attributes: map[string]string{connectors.AttrCustomerSince: day}})
 			}
-			st.From = a.ID
 		}
 		if done {
-			*st = state{Phase: phaseDone, Marks: st.Marks}
+			*st = state{Phase: phaseDone, Marks: st.Marks, Unmatched: st.Unmatched}
 		}
 		page.Cursor = connectors.EncodeCursor(st)
 		return sink.Commit(ctx, page)
@@ -276,8 +294,8 @@ func (c *Connector) query(ctx context.Context, soql string, fn func(records []js
 	}
 }
 
-// get performs one request through the shared client, logs the org's API usage and turns the
-// daily-limit error into one a person can act on.
+// get performs one request through the shared client, logs the org's API usage and turns a
+// request-limit error into one a person can act on (limits.go).
 func (c *Connector) get(ctx context.Context, req connectors.Request, out any) error {
 	body, resp, err := c.client.Do(ctx, req)
 	if resp != nil {
@@ -286,12 +304,7 @@ func (c *Connector) get(ctx context.Context, req connectors.Request, out any) er
 		}
 	}
 	if err != nil {
-		var se *connectors.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusForbidden && strings.Contains(se.Message, "REQUEST_LIMIT_EXCEEDED") {
-			return fmt.Errorf("connector %s: %s %s: Salesforce's 24-hour API request limit for the org is used up (%s); "+
-				"the next run after the allowance recovers resumes from the last committed page", se.Connector, se.Method, se.Endpoint, se.Message)
-		}
-		return err
+		return limitError(err, resp)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return &connectors.MalformedError{Connector: c.client.Connector, Method: resp.Request.Method, Endpoint: resp.Request.URL.Path, Err: err}

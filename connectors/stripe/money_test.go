@@ -78,7 +78,7 @@ func TestCompanyMatching(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Connector{metadataKey: tt.metadataKey}
-			key, domain := c.company(tt.customer)
+			key, domain, _ := c.company(tt.customer)
 			if key != tt.key || domain != tt.domain {
 				t.Errorf("company = %q, %q; want %q, %q", key, domain, tt.key, tt.domain)
 			}

@@ -18,9 +18,10 @@
 //	                     (for customers migrated into Stripe); wins over start_date when set.
 //
 // Matching. A Stripe customer belongs to the company named by its domain_metadata_key value,
-// else by its email's domain (connectors.CompanyDomainFromEmail: free-mail addresses give no
+// else by its email's domain (connectors.DomainFromContacts: free-mail addresses give no
 // domain). Several Stripe customers with one domain are one company: their money is added up.
-// A customer with no domain is published under its Stripe id alone.
+// A customer with no domain is skipped and counted in the sync summary: known only by its
+// Stripe id, it would be a second customer for a company another source already knows.
 //
 // Signals, published for every customer in the last phase of a full pass (once every invoice
 // and subscription has been counted), observed at s.Now():

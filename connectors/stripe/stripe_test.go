@@ -35,7 +35,7 @@ var want = map[string]map[string]float64{
 	"tiered.io":  {"ltv": 250, "seats": 5},              // tiered price: no unit amount, so no mrr
 	"many.io":    {"ltv": 110, "mrr": 110, "seats": 11}, // 11 items, one more than Stripe embeds
 	"sakura.jp":  {"mrr": 0},                            // yen invoices only; no subscription
-	"cus_D":      {"ltv": 15, "mrr": 30, "seats": 1},    // free mail: known by Stripe id; 1/day ×30; canceled sub ignored
+	// cus_D (Dee Freelance, free mail, no metadata) has no domain: skipped, not stored.
 }
 
 func TestConformance(t *testing.T) {
@@ -53,8 +53,8 @@ func checkStore(t *testing.T, st *store.Store) {
 	byKey := map[string]advocate.Customer{}
 	for _, c := range all {
 		byKey[c.Domain] = c
-		if c.Domain == "" && c.Name == "Dee Freelance" {
-			byKey["cus_D"] = c
+		if c.Domain == "" {
+			t.Errorf("customer without a domain stored: %+v", c)
 		}
 	}
 	if len(all) != len(want) {
@@ -281,4 +281,22 @@ func TestResumePointDeletedRestartsThePass(t *testing.T) {
 	if p := fake.paths(); !strings.Contains(p[1], "/v1/invoices") {
 		t.Errorf("requests %q: want the pass to start over with invoices", p)
 	}
+}
+
+// A customer without domain metadata takes its email's domain (counted as matched by contact
+// domain); one with a free-mail address and no metadata is skipped and counted, not stored
+// under its Stripe id where no other source could meet it.
+func TestCustomersWithoutDomainMatchedByEmailOrSkipped(t *testing.T) {
+	connectortest.EachEngine(t, func(t *testing.T, open func(testing.TB) *store.Store) {
+		st := open(t)
+		var waits connectortest.Waits
+		res := connectortest.Sync(t, st, connectortest.Point(settings(), connectortest.NewServer(t, newFakeStripe()), &waits))
+		if res.Failed() {
+			t.Fatal(res.Error)
+		}
+		// By email: A1, A2 (acme.io), E, F, T, M, J; G has metadata; D is free mail only.
+		if want := (connectors.Matching{ByContactDomain: 7, Unmatched: 1}); res.Matching != want {
+			t.Errorf("matching = %+v, want %+v", res.Matching, want)
+		}
+	})
 }

@@ -182,18 +182,20 @@ func (c *Connector) malformed(path string, err error) error {
 	return &connectors.MalformedError{Connector: c.client.Connector, Method: http.MethodGet, Endpoint: path, Err: err}
 }
 
-// company returns a customer's company key and domain ("" when it has none).
-func (c *Connector) company(cu customer) (key, domain string) {
+// company returns a customer's company key and domain ("" when it has none): the domain
+// metadata, else the domain of its email (connectors.DomainFromContacts over the one address
+// Stripe holds), in which case byEmail is true.
+func (c *Connector) company(cu customer) (key, domain string, byEmail bool) {
 	if c.metadataKey != "" {
 		domain = connectors.NormalizeDomain(cu.Metadata[c.metadataKey])
 	}
 	if domain == "" {
-		domain = connectors.CompanyDomainFromEmail(cu.Email)
+		domain, byEmail = connectors.DomainFromContacts([]string{cu.Email})
 	}
 	if domain != "" {
-		return "d:" + domain, domain
+		return "d:" + domain, domain, byEmail
 	}
-	return "c:" + cu.ID, ""
+	return "c:" + cu.ID, "", false
 }
 
 func (st *state) total(key string) *total {
@@ -214,7 +216,7 @@ func (c *Connector) addInvoices(_ context.Context, invoices []invoice, st *state
 			st.Skipped.DeletedCustomers++
 			continue
 		}
-		key, _ := c.company(inv.Customer.customer)
+		key, _, _ := c.company(inv.Customer.customer)
 		t := st.total(key)
 		if strings.ToLower(inv.Currency) != c.currency {
 			t.PartialLTV = true
@@ -235,7 +237,7 @@ func (c *Connector) addSubscriptions(ctx context.Context, subs []subscription, s
 			st.Skipped.DeletedCustomers++
 			continue
 		}
-		key, _ := c.company(sub.Customer.customer)
+		key, _, _ := c.company(sub.Customer.customer)
 		t := st.total(key)
 		items := sub.Items.Data
 		if sub.Items.HasMore {
@@ -295,7 +297,16 @@ func (c *Connector) addCustomers(_ context.Context, customers []customer, st *st
 		if cu.Deleted || cu.ID == "" {
 			continue
 		}
-		key, domain := c.company(cu)
+		key, domain, byEmail := c.company(cu)
+		if domain == "" {
+			// Known only by its Stripe id, it would become a customer no other source meets.
+			page.Matching.Unmatched++
+			c.log.Info("customer skipped: no domain metadata and no work email", "customer", cu.ID)
+			continue
+		}
+		if byEmail {
+			page.Matching.ByContactDomain++
+		}
 		ref := connectors.Ref{ExternalID: cu.ID, Domain: domain}
 		t := st.Totals[key]
 		if t == nil {

@@ -31,6 +31,9 @@ type Result struct {
 	Unmatched int                  `json:"unmatched"`
 	Problems  []connectors.Problem `json:"problems"`
 	Duration  time.Duration        `json:"duration_ns"`
+
+	// Matching says how company records without a domain of their own were placed.
+	Matching connectors.Matching `json:"company_matching"`
 }
 
 // Failed reports whether the run failed.
@@ -260,6 +263,7 @@ func (k *sink) Commit(ctx context.Context, page connectors.Page) error {
 	r.Contacts += pr.Contacts
 	r.Signals += pr.Signals
 	r.Unmatched += pr.Unmatched
+	r.Matching.Add(page.Matching)
 	r.Problems = append(r.Problems, pr.Problems...)
 	if k.progress != nil {
 		k.progress(*r)
