@@ -162,3 +162,19 @@ func (m *Model) segmentOf(i int, attrs [][]string) uint16 {
 	}
 	return 0
 }
+
+// SegmentOf names the segment a customer with attrs is scored in: the first of segs (in config
+// order) whose When all match, "" for the base weights. It is Score's assignment rule for a
+// caller holding one customer's attributes (an attribute the customer lacks reads as "").
+func SegmentOf(segs []Segment, attrs map[string]string) string {
+	for _, s := range segs {
+		ok := len(s.When) > 0
+		for k, v := range s.When {
+			ok = ok && attrs[k] == v
+		}
+		if ok {
+			return s.Name
+		}
+	}
+	return ""
+}

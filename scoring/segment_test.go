@@ -49,8 +49,15 @@ func TestSegments(t *testing.T) {
 		{"ent-fin", "enterprise", 62.5, 0.5, []string{NPS, Seats}}, // order decides; seats missing earn 0.25
 		{"lo", "", 0, 1, []string{HealthScore, NPS}},               // no attributes: base
 	}
+	segOf := map[string]string{}
+	for _, c := range cs {
+		segOf[c.ID] = SegmentOf(cfg.Segments, c.Attributes)
+	}
 	for _, tt := range tests {
 		r := got[tt.id]
+		if segOf[tt.id] != r.Segment { // one customer's attributes put it where Score put it
+			t.Errorf("%s: SegmentOf = %q, Score put it in %q", tt.id, segOf[tt.id], r.Segment)
+		}
 		var sigs []string
 		for _, c := range r.Contributions {
 			sigs = append(sigs, c.Signal)

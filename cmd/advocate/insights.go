@@ -1,6 +1,7 @@
 package main
 
-// `advocate score --what-if FILE` and `advocate insights`: read-only views of the ranking.
+// `advocate score --what-if FILE` and `advocate insights`: read-only views of the ranking and
+// of what productive affiliates have in common.
 
 import (
 	"context"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/lookalike"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/scoring"
 )
@@ -139,11 +141,50 @@ func cmdInsights(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	in, err := lookalike.Load(ctx, st, cfg.Scoring.ModelConfig().Segments, a.now())
+	if err != nil {
+		return err
+	}
+	look := lookalike.Summarize(in)
 	if *asJSON {
-		return writeJSON(a.stdout, r)
+		return writeJSON(a.stdout, insightsDoc{r, look})
 	}
 	printInsights(a.stdout, r)
+	printLookalike(a.stdout, look)
 	return nil
+}
+
+// insightsDoc is `advocate insights --json`: the top's insights, and under "lookalike" what
+// productive affiliates have in common.
+type insightsDoc struct {
+	ranker.InsightsReport
+	Lookalike lookalike.Report `json:"lookalike"`
+}
+
+// printLookalike prints the "Productive affiliates look like" section: the dimension values
+// over-represented among affiliate customers who referred within their first 90 days.
+func printLookalike(w io.Writer, r lookalike.Report) {
+	fmt.Fprintf(w, "\nProductive affiliates look like (%d of %d affiliate customers referred within %d days of joining; %d customers in all)\n",
+		r.Productive, r.Affiliates, r.WindowDays, r.Customers)
+	if r.Undecided > 0 || r.Outside > 0 {
+		fmt.Fprintf(w, "  Left out: %d affiliate customers still inside their first %d days, %d affiliates who are no customer.\n",
+			r.Undecided, r.WindowDays, r.Outside)
+	}
+	if len(r.Insights) == 0 {
+		fmt.Fprintf(w, "  no channel, industry, plan or segment has %d productive and %d affiliate customers and is over-represented\n",
+			r.MinProductive, r.MinAffiliates)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ATTRIBUTE\tVALUE\tPRODUCTIVE\tAFFILIATES\tCUSTOMERS\tLIFT VS AFFILIATES\tLIFT VS CUSTOMERS")
+	for _, in := range r.Insights {
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%.2f×\t%.2f×\n", strings.ReplaceAll(in.Dimension, "_", " "), in.Value,
+			in.Productive, in.Affiliates, in.Customers, in.LiftVsAffiliates, in.LiftVsCustomers)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nLift = share among productive affiliate customers / share among all affiliate customers (or all customers),\n"+
+		"smoothed by adding one to every count. Values with fewer than %d productive or %d affiliate customers are left out.\n",
+		r.MinProductive, r.MinAffiliates)
 }
 
 // printInsights prints one small table per attribute: which values are over-represented among

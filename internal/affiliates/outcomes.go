@@ -269,21 +269,10 @@ func reportingCurrency(coms []store.AffiliateCommission) string {
 	return best
 }
 
-// customerOf is the customer an affiliate belongs to: the customer of the contact with its
-// email, else the one recorded when Advocate made the affiliate; "" for an outside partner.
+// customerOf is the customer an affiliate belongs to (store.CustomerOfAffiliate); "" for an
+// outside partner.
 func (o *OutcomeSync) customerOf(ctx context.Context, email string) (string, error) {
-	if email == "" {
-		return "", nil
-	}
-	id, err := o.st.CustomerOfContactEmail(ctx, email)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		return id, err
-	}
-	a, err := o.st.AffiliateByEmail(ctx, o.platform.Name(), email)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", nil
-	}
-	return a.CustomerID, err
+	return o.st.CustomerOfAffiliate(ctx, o.platform.Name(), email)
 }
 
 // page is is_partner for every matched customer and each signal whose value differs from what

@@ -83,9 +83,12 @@ type Report struct {
 }
 
 type member struct {
+	platform, id  string
+	email         string // lowercased; "" when neither our row nor an outcome tells it
 	ours          bool
 	start         time.Time // earliest of our created_at and the first outcome seen
 	firstReferral time.Time
+	referrals     []time.Time // when each of its referrals was created
 	active        bool
 }
 
@@ -130,15 +133,19 @@ func buildIndex(in Inputs) *index {
 		ix.byEmail[a.Platform+"\x00"+strings.ToLower(strings.TrimSpace(a.Email))] = k
 		m := ix.get(k)
 		m.ours = true
+		m.platform, m.id, m.email = a.Platform, a.ID, strings.ToLower(strings.TrimSpace(a.Email))
 		m.start = earliest(m.start, a.CreatedAt)
 	}
 	for _, r := range in.Referrals {
 		m := ix.get(ix.key(r.Platform, r.AffiliateID, r.AffiliateEmail))
+		m.identify(r.Platform, r.AffiliateID, r.AffiliateEmail)
 		m.start = earliest(m.start, r.CreatedAt)
 		m.firstReferral = earliest(m.firstReferral, r.CreatedAt)
+		m.referrals = append(m.referrals, r.CreatedAt)
 	}
 	for _, c := range in.Commissions {
 		m := ix.get(ix.key(c.Platform, c.AffiliateID, c.AffiliateEmail))
+		m.identify(c.Platform, c.AffiliateID, c.AffiliateEmail)
 		m.start = earliest(m.start, c.CreatedAt)
 	}
 	return ix

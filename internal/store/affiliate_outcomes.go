@@ -109,6 +109,25 @@ func (s *Store) CustomerOfContactEmail(ctx context.Context, email string) (strin
 	return id, nil
 }
 
+// CustomerOfAffiliate is the customer an affiliate on platform belongs to: the customer of the
+// contact with its email, else the one recorded when Advocate made the affiliate; "" (and no
+// error) for an outside partner or an empty email. The outcome sync and the lookalike insight
+// both map affiliates to customers with it.
+func (s *Store) CustomerOfAffiliate(ctx context.Context, platform, email string) (string, error) {
+	if normEmail(email) == "" {
+		return "", nil
+	}
+	id, err := s.CustomerOfContactEmail(ctx, email)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return id, err
+	}
+	a, err := s.AffiliateByEmail(ctx, platform, email)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return a.CustomerID, err
+}
+
 // AddIdentity records that source calls customer customerID by externalID (a no-op when that
 // identity is already known), so the source's pages can name the customer by it.
 func (s *Store) AddIdentity(ctx context.Context, source, externalID, customerID string) error {
