@@ -16,19 +16,10 @@ import (
 // Percentile transforms rank among these customers. Customers should carry tenure_days
 // already derived at the date their features describe (see scoring.Derive).
 func Features(cfg scoring.Config, now time.Time, customers []scoring.Customer) (signals []string, weights []float64, goodness [][]float64, err error) {
-	base := scoring.Config{
-		Weights:         map[string]float64{},
-		MissingGoodness: cfg.MissingGoodness,
-		Transforms:      cfg.Transforms,
-	}
-	for name, w := range cfg.Weights {
-		if w != 0 {
-			base.Weights[name] = w
-		}
-	}
-	signals = slices.Sorted(maps.Keys(base.Weights))
-	for _, name := range signals {
-		weights = append(weights, base.Weights[name])
+	signals, weights = Tuned(cfg)
+	base := scoring.Config{Weights: map[string]float64{}, MissingGoodness: cfg.MissingGoodness, Transforms: cfg.Transforms}
+	for j, name := range signals {
+		base.Weights[name] = weights[j]
 	}
 	if len(signals) == 0 {
 		return nil, nil, nil, fmt.Errorf("tune: no signal has a non-zero weight")
@@ -54,4 +45,15 @@ func Features(cfg scoring.Config, now time.Time, customers []scoring.Customer) (
 		goodness[row[r.ID]] = g
 	}
 	return signals, weights, goodness, nil
+}
+
+// Tuned returns the signals tune fits, with their current weights: those with a non-zero base
+// weight, in name order.
+func Tuned(cfg scoring.Config) (signals []string, weights []float64) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Weights)) {
+		if w := cfg.Weights[name]; w != 0 {
+			signals, weights = append(signals, name), append(weights, w)
+		}
+	}
+	return signals, weights
 }

@@ -49,6 +49,9 @@ type Data struct {
 	Samples []Sample
 	// Pending counts affiliates who joined less than LabelDays ago (not labelled, left out).
 	Pending int
+	// NoJoinDate counts customers marked is_partner that are in no affiliates row, so their
+	// join date (and the window their label counts) is unknown: left out.
+	NoJoinDate int
 }
 
 // Options are the backtest's knobs; the zero value takes the defaults.
@@ -101,6 +104,8 @@ type Report struct {
 	Positives int `json:"positives"`
 	// Pending: affiliates who joined less than 90 days ago, not labelled yet.
 	Pending int `json:"pending"`
+	// NoJoinDate: customers marked as partners whose join date Advocate has no record of.
+	NoJoinDate int `json:"no_join_date"`
 	// FromCurrentValues: samples whose signals are current values because history does not
 	// reach back to their join date.
 	FromCurrentValues int `json:"from_current_values"`
@@ -129,6 +134,7 @@ func Run(d Data, opt Options) Report {
 	opt = opt.withDefaults()
 	r := Report{
 		Pending:        d.Pending,
+		NoJoinDate:     d.NoJoinDate,
 		Weights:        map[string]float64{},
 		CurrentWeights: map[string]float64{},
 		Insights:       []any{},
