@@ -218,7 +218,7 @@ func toConfigScale(beta, current []float64) []float64 {
 	}
 	for j, b := range beta {
 		w := round2(b * sumW / sumB)
-		if current[j] < 0 {
+		if current[j] < 0 && w != 0 {
 			w = -w
 		}
 		out[j] = w
