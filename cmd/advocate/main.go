@@ -83,6 +83,7 @@ func init() {
 		{"skip", "CUSTOMER [--by EMAIL]", "skip a candidate for the cooldown period", decide("skip")},
 		{"snooze", "CUSTOMER [--by EMAIL] [--days N]", "snooze a candidate", decide("snooze")},
 		{"program", "[--days N] [--json]", "affiliate-program KPIs over the last N days and the funnel", cmdProgram},
+		{"tune", "[--json] [--write FILE]", "fit weights to affiliate outcomes, backtest vs current", cmdTune},
 		{"status", "[--json]", "each connector's last success, last error, staleness", cmdStatus},
 		{"drip", "[--dry-run] | preview|stop|resume|status ...", "send the onboarding emails that are due now", cmdDrip},
 		{"serve", "[--listen ADDR]", "daemon: syncs, scoring, shortlist, alerts, drip, HTTP", cmdServe},

@@ -1,0 +1,105 @@
+package main
+
+// `advocate tune`: scoring weights fitted to affiliate outcomes and backtested against the
+// current ones (internal/tune); --write saves them as a scoring file for `score --what-if`.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/advocate-hq/advocate/internal/tune"
+)
+
+func cmdTune(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("tune")
+	asJSON := fs.Bool("json", false, "print as JSON")
+	write := fs.String("write", "", "save the learned weights as a scoring `FILE` for `advocate score --what-if FILE` (only when they beat the current ones reliably)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, st, err := a.configAndStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := tune.FromStore(ctx, st, cfg, a.now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = writeJSON(a.stdout, r)
+	} else {
+		err = printTune(a.stdout, r)
+	}
+	if err != nil || *write == "" {
+		return err
+	}
+	if !r.Proposed {
+		return fmt.Errorf("tune: not writing %s: %s", *write, r.Verdict)
+	}
+	note := fmt.Sprintf("Written by `advocate tune` from %d affiliates (%d referred within %d days).\n"+
+		"Out-of-sample AUC: current %.2f, learned %.2f. Nothing is applied: preview with\n"+
+		"  advocate score --what-if %s\nand copy the weights into your config if you agree.",
+		r.Samples, r.Positives, tune.LabelDays, *r.Current.AUC, *r.Learned.AUC, *write)
+	data, err := tune.ScoringFile(cfg.Scoring, r.Weights, note)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*write, data, 0o644); err != nil {
+		return fmt.Errorf("tune: %w", err)
+	}
+	if !*asJSON {
+		fmt.Fprintf(a.stdout, "\nWrote %s; preview it with: advocate score --what-if %s\n", *write, *write)
+	}
+	return nil
+}
+
+func printTune(w io.Writer, r tune.Report) error {
+	fmt.Fprintln(w, "Scoring weights fitted to affiliate outcomes")
+	fmt.Fprintf(w, "\n%d affiliates labelled, %d of them referred within %d days of joining (%.2f referrals each on average).\n",
+		r.Samples, r.Positives, tune.LabelDays, r.ReferralsPer90Days)
+	if r.Pending > 0 {
+		fmt.Fprintf(w, "%d joined less than %d days ago and are not labelled yet.\n", r.Pending, tune.LabelDays)
+	}
+	if r.NoJoinDate > 0 {
+		fmt.Fprintf(w, "%d customers are marked as partners but were not made affiliates by Advocate, so their join date is unknown: left out.\n", r.NoJoinDate)
+	}
+	if r.FromCurrentValues > 0 {
+		fmt.Fprintf(w, "%d read from current signal values: their signal history does not reach back to the day they joined.\n", r.FromCurrentValues)
+	}
+	fmt.Fprintf(w, "\n%s.\n", r.Verdict)
+	if r.Current.AUC != nil {
+		fmt.Fprintf(w, "\nBacktest (stratified 5-fold, out of sample)\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "WEIGHTS\tAUC\tPRECISION AT %d\n", r.Current.K)
+		fmt.Fprintf(tw, "current\t%.2f\t%.0f%%\n", *r.Current.AUC, 100**r.Current.PrecisionAtK)
+		fmt.Fprintf(tw, "learned\t%.2f\t%.0f%%\n", *r.Learned.AUC, 100**r.Learned.PrecisionAtK)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "AUC difference, 90%% bootstrap interval: %+.2f to %+.2f\n", r.AUCDifference.Low, r.AUCDifference.High)
+	}
+	if len(r.Changes) > 0 {
+		fmt.Fprintln(w, "\nProposal (effect: how the odds of referring multiply per standard deviation of the signal's goodness)")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SIGNAL\tCURRENT → LEARNED\tEFFECT\tCONFIDENCE")
+		for _, c := range r.Changes {
+			fmt.Fprintf(tw, "%s\t%g → %g\t×%.2f\t%s\n", c.Signal, c.Current, c.Learned, c.OddsRatioPerSD, c.Confidence)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	// Lookalike insights (internal/lookalike) are printed here once they are filled in.
+	if len(r.Insights) > 0 {
+		fmt.Fprintln(w, "\nLookalike insights")
+		for _, in := range r.Insights {
+			fmt.Fprintf(w, "  %v\n", in)
+		}
+	}
+	_, err := fmt.Fprintln(w, "\nNothing was applied: weights change only when you edit the config.")
+	return err
+}
