@@ -10,11 +10,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/lookalike"
 	"github.com/advocate-hq/advocate/internal/ranker"
+	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
 
@@ -141,17 +143,25 @@ func cmdInsights(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := lookalike.Load(ctx, st, cfg.Scoring.ModelConfig().Segments, a.now())
+	look, err := lookalikeReport(ctx, st, cfg, a.now())
 	if err != nil {
 		return err
 	}
-	look := lookalike.Summarize(in)
 	if *asJSON {
 		return writeJSON(a.stdout, insightsDoc{r, look})
 	}
 	printInsights(a.stdout, r)
 	printLookalike(a.stdout, look)
 	return nil
+}
+
+// lookalikeReport is what productive affiliates have in common, for insights and tune.
+func lookalikeReport(ctx context.Context, st *store.Store, cfg *config.Config, now time.Time) (lookalike.Report, error) {
+	in, err := lookalike.Load(ctx, st, cfg.Scoring.ModelConfig().Segments, now)
+	if err != nil {
+		return lookalike.Report{}, err
+	}
+	return lookalike.Summarize(in), nil
 }
 
 // insightsDoc is `advocate insights --json`: the top's insights, and under "lookalike" what

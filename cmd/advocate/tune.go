@@ -10,6 +10,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/advocate-hq/advocate/internal/lookalike"
 	"github.com/advocate-hq/advocate/internal/tune"
 )
 
@@ -29,10 +30,17 @@ func cmdTune(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	look, err := lookalikeReport(ctx, st, cfg, a.now())
+	if err != nil {
+		return err
+	}
+	if look.Insights != nil {
+		r.Insights = look.Insights
+	}
 	if *asJSON {
 		err = writeJSON(a.stdout, r)
 	} else {
-		err = printTune(a.stdout, r)
+		err = printTune(a.stdout, r, look)
 	}
 	if err != nil || *write == "" {
 		return err
@@ -57,7 +65,7 @@ func cmdTune(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func printTune(w io.Writer, r tune.Report) error {
+func printTune(w io.Writer, r tune.Report, look lookalike.Report) error {
 	fmt.Fprintln(w, "Scoring weights fitted to affiliate outcomes")
 	fmt.Fprintf(w, "\n%d affiliates labelled, %d of them referred within %d days of joining (%.2f referrals each on average).\n",
 		r.Samples, r.Positives, tune.LabelDays, r.ReferralsPer90Days)
@@ -93,13 +101,7 @@ func printTune(w io.Writer, r tune.Report) error {
 			return err
 		}
 	}
-	// Lookalike insights (internal/lookalike) are printed here once they are filled in.
-	if len(r.Insights) > 0 {
-		fmt.Fprintln(w, "\nLookalike insights")
-		for _, in := range r.Insights {
-			fmt.Fprintf(w, "  %v\n", in)
-		}
-	}
+	printLookalike(w, look)
 	_, err := fmt.Fprintln(w, "\nNothing was applied: weights change only when you edit the config.")
 	return err
 }

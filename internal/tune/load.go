@@ -10,6 +10,8 @@ import (
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/lookalike"
+	"github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 	"gopkg.in/yaml.v3"
@@ -27,11 +29,10 @@ type joined struct {
 // if it has several), labelled by its referrals in the LabelDays after joining, with signals
 // as they stood on the join date (see asOf).
 func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now time.Time) (Report, error) {
-	pd, err := st.ProgramData(ctx)
+	members, err := affiliatesOfCustomers(ctx, st)
 	if err != nil {
 		return Report{}, fmt.Errorf("tune: %w", err)
 	}
-	members := affiliatesOfCustomers(pd)
 	attrs := map[string]map[string]string{}
 	noJoin := 0
 	if err := st.ScanAttributes(ctx, func(id string, a map[string]string) error {
@@ -56,7 +57,7 @@ func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now tim
 	)
 	for _, id := range slices.Sorted(maps.Keys(members)) {
 		m := members[id]
-		if now.Sub(m.at) < LabelDays*24*time.Hour {
+		if now.Sub(m.at) < lookalike.Window {
 			pending++
 			continue
 		}
@@ -70,11 +71,11 @@ func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now tim
 		customers = append(customers, c)
 		n := 0
 		for _, r := range m.refs {
-			if !r.Before(m.at) && r.Sub(m.at) <= LabelDays*24*time.Hour {
+			if !r.Before(m.at) && r.Sub(m.at) <= lookalike.Window {
 				n++
 			}
 		}
-		samples = append(samples, Sample{ID: id, Positive: n > 0, Referrals: n, FromCurrent: fromCurrent})
+		samples = append(samples, Sample{ID: id, Positive: lookalike.Productive(m.at, m.refs), Referrals: n, FromCurrent: fromCurrent})
 	}
 	d := Data{Pending: pending, NoJoinDate: noJoin}
 	d.Signals, d.Weights = Tuned(mc)
@@ -91,37 +92,40 @@ func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now tim
 	return Run(d, Options{ShortlistSize: cfg.Shortlist.Size}), nil
 }
 
-// affiliatesOfCustomers maps each customer to its join date and referrals. A referral belongs
-// to the affiliate with its platform and affiliate id, else (no id) to the one with its
-// platform and email — the matching `advocate program` uses.
-func affiliatesOfCustomers(pd store.ProgramData) map[string]*joined {
+// affiliatesOfCustomers maps each customer to its join date and referrals: the program's
+// affiliates (program.Members, its one matching of outcomes to affiliates) mapped to customers
+// the way the outcome sync maps them (store.CustomerOfAffiliate). Only affiliates Advocate made
+// have a join date of their own; for the others the first outcome would stand in, and a label
+// "referred within 90 days of joining" would then be true of everyone who ever referred, so
+// they are left out (counted as partners without a join date by the caller).
+func affiliatesOfCustomers(ctx context.Context, st *store.Store) (map[string]*joined, error) {
+	in, err := program.Load(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*joined{}
-	byID, byEmail := map[string]*joined{}, map[string]*joined{}
-	for _, a := range pd.Affiliates {
-		if a.CustomerID == "" {
+	for _, m := range program.Members(in) {
+		if !m.Ours {
+			continue
+		}
+		cid, err := st.CustomerOfAffiliate(ctx, m.Platform, m.Email)
+		if err != nil || cid == "" {
+			if err != nil {
+				return nil, err
+			}
 			continue // an affiliate matching no customer has no signals to learn from
 		}
-		m := out[a.CustomerID]
-		if m == nil {
-			m = &joined{customer: a.CustomerID, at: a.CreatedAt}
-			out[a.CustomerID] = m
+		j := out[cid]
+		if j == nil {
+			j = &joined{customer: cid, at: m.Joined}
+			out[cid] = j
 		}
-		if a.CreatedAt.Before(m.at) {
-			m.at = a.CreatedAt
+		if m.Joined.Before(j.at) {
+			j.at = m.Joined
 		}
-		byID[a.Platform+"\x00"+a.AffiliateID] = m
-		byEmail[a.Platform+"\x00"+strings.ToLower(strings.TrimSpace(a.Email))] = m
+		j.refs = append(j.refs, m.Referrals...)
 	}
-	for _, r := range pd.Referrals {
-		m := byID[r.Platform+"\x00"+r.AffiliateID]
-		if r.AffiliateID == "" {
-			m = byEmail[r.Platform+"\x00"+strings.ToLower(strings.TrimSpace(r.AffiliateEmail))]
-		}
-		if m != nil {
-			m.refs = append(m.refs, r.CreatedAt)
-		}
-	}
-	return out
+	return out, nil
 }
 
 // asOf returns a customer's signal values as they stood at the join date: per source, the

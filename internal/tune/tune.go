@@ -13,7 +13,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
+	"github.com/advocate-hq/advocate/internal/lookalike"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -24,7 +26,7 @@ const (
 	MinPositives = 10
 	// LabelDays is the window after joining in which a referral makes an affiliate productive;
 	// affiliates who joined less than LabelDays ago are not labelled yet.
-	LabelDays = 90
+	LabelDays = int(lookalike.Window / (24 * time.Hour))
 )
 
 // Sample is one customer who became an affiliate.
@@ -125,8 +127,8 @@ type Report struct {
 	// Verdict says in one sentence what to make of the result.
 	Verdict string `json:"verdict"`
 	// Insights are the lookalike insights (channels, industries, plans over-represented among
-	// productive affiliates); filled by internal/lookalike, always a list.
-	Insights []any `json:"insights"`
+	// productive affiliates, internal/lookalike); always a list. The caller fills it in.
+	Insights []lookalike.Insight `json:"insights"`
 }
 
 // Run fits, backtests and reports. It never fails: too little data is a verdict, not an error.
@@ -137,7 +139,7 @@ func Run(d Data, opt Options) Report {
 		NoJoinDate:     d.NoJoinDate,
 		Weights:        map[string]float64{},
 		CurrentWeights: map[string]float64{},
-		Insights:       []any{},
+		Insights:       []lookalike.Insight{},
 		Changes:        []SignalChange{},
 	}
 	refs := 0
