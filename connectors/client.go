@@ -43,6 +43,11 @@ type Client struct {
 	Now func() time.Time
 	// Jitter returns a number in [0,1); default math/rand.
 	Jitter func() float64
+	// Budget counts the requests sent and keeps the limit the vendor last reported (read by
+	// ReadLimit); nil counts nothing.
+	Budget *Budget
+	// ReadLimit reads the vendor's remaining-limit headers; nil reads none.
+	ReadLimit LimitReader
 }
 
 // PerSecond builds a limiter for a documented rate such as "100 requests per 10 seconds".
@@ -247,7 +252,13 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, payload
 	if err != nil {
 		return outcome{err: fmt.Errorf("connector %s: %w", c.Connector, err), final: true}
 	}
+	c.Budget.Call() // sent is spent, whatever the answer
 	resp, err := c.httpClient().Do(req)
+	if err == nil && c.ReadLimit != nil {
+		if l, ok := c.ReadLimit(resp.Header); ok {
+			c.Budget.Saw(l)
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return outcome{err: fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, ctx.Err()), final: true}
