@@ -47,6 +47,11 @@ type Client struct {
 	// passing failure to back off and retry (Salesforce sends REQUEST_LIMIT_EXCEEDED as a 403 for
 	// a concurrency limit too). It sees the status, headers and body; nil retries by status only.
 	Transient func(resp *http.Response, body []byte) bool
+	// Budget counts the requests sent and keeps the limit the vendor last reported (read by
+	// ReadLimit); nil counts nothing.
+	Budget *Budget
+	// ReadLimit reads the vendor's remaining-limit headers; nil reads none.
+	ReadLimit LimitReader
 }
 
 // PerSecond builds a limiter for a documented rate such as "100 requests per 10 seconds".
@@ -251,7 +256,13 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, payload
 	if err != nil {
 		return outcome{err: fmt.Errorf("connector %s: %w", c.Connector, err), final: true}
 	}
+	c.Budget.Call() // sent is spent, whatever the answer
 	resp, err := c.httpClient().Do(req)
+	if err == nil && c.ReadLimit != nil {
+		if l, ok := c.ReadLimit(resp.Header); ok {
+			c.Budget.Saw(l)
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return outcome{err: fmt.Errorf("connector %s: %s %s: %w", c.Connector, method, u.Path, ctx.Err()), final: true}

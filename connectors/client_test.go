@@ -57,6 +57,8 @@ func TestClientRetries(t *testing.T) {
 		requests  int32
 	}{
 		{"429 honours Retry-After seconds", []step{{429, map[string]string{"Retry-After": "7"}, ""}, ok}, []time.Duration{7 * time.Second}, "", 2},
+		{"429 with X-RateLimit-Reset (epoch seconds, no Retry-After) waits until the reset",
+			[]step{{429, map[string]string{"X-RateLimit-Reset": "1794787209", "X-RateLimit-Remaining": "0"}, ""}, ok}, []time.Duration{9 * time.Second}, "", 2},
 		{"429 with an HTTP date", []step{{429, map[string]string{"Retry-After": "Mon, 16 Nov 2026 00:00:30 GMT"}, ""}, ok}, []time.Duration{30 * time.Second}, "", 2},
 		{"429 without Retry-After backs off exponentially", []step{{429, nil, ""}, {429, nil, ""}, {503, nil, ""}, ok},
 			[]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}, "", 4},

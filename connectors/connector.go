@@ -157,6 +157,9 @@ type Runtime struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Retry overrides the connector's retry policy (tests shorten it).
 	Retry *RetryPolicy
+	// Budget, when set, counts this run's API calls and the vendor's remaining limit (the
+	// syncer sets a fresh one per run).
+	Budget *Budget
 }
 
 // NewClient builds the shared HTTP client for a connector from its settings: base URL (the
@@ -164,7 +167,8 @@ type Runtime struct {
 func NewClient(s Settings, defaultBase string, limiter *rate.Limiter) *Client {
 	base := cmp.Or(s.BaseURL, defaultBase)
 	c := &Client{Connector: s.Name, BaseURL: strings.TrimRight(base, "/"), Limiter: limiter,
-		HTTP: s.Runtime.HTTP, Log: s.Runtime.Log, Now: s.Runtime.Now, Sleep: s.Runtime.Sleep}
+		HTTP: s.Runtime.HTTP, Log: s.Runtime.Log, Now: s.Runtime.Now, Sleep: s.Runtime.Sleep,
+		Budget: s.Runtime.Budget, ReadLimit: limitReader(s.Type)}
 	if s.Runtime.Retry != nil {
 		c.Retry = *s.Runtime.Retry
 	}

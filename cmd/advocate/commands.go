@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -151,6 +152,7 @@ func printSyncResults(w io.Writer, results []syncer.Result) {
 			len(r.Problems), r.Duration.Round(time.Millisecond))
 	}
 	tw.Flush()
+	printAPIBudgets(w, results)
 	for _, r := range results {
 		if r.Failed() {
 			fmt.Fprintf(w, "\n%s failed: %s\n", r.Connector, r.Error)
@@ -173,6 +175,25 @@ func printSyncResults(w io.Writer, results []syncer.Result) {
 			fmt.Fprintf(w, "\n%s: %d records named a customer no source has introduced yet; they were left out\n", r.Connector, r.Unmatched)
 		}
 	}
+}
+
+// printAPIBudgets lists, for each run that called a vendor API, its calls and the vendor's
+// limit left (where the vendor reports it), so a slow or rate-limited sync can be read.
+func printAPIBudgets(w io.Writer, results []syncer.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := false
+	for _, r := range results {
+		b := r.APIBudget()
+		if b == "" {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw, "\nAPI use:")
+			header = true
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", r.Connector, b)
+	}
+	tw.Flush()
 }
 
 // scoreSummary is one line of `score --json`.
@@ -535,14 +556,15 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}{rows, waiting})
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST RUN\tLAST ERROR")
+	fmt.Fprintln(tw, "CONNECTOR\tTYPE\tLAST SUCCESS\tAGE\tCUSTOMERS\tVALUES\tLAST RUN\tLAST RUN API\tLAST ERROR")
 	for _, r := range rows {
 		last, age := "never", "-"
 		if r.LastSuccessAt != nil {
 			last = r.LastSuccessAt.Local().Format("2006-01-02 15:04")
 			age = (time.Duration(*r.StaleSeconds) * time.Second).Round(time.Minute).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r), errorText(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r),
+			lastRunAPIText(r), errorText(r))
 	}
 	if err := tw.Flush(); err != nil || waiting == nil {
 		return err
@@ -614,6 +636,15 @@ func lastRunText(r statusRow) string {
 		text += fmt.Sprintf(" (%d interrupted)", in.Runs)
 	}
 	return text
+}
+
+// lastRunAPIText is the LAST RUN API column: the newest run's API calls and the vendor's limit
+// left as that run last saw it.
+func lastRunAPIText(r statusRow) string {
+	if r.LastRun == nil {
+		return "-"
+	}
+	return cmp.Or(connectors.BudgetSummary(r.LastRun.APICalls, r.LastRun.APILimit), "-")
 }
 
 // errorText is the LAST ERROR column: failures in a row, when a backing-off connector is next

@@ -15,6 +15,9 @@ import (
 //
 //   - POST /conversations/search {query, pagination:{per_page, starting_after}}
 //     -> {type:"conversation.list", conversations, total_count, pages:{type, page, per_page, total_pages, next:{page, starting_after}}}
+//   - POST /contacts/search {query:{field:"id", operator:"IN", value:[ids]}, pagination:{per_page ≤ 150, starting_after}}
+//     -> {type:"list", data:[contact], total_count, pages:{type, page, per_page, total_pages, next}};
+//     a contact created minutes ago is not in the search index yet (unindexed)
 //   - GET /contacts/{id} -> contact with companies:{type:"list", data:[{type, id, url}], url, total_count, has_more};
 //     404 {type:"error.list", errors:[{code:"not_found"}]} for a deleted contact
 //   - GET /companies/scroll[?scroll_param=] -> {type:"list", data, pages:null, total_count:null, scroll_param};
@@ -22,7 +25,10 @@ import (
 //     stale scroll_param is 404 not_found.
 //
 // Every request needs "Authorization: Bearer <token>" (else 401 unauthorized) and the
-// Intercom-Version header the connector is configured with.
+// Intercom-Version header the connector is configured with. Every authenticated answer carries
+// X-RateLimit-Limit (fakeRateLimit), X-RateLimit-Remaining (one fewer per request) and
+// X-RateLimit-Reset (Unix seconds); over the limit Intercom answers 429 with the same headers
+// and no Retry-After.
 
 const (
 	fakeToken          = "ic-secret"
@@ -57,7 +63,21 @@ type fake struct {
 	// bodies records every search request body; versions every Intercom-Version header.
 	bodies   []map[string]any
 	versions []string
+
+	// unindexed contacts are not found by contact search yet, only by GET.
+	unindexed map[string]bool
+	// contactSearches and contactGets count the contact calls; served counts every request.
+	contactSearches, contactGets, served int
+	// limitContactSearch, when > 0, answers that contact search (1-based) with 429 and a
+	// reset resetIn from now (the test clock).
+	limitContactSearch int
+	resetIn            time.Duration
+	now                func() time.Time
+	// truncateContactSearch, when > 0, cuts that contact search's answer off mid-body.
+	truncateContactSearch int
 }
+
+const fakeRateLimit = 167
 
 func day(s string) int64 {
 	t, err := time.Parse(time.RFC3339, s+"T10:00:00Z")
@@ -171,6 +191,14 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.served++
+	now := time.Now()
+	if f.now != nil {
+		now = f.now()
+	}
+	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(fakeRateLimit))
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(max(fakeRateLimit-f.served, 0)))
+	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(10*time.Second).Unix(), 10))
 	f.versions = append(f.versions, r.Header.Get("Intercom-Version"))
 	if r.Header.Get("Intercom-Version") == "" {
 		apiError(w, http.StatusBadRequest, "intercom_version_invalid", "Requested version is not valid")
@@ -179,7 +207,21 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/conversations/search":
 		f.search(w, r)
+	case r.Method == http.MethodPost && r.URL.Path == "/contacts/search":
+		f.contactSearches++
+		switch f.contactSearches {
+		case f.limitContactSearch:
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(f.resetIn).Unix(), 10))
+			apiError(w, http.StatusTooManyRequests, "rate_limit_exceeded", "Exceeded rate limit of 167 in 10_seconds")
+			return
+		case f.truncateContactSearch:
+			truncate(w)
+			return
+		}
+		f.searchContacts(w, r)
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/contacts/"):
+		f.contactGets++
 		c, ok := f.contacts[strings.TrimPrefix(r.URL.Path, "/contacts/")]
 		if !ok {
 			apiError(w, http.StatusNotFound, "not_found", "User Not Found")
@@ -241,6 +283,84 @@ func (f *fake) search(w http.ResponseWriter, r *http.Request) {
 		page = []obj{}
 	}
 	writeJSON(w, http.StatusOK, obj{"type": "conversation.list", "pages": pages, "total_count": len(hits), "conversations": page})
+}
+
+// searchContacts answers a contact search by id: {field:"id", operator:"IN"|"=", value}.
+func (f *fake) searchContacts(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Query struct {
+			Field    string `json:"field"`
+			Operator string `json:"operator"`
+			Value    any    `json:"value"`
+		} `json:"query"`
+		Pagination struct {
+			PerPage       int    `json:"per_page"`
+			StartingAfter string `json:"starting_after"`
+		} `json:"pagination"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		apiError(w, http.StatusBadRequest, "parameter_invalid", "Invalid JSON")
+		return
+	}
+	q := body.Query
+	var ids []string
+	switch v := q.Value.(type) {
+	case []any:
+		for _, x := range v {
+			s, _ := x.(string)
+			ids = append(ids, s)
+		}
+	case string:
+		ids = []string{v}
+	}
+	if q.Field != "id" || (q.Operator != "IN" && q.Operator != "=") || len(ids) == 0 {
+		apiError(w, http.StatusBadRequest, "query_invalid", fmt.Sprintf("unsupported contact query %+v", q))
+		return
+	}
+	per := body.Pagination.PerPage
+	if per == 0 {
+		per = 50
+	}
+	if per < 1 || per > 150 {
+		apiError(w, http.StatusBadRequest, "parameter_invalid", "per_page must be between 1 and 150")
+		return
+	}
+	var hits []obj
+	for _, id := range ids {
+		if c, ok := f.contacts[id]; ok && !f.unindexed[id] {
+			hits = append(hits, c)
+		}
+	}
+	off := 0
+	if s := body.Pagination.StartingAfter; s != "" {
+		if _, err := fmt.Sscanf(s, "Y3Q%d", &off); err != nil || off > len(hits) {
+			apiError(w, http.StatusBadRequest, "parameter_invalid", "starting_after is invalid")
+			return
+		}
+	}
+	end := min(off+per, len(hits))
+	pages := obj{"type": "pages", "page": off/per + 1, "per_page": per, "total_pages": (len(hits) + per - 1) / per}
+	if end < len(hits) {
+		pages["next"] = obj{"page": off/per + 2, "starting_after": fmt.Sprintf("Y3Q%d", end)}
+	}
+	data := hits[off:end]
+	if data == nil {
+		data = []obj{}
+	}
+	writeJSON(w, http.StatusOK, obj{"type": "list", "data": data, "total_count": len(hits), "pages": pages})
+}
+
+// truncate sends a 200 whose JSON body stops halfway and closes the connection, as a dropped
+// connection does: no Content-Length, so only the cut-off JSON tells.
+func truncate(w http.ResponseWriter) {
+	conn, buf, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+	buf.WriteString(`{"type":"list","data":[{"type":"contact","id":"u1","companies":{"type":"list","data":[{"type":"com`)
+	buf.Flush()
 }
 
 // match evaluates the subset of Intercom's search query language the connector uses.

@@ -49,8 +49,20 @@
 // ones, so every run searches again (POST /conversations/search, cursor in the body) for
 // conversations created in the window OR not closed — the second half catches conversations
 // open for longer than 90 days, which tickets_open must see. Each conversation counts once, in
-// the last state the search returned. Contacts are looked up with GET /contacts/{id}, once
-// per contact per pass.
+// the last state the search returned.
+//
+// A conversation names its contacts, not their companies. The contacts' companies are read
+// with contact search (POST /contacts/search, id IN [...]), 150 ids a call — a full search
+// page, Intercom's largest — so the calls grow with distinct contacts / 150, not with
+// conversations. A contact the search leaves out (Intercom indexes new contacts a few minutes
+// late) is read with GET /contacts/{id}; one that is gone (404) has no company. What was read
+// is cached in the cursor a finished pass leaves, for the contacts of that pass (at most
+// 20,000), and trusted for 7 days: a contact moved to another company counts for the new one
+// within a week, and a daily sync re-reads each contact once a week.
+//
+// Every call goes through the shared client, which waits out a 429 until X-RateLimit-Reset
+// (Intercom sends no Retry-After); the run reports its calls and the X-RateLimit-Remaining/
+// X-RateLimit-Limit it last saw.
 //
 // Then the companies are read with the scroll API (GET /companies/scroll), the one listing
 // without a 10,000-company ceiling, and each page is committed with its customers, their
@@ -64,7 +76,8 @@
 //
 // Limits: the cursor holds counts for companies with conversations in the window or open
 // (about 40 bytes each; fine up to ~10k such companies); the conversation phase keeps one
-// small entry per conversation and per contact in memory.
+// small entry per conversation and per contact in memory, and the finished pass's cursor holds
+// the contact cache (about 70 bytes a contact).
 package intercom
 
 import (

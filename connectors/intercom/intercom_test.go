@@ -15,7 +15,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/store/storetest"
 )
 
-// settings point at the fake with small pages (15 requests for a full pass), no real pacing.
+// settings point at the fake with small pages (11 requests for a full pass), no real pacing.
 func settings() connectors.Settings {
 	return connectors.Settings{Name: "chat", Type: "intercom", Token: fakeToken,
 		Options: map[string]string{"page_size": "2", "rate_per_minute": "600000"}}
@@ -78,7 +78,7 @@ func TestConformance(t *testing.T) {
 	connectortest.Conformance(t, connectortest.Case{
 		Settings:    settings(),
 		Fake:        func() http.Handler { return newFake() },
-		MinRequests: 15,
+		MinRequests: 11,
 		Check:       check,
 	})
 }
@@ -160,7 +160,7 @@ func testScrollHeldByAnotherClient(t *testing.T, st *store.Store) {
 	srv := connectortest.NewServer(t, f)
 	waits := &connectortest.Waits{}
 	s := connectortest.Point(settings(), srv, waits)
-	srv.FailFrom(12, connectortest.Fault{Status: 400, Body: `{"type":"error.list","errors":[{"code":"scroll_exists","message":"scroll already exists for this workspace"}]}`})
+	srv.FailFrom(8, connectortest.Fault{Status: 400, Body: `{"type":"error.list","errors":[{"code":"scroll_exists","message":"scroll already exists for this workspace"}]}`})
 	r := connectortest.Sync(t, st, s)
 	if !r.Failed() || !strings.Contains(r.Error, "only company scroll open") {
 		t.Fatalf("result = %+v, want a failure explaining the scroll is held", r)
@@ -183,7 +183,7 @@ func testResumeInScrollSkipsConversations(t *testing.T, open func(testing.TB) *s
 	st := open(t)
 	srv := connectortest.NewServer(t, newFake())
 	s := connectortest.Point(settings(), srv, &connectortest.Waits{})
-	srv.FailFrom(13, connectortest.Fault{Status: 503}) // scroll page 2 onwards
+	srv.FailFrom(9, connectortest.Fault{Status: 503}) // scroll page 3 onwards
 	if r := connectortest.Sync(t, st, s); !r.Failed() || r.Pages != 1 {
 		t.Fatalf("run = %+v, want a failure after one committed page", r)
 	}

@@ -27,7 +27,29 @@ type state struct {
 	ObservedAt time.Time `json:"observed_at,omitzero"`
 	// Stats are the pass's counts per company id (companies with no conversation omitted).
 	Stats map[string]*stats `json:"stats,omitempty"`
+	// Contacts caches each contact's companies between runs (see contactCacheTTL); only the
+	// cursor a finished pass leaves holds it, so the cursors of the scroll stay small.
+	Contacts map[string]cachedContact `json:"contacts,omitempty"`
 }
+
+// cachedContact is a contact's companies as read at At (Unix seconds). Short JSON names keep
+// the cursor small.
+type cachedContact struct {
+	Companies []string `json:"c,omitempty"`
+	At        int64    `json:"t"`
+}
+
+// Contact lookup bounds (see the package doc).
+const (
+	// contactBatch is the ids per contact search: Intercom's largest search page (per_page
+	// ≤ 150), so each search answers in one page.
+	contactBatch = 150
+	// contactCacheTTL is how long a contact's companies are trusted before they are read again:
+	// a contact moved to another company counts for the new one within a week.
+	contactCacheTTL = 7 * 24 * time.Hour
+	// maxCachedContacts bounds the cache in the cursor (about 70 bytes an entry).
+	maxCachedContacts = 20_000
+)
 
 // Scroll recovery bounds (see the package doc).
 const (
@@ -45,11 +67,11 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 	}
 	if st.Phase != phaseCompanies {
 		now := c.s.Now().UTC()
-		counts, err := c.countConversations(ctx, now)
+		counts, cache, err := c.countConversations(ctx, now, st.Contacts)
 		if err != nil {
 			return err
 		}
-		st = state{Phase: phaseCompanies, ObservedAt: now, Stats: counts}
+		st = state{Phase: phaseCompanies, ObservedAt: now, Stats: counts, Contacts: cache}
 	}
 	return c.scrollCompanies(ctx, st, sink)
 }
@@ -76,8 +98,52 @@ func searchQuery(since time.Time) map[string]any {
 	}
 }
 
-func (c *Connector) countConversations(ctx context.Context, now time.Time) (map[string]*stats, error) {
+// countConversations counts the pass's conversations per company, reading the companies of
+// contacts not in cache (or read too long ago). It returns the counts and the cache to keep:
+// this pass's contacts.
+func (c *Connector) countConversations(ctx context.Context, now time.Time, cache map[string]cachedContact) (map[string]*stats, map[string]cachedContact, error) {
 	since := now.Add(-Window)
+	convs, err := c.searchConversations(ctx, since)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, conv := range convs {
+		for _, id := range conv.Contacts {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	companiesOf, err := c.resolveContacts(ctx, ids, cache, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := aggregate(convs, func(conv conversation) []string {
+		var out []string
+		for _, id := range conv.Contacts {
+			for _, co := range companiesOf[id].Companies {
+				if !slices.Contains(out, co) {
+					out = append(out, co)
+				}
+			}
+		}
+		return out
+	}, since)
+	if len(companiesOf) > maxCachedContacts {
+		keep := make(map[string]cachedContact, maxCachedContacts)
+		for _, id := range ids[:maxCachedContacts] {
+			keep[id] = companiesOf[id]
+		}
+		companiesOf = keep
+	}
+	return counts, companiesOf, nil
+}
+
+// searchConversations reads every conversation created since since or not closed.
+func (c *Connector) searchConversations(ctx context.Context, since time.Time) ([]conversation, error) {
 	var convs []conversation
 	after := ""
 	for page := 1; ; page++ {
@@ -100,44 +166,100 @@ func (c *Connector) countConversations(ctx context.Context, now time.Time) (map[
 		}
 		after = p.Pages.Next.StartingAfter
 	}
-
-	// Each contact is looked up once per pass.
-	companiesOf := map[string][]string{}
-	for _, conv := range convs {
-		for _, id := range conv.Contacts {
-			if _, done := companiesOf[id]; done {
-				continue
-			}
-			cos, err := c.contactCompanies(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			companiesOf[id] = cos
-		}
-	}
-	return aggregate(convs, func(conv conversation) []string {
-		var out []string
-		for _, id := range conv.Contacts {
-			for _, co := range companiesOf[id] {
-				if !slices.Contains(out, co) {
-					out = append(out, co)
-				}
-			}
-		}
-		return out
-	}, since), nil
+	return convs, nil
 }
 
-// contactCompanies returns the ids of a contact's companies; a contact deleted since the
-// conversation has none.
-func (c *Connector) contactCompanies(ctx context.Context, id string) ([]string, error) {
-	var ct struct {
-		Companies struct {
-			Data []struct {
-				ID string `json:"id"`
-			} `json:"data"`
-		} `json:"companies"`
+// resolveContacts returns the companies of each contact in ids: from the cache when read
+// within contactCacheTTL, else by contact search, contactBatch ids a call. A contact the search
+// does not return (Intercom indexes a new contact only after a few minutes) is read by id.
+func (c *Connector) resolveContacts(ctx context.Context, ids []string, cache map[string]cachedContact, now time.Time) (map[string]cachedContact, error) {
+	out := make(map[string]cachedContact, len(ids))
+	var stale []string
+	for _, id := range ids {
+		if e, ok := cache[id]; ok && e.At <= now.Unix() && now.Sub(time.Unix(e.At, 0)) < contactCacheTTL {
+			out[id] = e
+			continue
+		}
+		stale = append(stale, id)
 	}
+	for batch := range slices.Chunk(stale, contactBatch) {
+		found, err := c.searchContacts(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range batch {
+			cos, ok := found[id]
+			if !ok {
+				if cos, err = c.contactCompanies(ctx, id); err != nil {
+					return nil, err
+				}
+			}
+			out[id] = cachedContact{Companies: cos, At: now.Unix()}
+		}
+	}
+	return out, nil
+}
+
+// contactRecord is the part of a contact the connector reads: its companies as the contact
+// lists them (up to 10, Intercom's embedded limit).
+type contactRecord struct {
+	ID        string `json:"id"`
+	Companies struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	} `json:"companies"`
+}
+
+func (ct contactRecord) companyIDs() []string {
+	out := make([]string, 0, len(ct.Companies.Data))
+	for _, co := range ct.Companies.Data {
+		if co.ID != "" {
+			out = append(out, co.ID)
+		}
+	}
+	return out
+}
+
+// searchContacts reads the contacts with the given ids (POST /contacts/search, id IN [...])
+// and returns the companies of those it found.
+func (c *Connector) searchContacts(ctx context.Context, ids []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(ids))
+	after := ""
+	for page := 1; ; page++ {
+		pagination := map[string]any{"per_page": contactBatch}
+		if after != "" {
+			pagination["starting_after"] = after
+		}
+		var p struct {
+			Data  []contactRecord `json:"data"`
+			Pages struct {
+				Next *struct {
+					StartingAfter string `json:"starting_after"`
+				} `json:"next"`
+			} `json:"pages"`
+		}
+		err := c.api.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/contacts/search",
+			Body: map[string]any{"query": map[string]any{"field": "id", "operator": "IN", "value": ids}, "pagination": pagination}}, &p)
+		if err != nil {
+			return nil, fmt.Errorf("intercom: search %d contacts by id: %w", len(ids), err)
+		}
+		for _, ct := range p.Data {
+			if ct.ID != "" {
+				out[ct.ID] = ct.companyIDs()
+			}
+		}
+		if p.Pages.Next == nil || p.Pages.Next.StartingAfter == "" || p.Pages.Next.StartingAfter == after {
+			return out, nil
+		}
+		after = p.Pages.Next.StartingAfter
+	}
+}
+
+// contactCompanies returns the ids of a contact's companies (GET /contacts/{id}); a contact
+// deleted since the conversation has none.
+func (c *Connector) contactCompanies(ctx context.Context, id string) ([]string, error) {
+	var ct contactRecord
 	err := c.api.JSON(ctx, connectors.Request{Path: "/contacts/" + url.PathEscape(id)}, &ct)
 	if status(err) == http.StatusNotFound {
 		return nil, nil
@@ -145,13 +267,7 @@ func (c *Connector) contactCompanies(ctx context.Context, id string) ([]string, 
 	if err != nil {
 		return nil, fmt.Errorf("intercom: read contact %s: %w", id, err)
 	}
-	out := make([]string, 0, len(ct.Companies.Data))
-	for _, co := range ct.Companies.Data {
-		if co.ID != "" {
-			out = append(out, co.ID)
-		}
-	}
-	return out, nil
+	return ct.companyIDs(), nil
 }
 
 // status is the HTTP status of a vendor error, or 0.
@@ -241,10 +357,14 @@ func (c *Connector) scrollOnce(ctx context.Context, st state, sink connectors.Si
 		}
 		last := len(p.Data) == 0 || p.ScrollParam == ""
 		if last {
-			page.Cursor = connectors.EncodeCursor(state{}) // pass done: the next run starts a new one
+			// Pass done: the next run starts a new one, with the contacts this one read.
+			page.Cursor = connectors.EncodeCursor(state{Contacts: st.Contacts})
 		} else {
-			// A scroll cannot be resumed, so the cursor only keeps the pass's counts.
-			page.Cursor = connectors.EncodeCursor(st)
+			// A scroll cannot be resumed, so the cursor only keeps the pass's counts (a run
+			// resumed here ends without the contact cache: the next pass reads them again).
+			mid := st
+			mid.Contacts = nil
+			page.Cursor = connectors.EncodeCursor(mid)
 		}
 		if err := sink.Commit(ctx, page); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/advocate-hq/advocate/connectors"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -40,6 +41,11 @@ type SyncRun struct {
 	Records    int        `json:"records"`
 	Problems   int        `json:"problems"`
 	Error      string     `json:"error,omitempty"`
+	// APICalls is how many requests the run sent to the vendor, retries included.
+	APICalls int `json:"api_calls"`
+	// APILimit is the vendor's limit as the run's last response reported it; nil when the
+	// vendor reports none.
+	APILimit *connectors.Limit `json:"api_limit,omitempty"`
 }
 
 // BeginSyncRun records the start of a run and returns its id and the cursor to resume from.
@@ -97,6 +103,21 @@ func (s *Store) FinishSyncRunBackoff(ctx context.Context, runID int64, connector
 	return nil
 }
 
+// RecordSyncBudget stores a run's API calls and the vendor's limit as last reported (nil:
+// none reported).
+func (s *Store) RecordSyncBudget(ctx context.Context, runID int64, calls int, limit *connectors.Limit) error {
+	var remaining, lim sql.NullInt64
+	window := ""
+	if limit != nil {
+		remaining, lim = sql.NullInt64{Int64: limit.Remaining, Valid: true}, sql.NullInt64{Int64: limit.Limit, Valid: true}
+		window = limit.Window
+	}
+	if _, err := s.db.ExecContext(ctx, s.q("SetSyncRunBudget"), calls, remaining, lim, window, runID); err != nil {
+		return fmt.Errorf("record API budget of sync run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // SyncStates returns every connector's state, by name.
 func (s *Store) SyncStates(ctx context.Context) (map[string]SyncState, error) {
 	out := map[string]SyncState{}
@@ -146,8 +167,14 @@ func scanOne[T any](row rowScanner, scan func(rowScanner) (T, error)) (T, error)
 func scanSyncRun(row rowScanner) (SyncRun, error) {
 	var r SyncRun
 	var fin sql.NullTime
-	if err := row.Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error); err != nil {
+	var remaining, limit sql.NullInt64
+	var window string
+	if err := row.Scan(&r.ID, &r.Connector, &r.StartedAt, &fin, &r.Status, &r.Pages, &r.Records, &r.Problems, &r.Error,
+		&r.APICalls, &remaining, &limit, &window); err != nil {
 		return r, err
+	}
+	if limit.Valid {
+		r.APILimit = &connectors.Limit{Remaining: remaining.Int64, Limit: limit.Int64, Window: window}
 	}
 	r.StartedAt = r.StartedAt.UTC()
 	r.FinishedAt = nullTime(fin)

@@ -34,7 +34,15 @@ type Result struct {
 
 	// Matching says how company records without a domain of their own were placed.
 	Matching connectors.Matching `json:"company_matching"`
+	// APICalls is how many requests the run sent to the vendor, retries included.
+	APICalls int `json:"api_calls"`
+	// APILimit is the vendor's limit as the run's last response reported it; nil when the
+	// vendor reports none.
+	APILimit *connectors.Limit `json:"api_limit,omitempty"`
 }
+
+// APIBudget reads "12 API calls; 1234/10000 left today", or "" when the run made no call.
+func (r Result) APIBudget() string { return connectors.BudgetSummary(r.APICalls, r.APILimit) }
 
 // Failed reports whether the run failed.
 func (r Result) Failed() bool { return r.Status == "failed" }
@@ -102,9 +110,13 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	start := time.Now()
 	res := Result{Connector: cs.Name, Status: "ok", Problems: []connectors.Problem{}}
 	log := s.log().With("connector", cs.Name, "type", cs.Type)
+	// Each run counts its own API calls: the shared HTTP client reports into this budget.
+	budget := &connectors.Budget{}
+	cs.Runtime.Budget = budget
 	fail := func(err error) Result {
 		err = connectors.RedactError(err, cs.Token, cs.APIKey, cs.AccessToken)
 		res.Status, res.Error, res.Duration = "failed", err.Error(), time.Since(start)
+		res.APICalls, res.APILimit = budget.Calls(), budget.Limit()
 		log.Error("sync failed", "err", err, "pages", res.Pages, "records", res.Records)
 		s.Metrics.SyncDone(cs.Name, res.Status, res.Records, res.Duration)
 		return res
@@ -145,6 +157,10 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 	// Record the outcome even when ctx was cancelled mid-run, so status shows it.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	res.APICalls, res.APILimit = budget.Calls(), budget.Limit()
+	if err := s.Store.RecordSyncBudget(finishCtx, runID, res.APICalls, res.APILimit); err != nil {
+		syncErr = errors.Join(syncErr, err)
+	}
 	if err := s.Store.FinishSyncRunBackoff(finishCtx, runID, cs.Name, len(res.Problems), syncErr, s.backoff(cs, syncErr)); err != nil {
 		syncErr = errors.Join(syncErr, err)
 	}
@@ -157,7 +173,8 @@ func (s *Syncer) One(ctx context.Context, cs connectors.Settings) Result {
 		log.Warn("record skipped", "where", p.Where, "problem", p.Message)
 	}
 	log.Info("sync done", "pages", res.Pages, "records", res.Records, "new_signals", res.Signals,
-		"customers_created", res.Created, "problems", len(res.Problems), "unmatched", res.Unmatched, "duration", res.Duration)
+		"customers_created", res.Created, "problems", len(res.Problems), "unmatched", res.Unmatched, "duration", res.Duration,
+		"api_calls", res.APICalls)
 	return res
 }
 

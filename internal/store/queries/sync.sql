@@ -36,8 +36,11 @@ UPDATE sync_runs SET pages = pages + 1, records = records + ?, problems = proble
 -- name: FinishSyncRun
 UPDATE sync_runs SET finished_at = ?, status = ?, error = ?, problems = ? WHERE id = ?;
 
+-- name: SetSyncRunBudget
+UPDATE sync_runs SET api_calls = ?, api_remaining = ?, api_limit = ?, api_window = ? WHERE id = ?;
+
 -- name: LastSyncRun
-SELECT id, connector, started_at, finished_at, status, pages, records, problems, error
+SELECT id, connector, started_at, finished_at, status, pages, records, problems, error, api_calls, api_remaining, api_limit, api_window
 FROM sync_runs WHERE connector = ? ORDER BY id DESC LIMIT 1;
 
 -- name: LastDataChange
@@ -48,7 +51,7 @@ SELECT MAX(finished_at) FROM sync_runs WHERE status = 'ok' AND records > 0;
 UPDATE sync_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE connector = ? AND status = 'running';
 
 -- name: SyncRuns
-SELECT id, connector, started_at, finished_at, status, pages, records, problems, error
+SELECT id, connector, started_at, finished_at, status, pages, records, problems, error, api_calls, api_remaining, api_limit, api_window
 FROM sync_runs WHERE connector = ? ORDER BY id DESC LIMIT ?;
 
 -- The newest interrupted run per connector and how many there were (started_at read from the
