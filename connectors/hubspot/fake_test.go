@@ -187,9 +187,10 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, typ string) {
 type fakeSearch struct {
 	FilterGroups []struct {
 		Filters []struct {
-			PropertyName string `json:"propertyName"`
-			Operator     string `json:"operator"`
-			Value        string `json:"value"`
+			PropertyName string   `json:"propertyName"`
+			Operator     string   `json:"operator"`
+			Value        string   `json:"value"`
+			Values       []string `json:"values"` // IN: at most 100
 		} `json:"filters"`
 	} `json:"filterGroups"`
 	Sorts []struct {
@@ -248,12 +249,21 @@ func (f *fake) search(w http.ResponseWriter, r *http.Request, typ string) {
 		hubspotError(w, http.StatusBadRequest, "VALIDATION_ERROR", "limit must be between 1 and 200")
 		return
 	}
+	for _, g := range req.FilterGroups {
+		for _, fl := range g.Filters {
+			if fl.Operator == "IN" && (len(fl.Values) == 0 || len(fl.Values) > 100) {
+				hubspotError(w, http.StatusBadRequest, "VALIDATION_ERROR",
+					fmt.Sprintf("There was a problem with the request. IN filters take 1 to 100 values, got %d.", len(fl.Values)))
+				return
+			}
+		}
+	}
 	after := strings.Trim(string(req.After), `"`)
 	off, _ := strconv.Atoi(after)
 	from := ""
 	for _, g := range req.FilterGroups {
 		for _, fl := range g.Filters {
-			from += fl.PropertyName + " " + fl.Operator + " " + fl.Value
+			from += fl.PropertyName + " " + fl.Operator + " " + fl.Value + strings.Join(fl.Values, ",")
 		}
 	}
 	f.searches = append(f.searches, fmt.Sprintf("%s %s after=%s", typ, from, after))
@@ -271,6 +281,10 @@ func (f *fake) search(w http.ResponseWriter, r *http.Request, typ string) {
 		for _, g := range req.FilterGroups { // groups OR, filters AND
 			all := true
 			for _, fl := range g.Filters {
+				if fl.Operator == "IN" {
+					all = all && slices.Contains(fl.Values, o.Props[fl.PropertyName])
+					continue
+				}
 				all = all && matches(o, fl.PropertyName, fl.Operator, fl.Value)
 			}
 			ok = ok || all
@@ -345,6 +359,8 @@ func newFake() *fake {
 				company("9003", "Initech", "initech.com", "999", "2026-11-03T10:00:00Z", map[string]string{
 					"total_revenue": "n/a", "health_score_custom": "55", "hs_analytics_source": "PAID_SOCIAL"}),
 				company("9004", "Umbrella", "", "", "2026-11-04T10:00:00Z", map[string]string{"total_revenue": "9000"}),
+				// No domain of its own: its contacts (primary company 9004) are at umbrella.com.
+				company("9006", "Solo Studio", "", "101", "2026-10-20T10:00:00Z", nil), // free-mail contacts only
 				company("9005", "Hooli", "hooli.com", "101", "2026-11-05T10:00:00Z", map[string]string{"lifecyclestage": "opportunity"}),
 			},
 			"contacts": objects{
@@ -355,6 +371,10 @@ func newFake() *fake {
 				contact("503", "ann@globex.com", "Ann", "Lee", "CTO", "2026-11-03T11:00:00Z", []string{"9002", "9005"}, nil),
 				contact("504", "", "No", "Email", "Buyer", "2026-11-04T11:00:00Z", []string{"9003"}, nil),
 				contact("505", "lead@gmail.com", "Lee", "Prospect", "", "2026-11-05T11:00:00Z", nil, nil),
+				contact("507", "alice@umbrella.com", "Alice", "Wesker", "COO", "2026-10-21T11:00:00Z", []string{"9004"}, nil),
+				contact("508", "chris@umbrella.com", "Chris", "Redfield", "", "2026-10-21T12:00:00Z", []string{"9004"}, nil),
+				contact("509", "jill.valentine@gmail.com", "Jill", "Valentine", "", "2026-10-21T13:00:00Z", []string{"9004"}, nil),
+				contact("510", "solo.founder@gmail.com", "Sam", "Solo", "Founder", "2026-10-21T14:00:00Z", []string{"9006"}, nil),
 				contact("506", "peter@initech.com", "Peter", "Gibbons", "Programmer", "2026-11-06T11:00:00Z", []string{"9003"}, nil),
 			},
 			"deals": objects{

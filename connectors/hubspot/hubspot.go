@@ -44,6 +44,11 @@
 // industry, lifecycle_stage (lifecyclestage), employees (numberofemployees), customer_since,
 // acquisition_channel and the attr.* mappings}.
 //
+// A company without a domain takes the domain most of its contacts' work addresses share
+// (connectors.DomainFromContacts; contacts by associatedcompanyid, one search per 100 such
+// companies); one whose contacts give none is skipped and counted in the sync summary
+// (domains.go).
+//
 // customer_since is the UTC day of hs_lifecyclestage_customer_date ("became a customer",
 // set by HubSpot when the lifecycle stage moves to customer). A company without it takes the
 // closedate of its earliest won deal (of any deal type), which a full pass reads in its deals

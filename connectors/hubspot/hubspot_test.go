@@ -78,13 +78,17 @@ func checkPortal(t *testing.T, st *store.Store) {
 
 	custs := connectortest.Customers(t, st)
 	if len(custs) != 5 {
-		t.Errorf("%d customers, want 5 (one per company)", len(custs))
+		t.Errorf("%d customers, want 5 (one per company; Solo Studio, without a domain or work-mail contacts, skipped)", len(custs))
 	}
-	umbrella := slices.IndexFunc(custs, func(c advocate.Customer) bool { return c.Name == "Umbrella" })
-	if umbrella < 0 {
-		t.Fatal("the company without a domain (Umbrella) is missing")
+	if slices.ContainsFunc(custs, func(c advocate.Customer) bool { return c.Domain == "" || c.Name == "Solo Studio" }) {
+		t.Errorf("customers = %+v, want none without a domain", custs)
 	}
-	wantSignals(t, st, custs[umbrella].ID, map[string]sig{"ltv": {9000, time.Date(2026, 11, 4, 10, 0, 0, 0, time.UTC)},
+	// Umbrella names no domain: its contacts' work addresses give umbrella.com.
+	umbrella := connectortest.Find(t, st, "umbrella.com")
+	if umbrella.Name != "Umbrella" {
+		t.Errorf("umbrella.com = %+v, want the company without a domain, placed by its contacts", umbrella)
+	}
+	wantSignals(t, st, umbrella.ID, map[string]sig{"ltv": {9000, time.Date(2026, 11, 4, 10, 0, 0, 0, time.UTC)},
 		"upsells_12m": {0, connectortest.Clock}})
 
 	contacts, err := st.Contacts(ctx, "")
@@ -92,10 +96,13 @@ func checkPortal(t *testing.T, st *store.Store) {
 		t.Fatal(err)
 	}
 	want := map[string]advocate.Contact{
-		"jane@acme.io":      {CustomerID: acme.ID, Email: "jane@acme.io", Name: "Jane Doe", Role: "VP Customer Success", Champion: true},
-		"bob@acme.io":       {CustomerID: acme.ID, Email: "bob@acme.io", Name: "Bob Smith", Role: "Engineer", OptedOut: true},
-		"ann@globex.com":    {CustomerID: globex.ID, Email: "ann@globex.com", Name: "Ann Lee", Role: "CTO"},
-		"peter@initech.com": {CustomerID: initech.ID, Email: "peter@initech.com", Name: "Peter Gibbons", Role: "Programmer"},
+		"jane@acme.io":             {CustomerID: acme.ID, Email: "jane@acme.io", Name: "Jane Doe", Role: "VP Customer Success", Champion: true},
+		"bob@acme.io":              {CustomerID: acme.ID, Email: "bob@acme.io", Name: "Bob Smith", Role: "Engineer", OptedOut: true},
+		"ann@globex.com":           {CustomerID: globex.ID, Email: "ann@globex.com", Name: "Ann Lee", Role: "CTO"},
+		"peter@initech.com":        {CustomerID: initech.ID, Email: "peter@initech.com", Name: "Peter Gibbons", Role: "Programmer"},
+		"alice@umbrella.com":       {CustomerID: umbrella.ID, Email: "alice@umbrella.com", Name: "Alice Wesker", Role: "COO"},
+		"chris@umbrella.com":       {CustomerID: umbrella.ID, Email: "chris@umbrella.com", Name: "Chris Redfield"},
+		"jill.valentine@gmail.com": {CustomerID: umbrella.ID, Email: "jill.valentine@gmail.com", Name: "Jill Valentine"},
 	}
 	got := map[string]advocate.Contact{}
 	for _, cs := range contacts {
@@ -201,7 +208,7 @@ func testFullThenIncrementalPasses(t *testing.T, st *store.Store) {
 
 	run(t, st, s, srv)
 	full := requested(srv, 0)
-	if !slices.Contains(full, "/crm/v3/objects/deals") || slices.ContainsFunc(full, func(p string) bool { return strings.HasSuffix(p, "/search") }) {
+	if !slices.Contains(full, "/crm/v3/objects/deals") || slices.Contains(full, "/crm/v3/objects/companies/search") {
 		t.Errorf("first sync requested %v, want a full pass over the list endpoints, deals included", full)
 	}
 	cur := cursorOf(t, st)
@@ -233,8 +240,9 @@ func testFullThenIncrementalPasses(t *testing.T, st *store.Store) {
 	}
 	// The searches reach back by the overlap from the high-water marks, in epoch ms.
 	wantFrom := strconv.FormatInt(time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC).Add(-connectors.Overlap).UnixMilli(), 10)
-	if !strings.Contains(f.searches[0], "companies hs_lastmodifieddate GTE "+wantFrom) {
-		t.Errorf("first search = %q, want companies hs_lastmodifieddate GTE %s", f.searches[0], wantFrom)
+	first := f.searches[slices.IndexFunc(f.searches, func(s string) bool { return strings.HasPrefix(s, "companies") })]
+	if !strings.Contains(first, "companies hs_lastmodifieddate GTE "+wantFrom) {
+		t.Errorf("first company search = %q, want companies hs_lastmodifieddate GTE %s", first, wantFrom)
 	}
 	if !slices.ContainsFunc(f.searches, func(s string) bool { return strings.HasPrefix(s, "contacts lastmodifieddate GTE") }) {
 		t.Errorf("searches = %v, want contacts filtered on lastmodifieddate", f.searches)

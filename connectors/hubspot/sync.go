@@ -95,6 +95,11 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 			return err
 		}
 		c.absorb(&st, objs, owners, &p)
+		if st.Phase == phaseCompanies {
+			if err := c.placeByContacts(ctx, &p); err != nil {
+				return err
+			}
+		}
 		buffered += len(objs)
 		phase := st.Phase
 		st.After = next
@@ -271,9 +276,10 @@ func (c *Connector) list(ctx context.Context, typ, after string) ([]object, stri
 }
 
 type filter struct {
-	PropertyName string `json:"propertyName"`
-	Operator     string `json:"operator"`
-	Value        string `json:"value"`
+	PropertyName string   `json:"propertyName"`
+	Operator     string   `json:"operator"`
+	Value        string   `json:"value,omitempty"`
+	Values       []string `json:"values,omitempty"` // for IN
 }
 
 type filterGroup struct {

@@ -1,0 +1,99 @@
+package hubspot
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/advocate-hq/advocate/connectors"
+)
+
+// Companies without a domain. domain is optional on a HubSpot company, and a company without
+// one would become a customer no other source can meet: the support tool's records for the same
+// company would create a second one. So a company without a domain takes the domain its
+// contacts' email addresses share (connectors.DomainFromContacts), read with one contacts
+// search (associatedcompanyid IN the batch's ids, 200 contacts a page) per batch of such
+// companies; a company whose contacts give none is skipped — with its signals; its contacts
+// then name a company the store does not know and are dropped with it. A skipped company is
+// read again by the next full pass (full_sync_every) or when it is edited.
+
+// idsPerSearch bounds the values of one IN filter: HubSpot's search API accepts at most 100.
+const idsPerSearch = 100
+
+// placeByContacts gives each customer in page that has no domain the one its contacts share,
+// and drops the customers (and their signals) that get none, counting both in page.Matching.
+// Customers placed earlier in the page have a domain by now and are not searched again.
+func (c *Connector) placeByContacts(ctx context.Context, page *connectors.Page) error {
+	var ids []string
+	for _, cu := range page.Customers {
+		if cu.Domain == "" {
+			ids = append(ids, cu.ExternalID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	emails, err := c.contactEmails(ctx, ids)
+	if err != nil {
+		return err
+	}
+	skipped := map[string]bool{}
+	for i, cu := range page.Customers {
+		if cu.Domain != "" {
+			continue
+		}
+		if d, ok := connectors.DomainFromContacts(emails[cu.ExternalID]); ok {
+			page.Customers[i].Domain = d
+			page.Matching.ByContactDomain++
+			continue
+		}
+		skipped[cu.ExternalID] = true
+		page.Matching.Unmatched++
+		cmp.Or(c.s.Runtime.Log, slog.Default()).Info("hubspot company skipped: no domain and no contact with a work email", "company", cu.ExternalID, "name", cu.Name)
+	}
+	placed := map[string]string{}
+	for _, cu := range page.Customers {
+		placed[cu.ExternalID] = cu.Domain
+	}
+	page.Customers = slices.DeleteFunc(page.Customers, func(cu connectors.Customer) bool { return skipped[cu.ExternalID] })
+	page.Signals = slices.DeleteFunc(page.Signals, func(s connectors.Signal) bool { return skipped[s.Customer.ExternalID] })
+	for i, s := range page.Signals { // signals were mapped with the company's empty domain
+		if s.Customer.Domain == "" && placed[s.Customer.ExternalID] != "" {
+			page.Signals[i].Customer.Domain = placed[s.Customer.ExternalID]
+		}
+	}
+	return nil
+}
+
+// contactEmails reads the email addresses of the given companies' contacts (by their primary
+// company, associatedcompanyid): one search per idsPerSearch companies and 200 contacts.
+func (c *Connector) contactEmails(ctx context.Context, companyIDs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for chunk := range slices.Chunk(companyIDs, idsPerSearch) {
+		req := searchRequest{
+			FilterGroups: []filterGroup{{Filters: []filter{{PropertyName: "associatedcompanyid", Operator: "IN", Values: chunk}}}},
+			Sorts:        []sortSpec{{PropertyName: "hs_object_id", Direction: "ASCENDING"}},
+			Properties:   []string{"email", "associatedcompanyid"},
+			Limit:        searchLimit,
+		}
+		for {
+			var p page
+			err := c.search.JSON(ctx, connectors.Request{Method: http.MethodPost, Path: "/crm/v3/objects/contacts/search", Body: req}, &p)
+			if err != nil {
+				return nil, fmt.Errorf("hubspot: search the contacts of %d companies without a domain: %w", len(chunk), err)
+			}
+			for _, o := range p.Results {
+				if company, email := o.get("associatedcompanyid"), o.get("email"); company != "" && email != "" {
+					out[company] = append(out[company], email)
+				}
+			}
+			if req.After = p.next(); req.After == "" {
+				break
+			}
+		}
+	}
+	return out, nil
+}
