@@ -29,7 +29,7 @@ func TestCustomAttributeOptions(t *testing.T) {
 	providestest.CheckAttributes(t, got, [][3]string{
 		{"c1", "customer_since", "2021-01-05"}, // the custom date wins over remote_created_at
 		{"c4", "customer_since", "2017-07-14"}, // a custom attribute holding Unix seconds
-		{"c3", "customer_since", "2020-09-13"}, // no custom value: remote_created_at
+		{"c6", "customer_since", "2020-09-13"}, // no custom value: remote_created_at
 		{"c1", "acquisition_channel", "paid_search"},
 		{"c4", "acquisition_channel", "referral"},
 	})

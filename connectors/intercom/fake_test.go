@@ -3,7 +3,9 @@ package intercom
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +25,8 @@ import (
 //   - GET /companies/scroll[?scroll_param=] -> {type:"list", data, pages:null, total_count:null, scroll_param};
 //     one open scroll per workspace (400 scroll_exists), an empty page at the end closes it, a
 //     stale scroll_param is 404 not_found.
+//   - GET /companies/{id}/contacts?page=&per_page= -> {type:"list", data:[contact], total_count,
+//     pages:{type, page, per_page, total_pages}} (List attached contacts)
 //
 // Every request needs "Authorization: Bearer <token>" (else 401 unauthorized) and the
 // Intercom-Version header the connector is configured with. Every authenticated answer carries
@@ -75,6 +79,44 @@ type fake struct {
 	now                func() time.Time
 	// truncateContactSearch, when > 0, cuts that contact search's answer off mid-body.
 	truncateContactSearch int
+	// companyContactLists counts GET /companies/{id}/contacts.
+	companyContactLists int
+}
+
+// companyContacts answers GET /companies/{id}/contacts?page=&per_page= (List attached
+// contacts): the contacts attached to the company, in pages, with pages.total_pages; 404 for an
+// unknown company.
+func (f *fake) companyContacts(w http.ResponseWriter, r *http.Request, id string) {
+	if !slices.ContainsFunc(f.companies, func(co obj) bool { return co["id"] == id }) {
+		apiError(w, http.StatusNotFound, "company_not_found", "Company Not Found")
+		return
+	}
+	page, per := 1, 15
+	if v, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil {
+		page = v
+	}
+	if v, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil {
+		per = v
+	}
+	if page < 1 || per < 1 || per > 150 {
+		apiError(w, http.StatusBadRequest, "parameter_invalid", "page must be ≥ 1 and per_page between 1 and 150")
+		return
+	}
+	var all []obj
+	for _, cid := range slices.Sorted(maps.Keys(f.contacts)) {
+		for _, co := range f.contacts[cid]["companies"].(obj)["data"].([]obj) {
+			if co["id"] == id {
+				all = append(all, f.contacts[cid])
+			}
+		}
+	}
+	from, to := min((page-1)*per, len(all)), min(page*per, len(all))
+	data := all[from:to]
+	if data == nil {
+		data = []obj{}
+	}
+	writeJSON(w, http.StatusOK, obj{"type": "list", "data": data, "total_count": len(all),
+		"pages": obj{"type": "pages", "page": page, "per_page": per, "total_pages": (len(all) + per - 1) / per}})
 }
 
 const fakeRateLimit = 167
@@ -146,6 +188,10 @@ func newFake() *fake {
 			"u3": contact("u3", "lead@gmail.com"),
 			"u4": contact("u4", "cy@umbrella.co", "c4"),
 			"u5": contact("u5", "dee@hooli.xyz", "c5"),
+			// Stark has no website: its attached contacts' work addresses give stark.example.
+			"u6": contact("u6", "tony@stark.example", "c6"),
+			"u7": contact("u7", "pepper@stark.example", "c6"),
+			"u8": contact("u8", "happy.hogan@gmail.com", "c6"),
 		},
 		companies: []obj{
 			fakeCompany("c1", "Acme Inc", "https://www.acme.io", "Software", 120, obj{"type": "plan", "id": "p1", "name": "Enterprise"}, "acct-1"),
@@ -153,6 +199,7 @@ func newFake() *fake {
 			fakeCompany("c3", "Initech", "", "Consulting", 40, obj{}, "acct-3"),
 			fakeCompany("c4", "Umbrella", "umbrella.co", "Pharma", 5000, obj{"type": "plan", "id": "p2", "name": "Pro"}, "acct-4"),
 			fakeCompany("c5", "Hooli", "http://hooli.xyz/about", "", 0, nil, ""),
+			fakeCompany("c6", "Stark", "", "", 0, nil, ""),
 		},
 	}
 	// remote_created_at is when the company was created in the customer's product (Unix
@@ -169,7 +216,8 @@ func newFake() *fake {
 var wantSignals = map[string]map[string]float64{
 	"Acme Inc": {"tickets_90d": 4, "escalations_90d": 2, "tickets_open": 1, "csat": 50},
 	"Globex":   {"tickets_90d": 1, "escalations_90d": 0, "tickets_open": 1},
-	"Initech":  {"tickets_90d": 0, "escalations_90d": 0, "tickets_open": 0},
+	// Initech has neither a website nor contacts: skipped, no customer.
+	"Stark":    {"tickets_90d": 0, "escalations_90d": 0, "tickets_open": 0},
 	"Umbrella": {"tickets_90d": 2, "escalations_90d": 1, "tickets_open": 1, "csat": 100},
 	"Hooli":    {"tickets_90d": 0, "escalations_90d": 0, "tickets_open": 1},
 }
@@ -230,6 +278,9 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, c)
 	case r.Method == http.MethodGet && r.URL.Path == "/companies/scroll":
 		f.scroll(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/companies/") && strings.HasSuffix(r.URL.Path, "/contacts"):
+		f.companyContactLists++
+		f.companyContacts(w, r, strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/companies/"), "/contacts"))
 	default:
 		apiError(w, http.StatusNotFound, "not_found", "Resource Not Found")
 	}

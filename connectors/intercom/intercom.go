@@ -19,7 +19,10 @@
 //
 // Customer per company: ExternalID is Intercom's company id (the id contacts link to), Domain
 // comes from website, Name from name; attributes plan (the plan's name), industry, size,
-// intercom_company_id (the company_id your product assigned) and customer_since.
+// intercom_company_id (the company_id your product assigned) and customer_since. A company
+// without a website takes the domain most of its attached contacts' work addresses share
+// (GET /companies/{id}/contacts); one whose contacts give none is skipped and counted in the
+// sync summary (domains.go).
 //
 // customer_since is the UTC day of remote_created_at, "the time the company was created by
 // you": your product's sign-up date, which your Intercom integration sends. A company without

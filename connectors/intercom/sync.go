@@ -355,6 +355,9 @@ func (c *Connector) scrollOnce(ctx context.Context, st state, sink connectors.Si
 			page.Customers = append(page.Customers, cust)
 			page.Signals = append(page.Signals, signals(cust.Ref, st.Stats[cust.ExternalID], st.ObservedAt)...)
 		}
+		if err := c.placeByContacts(ctx, &page); err != nil { // companies without a website (domains.go)
+			return err
+		}
 		last := len(p.Data) == 0 || p.ScrollParam == ""
 		if last {
 			// Pass done: the next run starts a new one, with the contacts this one read.
