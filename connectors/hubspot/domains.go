@@ -20,7 +20,9 @@ import (
 // then name a company the store does not know and are dropped with it. A skipped company is
 // read again by the next full pass (full_sync_every) or when it is edited.
 
-// idsPerSearch bounds the values of one IN filter: HubSpot's search API accepts at most 100.
+// idsPerSearch bounds the values of one IN filter. HubSpot documents IN with a values array
+// but we found no primary source for its bound (unverified); 100, the list endpoints' page
+// size, keeps one search per list page of companies.
 const idsPerSearch = 100
 
 // placeByContacts gives each customer in page that has no domain the one its contacts share,
