@@ -59,12 +59,13 @@ func FirstPromoter() affiliatestest.Harness {
 // Dub is Dub's client against dubfake. Dub's create is an upsert by email.
 func Dub() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      dub.Name,
-		NewFake:       func() affiliatestest.Fake { return dubfake.New() },
-		New:           dub.New,
-		Settings:      dubfake.Settings(),
-		IsCreate:      dubfake.IsCreate,
-		IsOutcomeList: dubfake.IsOutcomeList,
-		Upsert:        true,
+		Platform:        dub.Name,
+		NewFake:         func() affiliatestest.Fake { return dubfake.New() },
+		New:             dub.New,
+		Settings:        dubfake.Settings(),
+		IsCreate:        dubfake.IsCreate,
+		IsOutcomeList:   dubfake.IsOutcomeList,
+		Upsert:          true,
+		ListsAffiliates: true,
 	}
 }
