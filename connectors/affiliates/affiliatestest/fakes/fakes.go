@@ -23,12 +23,13 @@ func All() []affiliatestest.Harness {
 // Rewardful is Rewardful's client against rewardfulfake.
 func Rewardful() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      rewardful.Name,
-		NewFake:       func() affiliatestest.Fake { return rewardfulfake.New() },
-		New:           rewardful.New,
-		Settings:      rewardfulfake.Settings(),
-		IsCreate:      rewardfulfake.IsCreate,
-		IsOutcomeList: rewardfulfake.IsOutcomeList,
+		Platform:        rewardful.Name,
+		NewFake:         func() affiliatestest.Fake { return rewardfulfake.New() },
+		New:             rewardful.New,
+		Settings:        rewardfulfake.Settings(),
+		IsCreate:        rewardfulfake.IsCreate,
+		IsOutcomeList:   rewardfulfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
