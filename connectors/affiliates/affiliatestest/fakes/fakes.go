@@ -36,12 +36,13 @@ func Rewardful() affiliatestest.Harness {
 // PartnerStack is PartnerStack's client against partnerstackfake.
 func PartnerStack() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      partnerstack.Name,
-		NewFake:       func() affiliatestest.Fake { return partnerstackfake.New() },
-		New:           partnerstack.New,
-		Settings:      partnerstackfake.Settings(),
-		IsCreate:      partnerstackfake.IsCreate,
-		IsOutcomeList: partnerstackfake.IsOutcomeList,
+		Platform:        partnerstack.Name,
+		NewFake:         func() affiliatestest.Fake { return partnerstackfake.New() },
+		New:             partnerstack.New,
+		Settings:        partnerstackfake.Settings(),
+		IsCreate:        partnerstackfake.IsCreate,
+		IsOutcomeList:   partnerstackfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
