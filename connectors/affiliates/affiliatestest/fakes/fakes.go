@@ -49,12 +49,13 @@ func PartnerStack() affiliatestest.Harness {
 // FirstPromoter is FirstPromoter's client against firstpromoterfake.
 func FirstPromoter() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      firstpromoter.Name,
-		NewFake:       func() affiliatestest.Fake { return firstpromoterfake.New() },
-		New:           firstpromoter.New,
-		Settings:      firstpromoterfake.Settings(),
-		IsCreate:      firstpromoterfake.IsCreate,
-		IsOutcomeList: firstpromoterfake.IsOutcomeList,
+		Platform:        firstpromoter.Name,
+		NewFake:         func() affiliatestest.Fake { return firstpromoterfake.New() },
+		New:             firstpromoter.New,
+		Settings:        firstpromoterfake.Settings(),
+		IsCreate:        firstpromoterfake.IsCreate,
+		IsOutcomeList:   firstpromoterfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
