@@ -30,7 +30,7 @@ func TestDemoProgramCommand(t *testing.T) {
 	}
 	f := got.Funnel
 	for _, want := range []string{
-		fmt.Sprintf("%d affiliates with outcomes, %d active (%.0f%%): %d referrals, %d conversions",
+		fmt.Sprintf("%d affiliates, %d active (%.0f%%): %d referrals, %d conversions",
 			got.Affiliates, got.Active, got.ActivityRate*100, got.Referrals, got.Conversions),
 		fmt.Sprintf("earnings %.2f %s (%.2f per active affiliate)", got.Earnings, got.Currency, got.EarningsPerActive),
 		fmt.Sprintf("funnel: shortlisted %d → approved %d → invited %d → joined %d → first referral %d",

@@ -41,6 +41,13 @@ type Affiliate struct {
 	Created bool
 }
 
+// PlatformAffiliate is an affiliate as the platform lists it, with when it joined.
+type PlatformAffiliate struct {
+	ID        string
+	Email     string
+	CreatedAt time.Time // when the platform created (or the partner joined) it; zero when the platform does not say
+}
+
 // Referral statuses, normalized across platforms.
 const (
 	ReferralLead      = "lead"      // signed up (or a visitor the platform counts), not paying yet
@@ -84,6 +91,9 @@ type Commission struct {
 // page's records and Cursor together; a later Outcomes(ctx, Cursor, …) continues from there
 // (and, once a walk finished, starts the next incremental pass).
 type OutcomePage struct {
+	// Affiliates are the platform's affiliates listed on this page with their join dates,
+	// including those Advocate did not make: the only record of when they joined.
+	Affiliates  []PlatformAffiliate
 	Referrals   []Referral
 	Commissions []Commission
 	Cursor      string
@@ -98,7 +108,7 @@ type Platform interface {
 	// response or a concurrent create still yields one affiliate. It never asks the platform
 	// to send its own welcome email where the platform has a switch: Advocate's drip onboards.
 	FindOrCreate(ctx context.Context, p Person) (Affiliate, error)
-	// Outcomes pages through referrals and commissions changed since cursor (an empty cursor
+	// Outcomes pages through affiliates, referrals and commissions changed since cursor (an empty cursor
 	// walks everything), calling sink once per page with a resumable cursor. It stops at the
 	// first sink error and returns it.
 	Outcomes(ctx context.Context, cursor string, sink func(OutcomePage) error) error

@@ -1,10 +1,12 @@
 package affiliates_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +14,7 @@ import (
 )
 
 // fakeDub is a minimal Dub Partners API (connectors/affiliates/dub's shapes): GET /partners
-// ?email=|tenantId=, POST /partners (an upsert by email, as Dub's is) and GET /partners/links.
+// ?email=|tenantId= (without either: every partner, page by page, with createdAt), POST /partners (an upsert by email, as Dub's is) and GET /partners/links.
 // The approval story runs against every platform's docs-faithful fake (affiliatestest/fakes);
 // this one stays for what those do not play: a platform down for every request, a create
 // without upsert slow enough for two replicas to race, partners seeded with our tenant id, and
@@ -43,6 +45,8 @@ type fakePartner struct {
 	Name     string     `json:"name"`
 	TenantID string     `json:"tenantId"`
 	Links    []fakeLink `json:"links"`
+	// CreatedAt is when the partner joined (RFC 3339); seeded partners set it.
+	CreatedAt string `json:"createdAt,omitempty"`
 }
 
 type fakeLink struct {
@@ -90,8 +94,17 @@ func (f *fakeDub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *fakeDub) list(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	email, tenant := r.URL.Query().Get("email"), r.URL.Query().Get("tenantId")
+	q := r.URL.Query()
+	email, tenant := q.Get("email"), q.Get("tenantId")
 	out := []fakePartner{}
+	if email == "" && tenant == "" { // the listing, oldest first as the client asks
+		size, _ := strconv.Atoi(q.Get("pageSize"))
+		page, _ := strconv.Atoi(q.Get("page"))
+		size = cmp.Or(size, 100)
+		lo, hi := min((max(page, 1)-1)*size, len(f.partners)), min(max(page, 1)*size, len(f.partners))
+		json.NewEncoder(w).Encode(append(out, f.partners[lo:hi]...))
+		return
+	}
 	for _, p := range f.partners {
 		if (email != "" && strings.EqualFold(p.Email, email)) || (tenant != "" && p.TenantID == tenant) {
 			out = append(out, p)

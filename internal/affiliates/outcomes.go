@@ -114,6 +114,9 @@ func NewOutcomeSync(p platforms.Platform, st *store.Store, log *slog.Logger, now
 func (o *OutcomeSync) Sync(ctx context.Context, cursor string, sink connectors.Sink) error {
 	name := o.platform.Name()
 	err := o.platform.Outcomes(ctx, cursor, func(p platforms.OutcomePage) error {
+		if err := o.st.SavePlatformAffiliates(ctx, name, listed(name, p.Affiliates)); err != nil {
+			return err
+		}
 		if err := o.st.SaveAffiliateOutcomes(ctx, name, referrals(name, p.Referrals), commissions(name, p.Commissions)); err != nil {
 			return err
 		}
@@ -133,6 +136,14 @@ func (o *OutcomeSync) Sync(ctx context.Context, cursor string, sink connectors.S
 	o.log.Info("affiliate outcomes published", "affiliates", stats.Affiliates, "customers", stats.Customers,
 		"outside_partners", stats.Outside, "currency", stats.Currency, "other_currency_commissions", stats.OtherCurrency)
 	return nil
+}
+
+func listed(platform string, in []platforms.PlatformAffiliate) []store.PlatformAffiliate {
+	out := make([]store.PlatformAffiliate, len(in))
+	for i, a := range in {
+		out[i] = store.PlatformAffiliate{Platform: platform, ID: a.ID, Email: a.Email, JoinedAt: a.CreatedAt}
+	}
+	return out
 }
 
 func referrals(platform string, in []platforms.Referral) []store.AffiliateReferral {
@@ -197,7 +208,9 @@ func (o *OutcomeSync) publish(ctx context.Context) (connectors.Page, OutcomeStat
 }
 
 // totals reads the platform's stored outcomes and sums them per affiliate id, with the
-// affiliate's email from its outcomes or, failing that, the stored affiliates table.
+// affiliate's email from its outcomes or, failing that, the stored affiliates tables (Advocate's
+// own and the platform's listing). Every listed affiliate is counted, outcomes or not, so one
+// that belongs to a customer makes it a partner before its first referral.
 func (o *OutcomeSync) totals(ctx context.Context, now time.Time) (map[string]*totals, string, int, error) {
 	name := o.platform.Name()
 	refs, err := o.st.AffiliateReferrals(ctx, name)
@@ -209,6 +222,10 @@ func (o *OutcomeSync) totals(ctx context.Context, now time.Time) (map[string]*to
 		return nil, "", 0, err
 	}
 	known, err := o.st.AffiliatesOnPlatform(ctx, name)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	listed, err := o.st.PlatformAffiliates(ctx, name)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -225,6 +242,9 @@ func (o *OutcomeSync) totals(ctx context.Context, now time.Time) (map[string]*to
 	}
 	for _, a := range known {
 		get(a.AffiliateID, a.Email)
+	}
+	for _, a := range listed {
+		get(a.ID, a.Email)
 	}
 	for _, r := range refs {
 		t := get(r.AffiliateID, r.AffiliateEmail)

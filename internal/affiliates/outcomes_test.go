@@ -16,6 +16,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/affiliates"
 	"github.com/advocate-hq/advocate/internal/config"
+	programkpi "github.com/advocate-hq/advocate/internal/program"
 	"github.com/advocate-hq/advocate/internal/ranker"
 	"github.com/advocate-hq/advocate/internal/shortlist"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -212,6 +213,51 @@ func TestOutcomeSync(t *testing.T) {
 		}
 		if o.Last != want {
 			t.Fatalf("second stats = %+v", o.Last)
+		}
+	})
+}
+
+// TestOutcomeSyncListedAffiliates: Dub lists pat@p2.io, who joined 400 days ago and has brought
+// nobody yet, and an outside partner: p2 becomes a partner all the same, and the join date is
+// kept, so the program knows when an affiliate Advocate never made joined.
+func TestOutcomeSyncListedAffiliates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		st.Now = func() time.Time { return monday }
+		f, srv := newFakeDub(t)
+		joined := monday.Add(-400 * day)
+		f.partners = []fakePartner{
+			{ID: "pn_p2", Email: "Pat@P2.io", CreatedAt: joined.Format(time.RFC3339)},
+			{ID: "pn_out", Email: "outsider@agency.io", CreatedAt: ago(30 * day)},
+		}
+		cfg := scoredConfig(t, srv.URL)
+		seed(t, st, 3)
+		o := affiliates.NewOutcomeSync(platform(t, cfg), st, quiet, func() time.Time { return monday })
+		s := &syncer.Syncer{Store: st, Log: quiet, Build: func(connectors.Settings) (connectors.Connector, error) { return o, nil }}
+		cs, _ := affiliates.SyncSettings(cfg)
+		if r := s.One(ctx, cs); r.Failed() {
+			t.Fatal(r.Error)
+		}
+		if want := (affiliates.OutcomeStats{Affiliates: 2, Customers: 1, Outside: 1}); o.Last != want {
+			t.Fatalf("stats = %+v, want %+v", o.Last, want)
+		}
+		for _, c := range []struct {
+			domain  string
+			partner bool
+		}{{"p1.io", false}, {"p2.io", true}} {
+			if got := advocate.IsPartner(customerID(t, st, c.domain).Attributes[advocate.AttrIsPartner]); got != c.partner {
+				t.Errorf("%s is_partner = %v, want %v", c.domain, got, c.partner)
+			}
+		}
+		checkPublished(t, st, customerID(t, st, "p2.io").ID, map[string]float64{"referrals_made": 0, "referrals_90d": 0, "conversions_made": 0, "commission_paid": 0})
+		in, err := programkpi.Load(ctx, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := programkpi.Members(in)
+		if len(members) != 2 || members[0].ID != "pn_out" || members[1].Email != "pat@p2.io" || !members[1].JoinKnown ||
+			!members[1].Joined.Equal(joined) || members[1].Ours {
+			t.Fatalf("members = %+v, want pat@p2.io joined %v (by the platform's date, not Advocate's)", members, joined)
 		}
 	})
 }

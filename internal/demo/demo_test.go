@@ -72,7 +72,7 @@ func TestDemoProgram(t *testing.T) {
 		t.Errorf("the demo's program is empty: %+v", p)
 	}
 	for _, want := range []string{"4. Affiliate program, last 90 days (recorded sample data: no platform contacted)",
-		fmt.Sprintf("%d affiliates with outcomes, %d active", p.Affiliates, p.Active),
+		fmt.Sprintf("%d affiliates, %d active", p.Affiliates, p.Active),
 		fmt.Sprintf("%d referrals, %d conversions", p.Referrals, p.Conversions),
 		"Every KPI: " + res.ProgramCommand} {
 		if !strings.Contains(out.String(), want) {

@@ -28,8 +28,8 @@ import (
 // default.
 const ProgramWindow = 90
 
-// recorded is the sample program's platform: it replays the recorded outcomes in one page and
-// creates nobody.
+// recorded is the sample program's platform: it replays the recorded affiliates (with when
+// they joined) and outcomes in one page and creates nobody.
 type recorded struct{ p sampledata.Program }
 
 // recordedPlatform names the sample platform in the store's rows.
@@ -45,7 +45,11 @@ func (r recorded) Outcomes(ctx context.Context, cursor string, sink func(platfor
 	if cursor == "end" {
 		return nil
 	}
-	return sink(platforms.OutcomePage{Referrals: r.p.Referrals, Commissions: r.p.Commissions, Cursor: "end"})
+	affs := make([]platforms.PlatformAffiliate, len(r.p.Affiliates))
+	for i, a := range r.p.Affiliates {
+		affs[i] = platforms.PlatformAffiliate{ID: a.ID, Email: a.Email, CreatedAt: a.JoinedAt}
+	}
+	return sink(platforms.OutcomePage{Affiliates: affs, Referrals: r.p.Referrals, Commissions: r.p.Commissions, Cursor: "end"})
 }
 
 // syncProgram runs the outcome sync on the sample program and prints its line of step 1.
@@ -58,7 +62,7 @@ func syncProgram(ctx context.Context, w io.Writer, st *store.Store, log *slog.Lo
 	}
 	last := sync.Last
 	fmt.Fprintf(w, "   %-8s %5d records  (%d affiliates: %d customers, %d outside partners; recorded sample outcomes, no platform contacted)\n",
-		affiliates.SyncName, len(p.Referrals)+len(p.Commissions), last.Affiliates, last.Customers, last.Outside)
+		affiliates.SyncName, len(p.Affiliates)+len(p.Referrals)+len(p.Commissions), last.Affiliates, last.Customers, last.Outside)
 	return nil
 }
 
@@ -72,7 +76,7 @@ func programSection(ctx context.Context, w io.Writer, st *store.Store, src advoc
 	res.Program = r
 	res.ProgramCommand = fmt.Sprintf("go run ./cmd/advocate --config %s program --days %d", res.Config, ProgramDays(userNow))
 	fmt.Fprintf(w, "\n4. Affiliate program, last %d days (recorded sample data: no platform contacted)\n", r.WindowDays)
-	fmt.Fprintf(w, "   %d affiliates with outcomes, %d active (%.0f%%): %d referrals, %d conversions\n",
+	fmt.Fprintf(w, "   %d affiliates, %d active (%.0f%%): %d referrals, %d conversions\n",
 		r.Affiliates, r.Active, r.ActivityRate*100, r.Referrals, r.Conversions)
 	fmt.Fprintf(w, "   earnings %.2f %s (%.2f per active affiliate)\n", r.Earnings, r.Currency, r.EarningsPerActive)
 	f := r.Funnel

@@ -13,7 +13,8 @@ import (
 
 // Load reads what Compute needs from st: every customer with its acquisition channel,
 // industry, plan and scoring segment under segs, and every affiliate of the program
-// (program.Members: joined at the earliest of Advocate's record and its first outcome) mapped
+// (program.Members: joined at the earliest of Advocate's record and the platform's join date,
+// else at its first outcome) mapped
 // to its customer the way the outcome sync maps it (store.CustomerOfAffiliate). A customer
 // marked is_partner whose affiliate left no trace is an affiliate with an unknown start and no
 // referral.

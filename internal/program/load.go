@@ -24,7 +24,7 @@ func FromStore(ctx context.Context, st *store.Store, src advocate.Sources, now t
 	return Compute(in, now, days), nil
 }
 
-// Load reads the affiliates, outcomes and funnel counts Compute counts (not the customers of
+// Load reads the affiliates (Advocate's and the platforms' listings), outcomes and funnel counts Compute counts (not the customers of
 // the channel comparison: LoadCustomers adds those).
 func Load(ctx context.Context, st *store.Store) (Inputs, error) {
 	d, err := st.ProgramData(ctx)
@@ -34,6 +34,9 @@ func Load(ctx context.Context, st *store.Store) (Inputs, error) {
 	in := Inputs{Funnel: Funnel(d.Funnel)}
 	for _, a := range d.Affiliates {
 		in.Affiliates = append(in.Affiliates, Affiliate{Platform: a.Platform, ID: a.AffiliateID, Email: a.Email, CreatedAt: a.CreatedAt})
+	}
+	for _, a := range d.PlatformAffiliates {
+		in.Listed = append(in.Listed, Listed{Platform: a.Platform, ID: a.ID, Email: a.Email, JoinedAt: a.JoinedAt})
 	}
 	for _, r := range d.Referrals {
 		in.Referrals = append(in.Referrals, Referral{Platform: r.Platform, AffiliateID: r.AffiliateID, AffiliateEmail: r.AffiliateEmail,

@@ -13,9 +13,13 @@ type Member struct {
 	Platform, ID string
 	Email        string // lowercased; "" when neither Advocate's row nor an outcome tells it
 	Ours         bool   // Advocate made it (it has a row in the affiliates table)
-	// Joined is when the affiliate started: the earliest of Advocate's created_at and the first
-	// outcome seen (a platform's older affiliates have no earlier date to go by).
-	Joined    time.Time
+	// Joined is when the affiliate started: the earliest of Advocate's created_at and the
+	// platform's join date, or, when neither is known, its first outcome.
+	Joined time.Time
+	// JoinKnown is true when Joined is a recorded join date (Advocate's or the platform's), not
+	// a first outcome standing in: only then does "referred within N days of joining" mean
+	// anything.
+	JoinKnown bool
 	Referrals []time.Time // when each of its referrals was created, oldest first
 }
 
@@ -33,7 +37,8 @@ func Members(in Inputs) []Member {
 	for _, m := range ix.members {
 		refs := slices.Clone(m.referrals)
 		slices.SortFunc(refs, time.Time.Compare)
-		out = append(out, Member{Platform: m.platform, ID: m.id, Email: m.email, Ours: m.ours, Joined: m.start, Referrals: refs})
+		joined := cmp.Or(m.known, m.start)
+		out = append(out, Member{Platform: m.platform, ID: m.id, Email: m.email, Ours: m.ours, Joined: joined, JoinKnown: !m.known.IsZero(), Referrals: refs})
 	}
 	slices.SortFunc(out, func(a, b Member) int {
 		return cmp.Or(strings.Compare(a.Platform, b.Platform), strings.Compare(a.ID, b.ID), strings.Compare(a.Email, b.Email))

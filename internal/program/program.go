@@ -18,6 +18,13 @@ type Affiliate struct {
 	CreatedAt           time.Time
 }
 
+// Listed is an affiliate as its platform lists it (Advocate's or not), with when the platform
+// says it joined: zero when the platform does not say.
+type Listed struct {
+	Platform, ID, Email string
+	JoinedAt            time.Time
+}
+
 // Referral is a sign-up an affiliate brought (not a click).
 type Referral struct {
 	Platform, AffiliateID, AffiliateEmail string
@@ -45,7 +52,10 @@ type Funnel struct {
 
 // Inputs is everything Compute reads.
 type Inputs struct {
-	Affiliates  []Affiliate
+	Affiliates []Affiliate
+	// Listed are the platforms' affiliates: they count even before their first outcome and
+	// give the join date of those Advocate did not make.
+	Listed      []Listed
 	Referrals   []Referral
 	Commissions []Commission
 	Funnel      Funnel
@@ -86,7 +96,8 @@ type member struct {
 	platform, id  string
 	email         string // lowercased; "" when neither our row nor an outcome tells it
 	ours          bool
-	start         time.Time // earliest of our created_at and the first outcome seen
+	known         time.Time // earliest of our created_at and the platform's join date; zero when neither says
+	start         time.Time // earliest of known and the first outcome seen
 	firstReferral time.Time
 	referrals     []time.Time // when each of its referrals was created
 	active        bool
@@ -134,7 +145,18 @@ func buildIndex(in Inputs) *index {
 		m := ix.get(k)
 		m.ours = true
 		m.platform, m.id, m.email = a.Platform, a.ID, strings.ToLower(strings.TrimSpace(a.Email))
+		m.known = earliest(m.known, a.CreatedAt)
 		m.start = earliest(m.start, a.CreatedAt)
+	}
+	for _, a := range in.Listed {
+		k := ix.key(a.Platform, a.ID, a.Email)
+		if e := a.Platform + "\x00" + strings.ToLower(strings.TrimSpace(a.Email)); a.Email != "" && ix.byEmail[e] == "" {
+			ix.byEmail[e] = k // an outcome without id finds the listed affiliate by email
+		}
+		m := ix.get(k)
+		m.identify(a.Platform, a.ID, a.Email)
+		m.known = earliest(m.known, a.JoinedAt)
+		m.start = earliest(m.start, a.JoinedAt)
 	}
 	for _, r := range in.Referrals {
 		m := ix.get(ix.key(r.Platform, r.AffiliateID, r.AffiliateEmail))

@@ -73,6 +73,17 @@ func TestCompute(t *testing.T) {
 				Currency: "USD", Earnings: 185.5, OtherCurrencyCommissions: 1,
 				RecruitedViaAdvocate: Group{3, 2}, Others: Group{2, 2}},
 		},
+		{
+			// The platform lists D (joined 04-15, before its first outcome) and F (joined 05-01,
+			// no outcome yet): 6 affiliates, F inactive; D's first referral (05-05) is now 20
+			// days after it joined: days to first B 2, D 20, median 11. Who made them is
+			// unchanged: A B C via Advocate, D E F others.
+			name: "known history with the platform's listing", in: withListing(), days: 30,
+			want: Report{WindowDays: 30, Affiliates: 6, Active: 3, ActivityRate: 0.5, Referrals: 4, Conversions: 2,
+				EarningsPerActive: 45.17, MedianDaysToFirstReferral: f(11), Funnel: KnownHistory().Funnel,
+				Currency: "USD", Earnings: 135.5, OtherCurrencyCommissions: 1,
+				RecruitedViaAdvocate: Group{3, 2}, Others: Group{3, 1}},
+		},
 		{name: "empty", days: 90, want: Report{WindowDays: 90}},
 		{
 			name: "zero-decimal currency, tie goes alphabetically", days: 7,
@@ -91,6 +102,64 @@ func TestCompute(t *testing.T) {
 			want, _ := json.Marshal(tc.want)
 			if string(got) != string(want) {
 				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// withListing is KnownHistory with the platform's listing: A (already Advocate's, the platform
+// says it joined a day earlier), D (joined 04-15) and F (fay@x.io, joined 05-01, no outcomes;
+// one referral without id names her by email).
+func withListing() Inputs {
+	in := KnownHistory()
+	in.Listed = []Listed{
+		{Platform: "dub", ID: "a1", Email: "ann@x.io", JoinedAt: day("2026-03-31")},
+		{Platform: "dub", ID: "d1", JoinedAt: day("2026-04-15")},
+		{Platform: "dub", ID: "f1", Email: "Fay@x.io", JoinedAt: day("2026-05-01")},
+	}
+	return in
+}
+
+func TestMembers(t *testing.T) {
+	fayRef := withListing()
+	fayRef.Referrals = append(fayRef.Referrals, Referral{Platform: "dub", AffiliateEmail: "fay@x.io", Status: "lead", CreatedAt: day("2026-05-21")})
+	type row struct {
+		id              string
+		ours, joinKnown bool
+		joined          string
+		referrals       int
+	}
+	for _, tc := range []struct {
+		name string
+		in   Inputs
+		want []row
+	}{
+		{
+			// Without the listing only Advocate's own (A B C) have a join date; D and E start at
+			// their first outcome.
+			name: "Advocate's records only", in: KnownHistory(),
+			want: []row{{"a1", true, true, "2026-04-01", 2}, {"a2", true, true, "2026-05-10", 2}, {"a3", true, true, "2026-05-20", 0},
+				{"d1", false, false, "2026-04-20", 1}, {"e1", false, false, "2026-03-01", 2}},
+		},
+		{
+			// The platform's dates: A joined at the earlier of the two records, D at the
+			// platform's date although its first outcome came later, F before any outcome; an
+			// outcome without id finds F by email. E stays unknown.
+			name: "with the platform's listing", in: fayRef,
+			want: []row{{"a1", true, true, "2026-03-31", 2}, {"a2", true, true, "2026-05-10", 2}, {"a3", true, true, "2026-05-20", 0},
+				{"d1", false, true, "2026-04-15", 1}, {"e1", false, false, "2026-03-01", 2}, {"f1", false, true, "2026-05-01", 1}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Members(tc.in)
+			if len(got) != len(tc.want) {
+				t.Fatalf("members = %+v", got)
+			}
+			for i, w := range tc.want {
+				m := got[i]
+				if m.ID != w.id || m.Ours != w.ours || m.JoinKnown != w.joinKnown || !m.Joined.Equal(day(w.joined)) || len(m.Referrals) != w.referrals {
+					t.Errorf("member %d = %+v, want %+v", i, m, w)
+				}
 			}
 		})
 	}

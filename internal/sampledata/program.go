@@ -15,6 +15,7 @@ package sampledata
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -129,16 +130,31 @@ func (g *progGen) customerAffiliate(c Customer, contacts []Contact) {
 	}
 	tenure := g.daysAgo(c.Since)
 	joined := g.r.between(min(tenure-14, 180), min(tenure-14, 1100)) // partners are customers of 90 days or more
-	t := g.pickTier()
+	t := g.pickTier(c)
 	if c.Domain == "quillstack.io" { // the featured partner is among the program's best, for years
 		t, joined = star, min(tenure-14, history)
 	}
 	g.join(person.Email, c.Domain, joined, t)
 }
 
-func (g *progGen) pickTier() tier {
+// pickTier draws a customer affiliate's activity. As in real programs it is not pure chance:
+// healthy customers (happy, engaged users) refer more and struggling ones rarely do, and
+// customers who came by referral themselves pass it on, so the sample gives `advocate tune`
+// and `advocate insights` a pattern to find. A customer without a health score is neither.
+func (g *progGen) pickTier(c Customer) tier {
+	active, dormantW := 1.0, 1.0 // multipliers of the star and regular weights, and of dormant's
+	switch h, ok := c.Signals["health_score"]; {
+	case ok && h >= 90:
+		active, dormantW = 2, 0.5
+	case ok && h < 75:
+		active, dormantW = 0.4, 1.5
+	}
+	if c.Channel == "referral" {
+		active, dormantW = active*4, 0
+	}
+	w := func(base int, m float64) int { return int(math.Round(float64(base) * m)) }
 	return map[string]tier{"star": star, "regular": regular, "occasional": occasional, "dormant": dormant}[g.r.pick([]weighted{
-		{"star", 6}, {"regular", 16}, {"occasional", 48}, {"dormant", 30}})]
+		{"star", w(6, active)}, {"regular", w(16, active)}, {"occasional", 48}, {"dormant", w(30, dormantW)}})]
 }
 
 func (g *progGen) join(email, domain string, daysAgo int, t tier) {
@@ -152,24 +168,32 @@ func (g *progGen) join(email, domain string, daysAgo int, t tier) {
 // cancel.
 func (g *progGen) referrals(a Affiliate) {
 	t := g.tiers[a.ID]
-	for range g.r.between(t.lo, t.hi) {
-		ago := g.r.between(1, history)
-		if ago > g.daysAgo(a.JoinedAt) {
-			continue
-		}
-		created := g.day(ago)
-		ref := platforms.Referral{AffiliateID: a.ID, AffiliateEmail: a.Email, CustomerEmail: g.prospect(),
-			Status: platforms.ReferralLead, CreatedAt: created}
-		switch u := g.r.float(); {
-		case u < 0.1:
-			ref.Status = platforms.ReferralCancelled
-		case u < 0.45:
-			if converted := created.AddDate(0, 0, g.r.between(1, 30)); g.daysAgo(converted) >= 1 {
-				ref.Status, ref.ConvertedAt = platforms.ReferralConverted, converted
-			}
-		}
-		g.p.Referrals = append(g.p.Referrals, ref)
+	if t == star || t == regular { // the keen ones bring someone in their first weeks
+		g.referral(a, g.daysAgo(a.JoinedAt)-g.r.between(7, 60))
 	}
+	for range g.r.between(t.lo, t.hi) {
+		g.referral(a, g.r.between(1, history))
+	}
+}
+
+// referral records a sign-up a brought ago days before the reference date, unless that is
+// before it joined, older than history or not in the past; some convert, a few cancel.
+func (g *progGen) referral(a Affiliate, ago int) {
+	if ago > min(g.daysAgo(a.JoinedAt), history) || ago < 1 {
+		return
+	}
+	created := g.day(ago)
+	ref := platforms.Referral{AffiliateID: a.ID, AffiliateEmail: a.Email, CustomerEmail: g.prospect(),
+		Status: platforms.ReferralLead, CreatedAt: created}
+	switch u := g.r.float(); {
+	case u < 0.1:
+		ref.Status = platforms.ReferralCancelled
+	case u < 0.45:
+		if converted := created.AddDate(0, 0, g.r.between(1, 30)); g.daysAgo(converted) >= 1 {
+			ref.Status, ref.ConvertedAt = platforms.ReferralConverted, converted
+		}
+	}
+	g.p.Referrals = append(g.p.Referrals, ref)
 }
 
 // prospect invents the email of a referred person at a company that is no sample customer.

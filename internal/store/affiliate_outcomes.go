@@ -69,6 +69,52 @@ func (s *Store) SaveAffiliateOutcomes(ctx context.Context, platform string, refs
 	return nil
 }
 
+// PlatformAffiliate is an affiliate as its platform lists it: the join date of affiliates
+// Advocate did not make comes from here.
+type PlatformAffiliate struct {
+	Platform string    `json:"platform"`
+	ID       string    `json:"affiliate_id"`
+	Email    string    `json:"email,omitempty"`    // lowercased; "" when unknown
+	JoinedAt time.Time `json:"joined_at,omitzero"` // zero when the platform does not say
+}
+
+// SavePlatformAffiliates records one page of a platform's affiliates in one transaction, keyed
+// by (platform, affiliate id): saving the same page again changes nothing, and an empty email or
+// join date keeps the one stored.
+func (s *Store) SavePlatformAffiliates(ctx context.Context, platform string, affs []PlatformAffiliate) error {
+	if len(affs) == 0 {
+		return nil
+	}
+	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+		for _, a := range affs {
+			if a.ID == "" {
+				return errors.New("affiliate without id")
+			}
+			var joined any
+			if !a.JoinedAt.IsZero() {
+				joined = a.JoinedAt.UTC()
+			}
+			if _, err := tx.ExecContext(ctx, s.q("UpsertPlatformAffiliate"), platform, a.ID, normEmail(a.Email), joined, now); err != nil {
+				return fmt.Errorf("affiliate %s: %w", a.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save %s affiliates: %w", platform, err)
+	}
+	return nil
+}
+
+// PlatformAffiliates lists the platform's stored affiliates, by id.
+func (s *Store) PlatformAffiliates(ctx context.Context, platform string) ([]PlatformAffiliate, error) {
+	out, err := collect(ctx, s.db, scanPlatformAffiliate, s.q("PlatformAffiliates"), platform)
+	if err != nil {
+		return nil, fmt.Errorf("list %s affiliates: %w", platform, err)
+	}
+	return out, nil
+}
+
 // AffiliateReferrals lists the platform's stored referrals, oldest first.
 func (s *Store) AffiliateReferrals(ctx context.Context, platform string) ([]AffiliateReferral, error) {
 	out, err := collect(ctx, s.db, scanReferral, s.q("AffiliateReferrals"), platform)
@@ -145,6 +191,16 @@ func scanReferral(r rowScanner) (AffiliateReferral, error) {
 	a.CreatedAt = a.CreatedAt.UTC()
 	if conv.Valid {
 		a.ConvertedAt = conv.Time.UTC()
+	}
+	return a, err
+}
+
+func scanPlatformAffiliate(r rowScanner) (PlatformAffiliate, error) {
+	var a PlatformAffiliate
+	var joined sql.NullTime
+	err := r.Scan(&a.Platform, &a.ID, &a.Email, &joined)
+	if joined.Valid {
+		a.JoinedAt = joined.Time.UTC()
 	}
 	return a, err
 }

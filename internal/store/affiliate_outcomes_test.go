@@ -81,3 +81,56 @@ func TestAffiliateOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestPlatformAffiliates: the platform's affiliates are kept with their join dates, a re-sync
+// changes nothing, a later listing without email or date keeps the known ones, and
+// `advocate program` reads them for every platform.
+func TestPlatformAffiliates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return t0 }
+		affs := []store.PlatformAffiliate{
+			{ID: "a2", Email: "Bob@Initech.io"},
+			{ID: "a1", Email: "ann@acme.io", JoinedAt: t0.AddDate(-1, 0, 0)},
+		}
+		for range 2 {
+			if err := s.SavePlatformAffiliates(ctx, "dub", affs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := []store.PlatformAffiliate{{ID: "a1"}, {ID: "a2", JoinedAt: t0.AddDate(0, -2, 0)}}
+		if err := s.SavePlatformAffiliates(ctx, "dub", later); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SavePlatformAffiliates(ctx, "rewardful", []store.PlatformAffiliate{{ID: "r1", Email: "cy@z.io"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.PlatformAffiliates(ctx, "dub")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.PlatformAffiliate{
+			{Platform: "dub", ID: "a1", Email: "ann@acme.io", JoinedAt: t0.AddDate(-1, 0, 0)},
+			{Platform: "dub", ID: "a2", Email: "bob@initech.io", JoinedAt: t0.AddDate(0, -2, 0)},
+		}
+		if len(got) != len(want) {
+			t.Fatalf("affiliates = %+v", got)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("affiliate %d = %+v, want %+v", i, got[i], want[i])
+			}
+		}
+		if err := s.SavePlatformAffiliates(ctx, "dub", []store.PlatformAffiliate{{Email: "x@y.io"}}); err == nil {
+			t.Fatal("an affiliate without id was saved")
+		}
+		d, err := s.ProgramData(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.PlatformAffiliates) != 3 || d.PlatformAffiliates[2].Platform != "rewardful" {
+			t.Fatalf("program platform affiliates = %+v", d.PlatformAffiliates)
+		}
+	})
+}

@@ -19,13 +19,15 @@ type ProgramFunnel struct {
 	FirstReferral int // joined customers with at least one referral
 }
 
-// ProgramData is what `advocate program` counts: every affiliate Advocate made, every stored
-// referral and commission on every platform, and the funnel.
+// ProgramData is what `advocate program` counts: every affiliate Advocate made, every affiliate
+// the platforms list (with their join dates), every stored referral and commission on every
+// platform, and the funnel.
 type ProgramData struct {
-	Affiliates  []Affiliate
-	Referrals   []AffiliateReferral
-	Commissions []AffiliateCommission
-	Funnel      ProgramFunnel
+	Affiliates         []Affiliate
+	PlatformAffiliates []PlatformAffiliate
+	Referrals          []AffiliateReferral
+	Commissions        []AffiliateCommission
+	Funnel             ProgramFunnel
 }
 
 // ProgramData reads the affiliate program's rows and funnel counts.
@@ -34,6 +36,9 @@ func (s *Store) ProgramData(ctx context.Context) (ProgramData, error) {
 	var err error
 	if d.Affiliates, err = collect(ctx, s.db, scanAffiliate, s.q("ProgramAffiliates")); err != nil {
 		return d, fmt.Errorf("program affiliates: %w", err)
+	}
+	if d.PlatformAffiliates, err = collect(ctx, s.db, scanPlatformAffiliate, s.q("ProgramPlatformAffiliates")); err != nil {
+		return d, fmt.Errorf("program platform affiliates: %w", err)
 	}
 	if d.Referrals, err = collect(ctx, s.db, scanReferral, s.q("ProgramReferrals")); err != nil {
 		return d, fmt.Errorf("program referrals: %w", err)

@@ -25,8 +25,8 @@ type joined struct {
 }
 
 // FromStore builds the training data from the store and runs the fit and backtest: every
-// customer mapped to an affiliate (the join date is the affiliate's created_at, the earliest
-// if it has several), labelled by its referrals in the LabelDays after joining, with signals
+// customer mapped to an affiliate with a recorded join date (Advocate's created_at or the
+// platform's join date, the earliest if it has several), labelled by its referrals in the LabelDays after joining, with signals
 // as they stood on the join date (see asOf).
 func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now time.Time) (Report, error) {
 	members, err := affiliatesOfCustomers(ctx, st)
@@ -41,7 +41,7 @@ func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now tim
 		case ok:
 			attrs[id] = a
 		case advocate.IsPartner(a[advocate.AttrIsPartner]):
-			noJoin++ // an affiliate (says the CRM or the platform) Advocate never saw join
+			noJoin++ // an affiliate (says the CRM or the platform) whose join date no record gives
 		}
 		return nil
 	}); err != nil {
@@ -94,10 +94,11 @@ func FromStore(ctx context.Context, st *store.Store, cfg *config.Config, now tim
 
 // affiliatesOfCustomers maps each customer to its join date and referrals: the program's
 // affiliates (program.Members, its one matching of outcomes to affiliates) mapped to customers
-// the way the outcome sync maps them (store.CustomerOfAffiliate). Only affiliates Advocate made
-// have a join date of their own; for the others the first outcome would stand in, and a label
-// "referred within 90 days of joining" would then be true of everyone who ever referred, so
-// they are left out (counted as partners without a join date by the caller).
+// the way the outcome sync maps them (store.CustomerOfAffiliate). Only affiliates with a recorded
+// join date (Advocate made them, or the platform's listing dates them: program.Member.JoinKnown)
+// are labelled; for the others the first outcome would stand in, and a label "referred within
+// 90 days of joining" would then be true of everyone who ever referred, so they are left out
+// (counted as partners without a join date by the caller).
 func affiliatesOfCustomers(ctx context.Context, st *store.Store) (map[string]*joined, error) {
 	in, err := program.Load(ctx, st)
 	if err != nil {
@@ -105,7 +106,7 @@ func affiliatesOfCustomers(ctx context.Context, st *store.Store) (map[string]*jo
 	}
 	out := map[string]*joined{}
 	for _, m := range program.Members(in) {
-		if !m.Ours {
+		if !m.JoinKnown {
 			continue
 		}
 		cid, err := st.CustomerOfAffiliate(ctx, m.Platform, m.Email)

@@ -51,8 +51,9 @@ type Data struct {
 	Samples []Sample
 	// Pending counts affiliates who joined less than LabelDays ago (not labelled, left out).
 	Pending int
-	// NoJoinDate counts customers marked is_partner that are in no affiliates row, so their
-	// join date (and the window their label counts) is unknown: left out.
+	// NoJoinDate counts customers marked is_partner whose affiliate has no recorded join date
+	// (neither Advocate's affiliates row nor the platform's listing), so the window their label
+	// counts is unknown: left out.
 	NoJoinDate int
 }
 
@@ -106,7 +107,8 @@ type Report struct {
 	Positives int `json:"positives"`
 	// Pending: affiliates who joined less than 90 days ago, not labelled yet.
 	Pending int `json:"pending"`
-	// NoJoinDate: customers marked as partners whose join date Advocate has no record of.
+	// NoJoinDate: customers marked as partners whose join date neither Advocate nor the
+	// platform recorded.
 	NoJoinDate int `json:"no_join_date"`
 	// FromCurrentValues: samples whose signals are current values because history does not
 	// reach back to their join date.

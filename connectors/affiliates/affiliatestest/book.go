@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Book is the affiliate registry fakes share: what the platform holds, keyed by email the way
@@ -64,6 +65,31 @@ func (b *Book) SetExternalID(id, ext string) {
 // Record is one affiliate on a fake platform.
 type Record struct {
 	ID, Email, FirstName, LastName, ExternalID string
+	// CreatedAt is when the platform created the affiliate: the n-th record JoinEpoch plus n
+	// days, so a listing's join dates are known to the test.
+	CreatedAt time.Time
+}
+
+// JoinEpoch is when a fake's first affiliate was created.
+var JoinEpoch = time.Date(2025, 1, 6, 8, 15, 0, 0, time.UTC)
+
+// JoinedAt is when the platform created email's affiliate; zero when it holds none.
+func (b *Book) JoinedAt(email string) time.Time {
+	if rec := b.Find(email); rec != nil {
+		return rec.CreatedAt
+	}
+	return time.Time{}
+}
+
+// Records returns copies of every affiliate, in creation order.
+func (b *Book) Records() []Record {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]Record, len(b.records))
+	for i, r := range b.records {
+		out[i] = *r
+	}
+	return out
 }
 
 // Count implements Fake.
@@ -148,6 +174,7 @@ func (b *Book) Ensure(email string) Record {
 
 func (b *Book) add(r Record) Record {
 	r.ID = fmt.Sprintf("%s%d", b.Prefix, len(b.records)+1)
+	r.CreatedAt = JoinEpoch.AddDate(0, 0, len(b.records))
 	b.records = append(b.records, &r)
 	return r
 }

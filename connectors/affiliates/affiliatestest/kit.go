@@ -68,6 +68,9 @@ type Harness struct {
 	// IsCreate tells the platform's create request apart; IsOutcomeList its outcome listings.
 	IsCreate      func(*http.Request) bool
 	IsOutcomeList func(*http.Request) bool
+	// ListsAffiliates says Outcomes lists the platform's affiliates with their join dates
+	// (OutcomePage.Affiliates); the fake must then tell them (JoinedAt).
+	ListsAffiliates bool
 	// Upsert says the platform's create returns an existing affiliate instead of refusing it
 	// (Dub), so a client cannot tell it lost a race and Created may be true.
 	Upsert bool
@@ -403,6 +406,7 @@ func seeds() ([]SeedReferral, []SeedCommission) {
 // collected is what a walk delivered, in order.
 type collected struct {
 	pages   []affiliates.OutcomePage
+	affs    []affiliates.PlatformAffiliate
 	refs    []affiliates.Referral
 	coms    []affiliates.Commission
 	cursors []string
@@ -410,6 +414,7 @@ type collected struct {
 
 func (c *collected) sink(p affiliates.OutcomePage) error {
 	c.pages = append(c.pages, p)
+	c.affs = append(c.affs, p.Affiliates...)
 	c.refs = append(c.refs, p.Referrals...)
 	c.coms = append(c.coms, p.Commissions...)
 	c.cursors = append(c.cursors, p.Cursor)
@@ -427,6 +432,40 @@ func outcomesPages(t *testing.T, h Harness) {
 		t.Errorf("%d pages, want ≥ 3 at page size 2", len(got.pages))
 	}
 	checkOutcomes(t, got)
+	checkListed(t, e, got)
+}
+
+// checkListed compares a walk's affiliates with the fake's: each seeded affiliate exactly once,
+// with its id, email and the platform's creation time.
+func checkListed(t *testing.T, e *Env, got collected) {
+	t.Helper()
+	if !e.h.ListsAffiliates {
+		return
+	}
+	dates, ok := e.fake.(interface{ JoinedAt(email string) time.Time })
+	if !ok {
+		t.Fatal("the fake of a platform that lists affiliates does not tell when they joined (JoinedAt)")
+	}
+	seen := map[string]bool{}
+	for _, a := range got.affs {
+		if a.ID == "" || seen[a.ID] {
+			t.Errorf("affiliate %+v: want a distinct id", a)
+		}
+		seen[a.ID] = true
+	}
+	for _, email := range []string{"ann@acme.io", "bo@globex.com"} {
+		i := slices.IndexFunc(got.affs, func(a affiliates.PlatformAffiliate) bool { return strings.EqualFold(a.Email, email) })
+		if i < 0 {
+			t.Errorf("affiliate %s not listed: %+v", email, got.affs)
+			continue
+		}
+		if want := dates.JoinedAt(email); !got.affs[i].CreatedAt.Equal(want) {
+			t.Errorf("affiliate %s joined %v, want %v", email, got.affs[i].CreatedAt, want)
+		}
+	}
+	if len(got.affs) != 2 {
+		t.Errorf("%d affiliates listed, want 2", len(got.affs))
+	}
 }
 
 // checkOutcomes compares a walk's records with the seeds: each exactly once, money in minor
@@ -539,6 +578,7 @@ func outcomesResume(t *testing.T, h Harness) {
 		t.Fatalf("resumed Outcomes: %v", err)
 	}
 	checkOutcomes(t, got)
+	checkListed(t, e, got)
 }
 
 // outcomesNextPass: the cursor a finished walk hands out starts the next pass, which reads

@@ -12,9 +12,10 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates"
 )
 
-// cursor is where a pass stands: customers by page, then commissions after an id.
+// cursor is where a pass stands: partners by page, then customers by page, then commissions
+// after an id.
 type cursor struct {
-	Phase string `json:"phase"` // "" or "customers", then "commissions"
+	Phase string `json:"phase"` // "" or "partners", then "customers", then "commissions"
 	Page  int    `json:"page,omitempty"`
 	After string `json:"after,omitempty"`
 }
@@ -44,23 +45,52 @@ type commission struct {
 	} `json:"customer"`
 }
 
-// Outcomes implements affiliates.Platform: a full walk of customers, then of commissions.
+// listedPartner is an item of GET /partners: createdAt is when the partner joined the program.
+type listedPartner struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// Outcomes implements affiliates.Platform: a full walk of partners (with their join dates),
+// customers, then commissions.
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
 	start := func(st cursor) cursor {
 		if st.Phase == "" {
-			st = cursor{Phase: "customers", Page: 1}
+			st = cursor{Phase: "partners", Page: 1}
 		}
 		return st
 	}
 	step := func(ctx context.Context, st cursor) (out affiliates.OutcomePage, next cursor, done bool, err error) {
-		if st.Phase == "customers" {
+		switch st.Phase {
+		case "partners":
+			out.Affiliates, next, err = c.partners(ctx, st)
+		case "customers":
 			out.Referrals, next, err = c.customers(ctx, st)
-		} else {
+		default:
 			out.Commissions, next, err = c.commissions(ctx, st)
 		}
 		return out, next, next.Phase == "", err
 	}
 	return affiliates.Walk(ctx, Name, cur, start, step, sink)
+}
+
+func (c *Client) partners(ctx context.Context, st cursor) ([]affiliates.PlatformAffiliate, cursor, error) {
+	q := url.Values{"page": {strconv.Itoa(st.Page)}, "pageSize": {strconv.Itoa(c.pageSize)}, "sortBy": {"createdAt"}, "sortOrder": {"asc"}}
+	var list []listedPartner
+	if err := c.http.JSON(ctx, connectors.Request{Path: "/partners", Query: q}, &list); err != nil {
+		return nil, st, fmt.Errorf("affiliates %s: list partners: %w", Name, err)
+	}
+	out := make([]affiliates.PlatformAffiliate, 0, len(list))
+	for _, p := range list {
+		if p.ID != "" {
+			out = append(out, affiliates.PlatformAffiliate{ID: p.ID, Email: p.Email, CreatedAt: affiliates.ParseTime(p.CreatedAt)})
+		}
+	}
+	if len(list) < c.pageSize {
+		return out, cursor{Phase: "customers", Page: 1}, nil
+	}
+	return out, cursor{Phase: "partners", Page: st.Page + 1}, nil
 }
 
 func (c *Client) customers(ctx context.Context, st cursor) ([]affiliates.Referral, cursor, error) {

@@ -88,10 +88,12 @@ func (i *id) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// promoter is a promoter as POST /promoters, GET /promoters/{v} and GET /promoters return it.
 type promoter struct {
 	ID        id     `json:"id"`
 	Email     string `json:"email"`
 	CustID    string `json:"cust_id"`
+	CreatedAt string `json:"created_at"` // when the promoter joined
 	Campaigns []struct {
 		RefLink string `json:"ref_link"`
 	} `json:"promoter_campaigns"`

@@ -13,7 +13,9 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates"
 )
 
-var phases = []string{"referrals", "commissions"}
+// phases of a pass, in order: referrals, commissions, then promoters with their join dates
+// (last, so a cursor stored before they were listed still names the same phase).
+var phases = []string{"referrals", "commissions", "promoters"}
 
 type cursor struct {
 	Phase int `json:"phase"`
@@ -50,7 +52,7 @@ type commission struct {
 	} `json:"referral"`
 }
 
-// Outcomes implements affiliates.Platform: full walks of referrals, then commissions.
+// Outcomes implements affiliates.Platform: full walks of referrals, commissions, then promoters.
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
 	start := func(st cursor) cursor {
 		if st.Phase < 0 || st.Phase >= len(phases) || st.Page < 1 {
@@ -68,10 +70,13 @@ func (c *Client) page(ctx context.Context, st cursor) (out affiliates.OutcomePag
 	if err := c.http.JSON(ctx, connectors.Request{Path: "/" + phases[st.Phase], Query: q}, &items); err != nil {
 		return out, st, false, fmt.Errorf("affiliates %s: list %s: %w", Name, phases[st.Phase], err)
 	}
-	if st.Phase == 0 {
+	switch phases[st.Phase] {
+	case "referrals":
 		out.Referrals = referrals(items)
-	} else {
+	case "commissions":
 		out.Commissions = commissions(items)
+	default:
+		out.Affiliates = promoters(items)
 	}
 	next = cursor{Phase: st.Phase, Page: st.Page + 1}
 	if len(items) < c.pageSize {
@@ -96,6 +101,18 @@ func referrals(items []json.RawMessage) []affiliates.Referral {
 			CustomerEmail: strings.TrimSuffix(r.Email, " (moved)"), Status: referralStatus(r.State),
 			CreatedAt: affiliates.ParseTime(r.CreatedAt), ConvertedAt: affiliates.ParseTime(r.CustomerSince)}
 		out = append(out, ref)
+	}
+	return out
+}
+
+func promoters(items []json.RawMessage) []affiliates.PlatformAffiliate {
+	out := make([]affiliates.PlatformAffiliate, 0, len(items))
+	for _, raw := range items {
+		var p promoter
+		if json.Unmarshal(raw, &p) != nil || p.ID == "" {
+			continue
+		}
+		out = append(out, affiliates.PlatformAffiliate{ID: string(p.ID), Email: p.Email, CreatedAt: affiliates.ParseTime(p.CreatedAt)})
 	}
 	return out
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates"
 )
 
-// phases of a pass, in order: customers, rewards from the default list, then the scheduled
-// rewards the default list hides.
-var phases = []string{"customers", "rewards", "scheduled"}
+// phases of a pass, in order: customers, rewards from the default list, the scheduled rewards
+// the default list hides, then the partnerships with their join dates (last, so a cursor
+// stored before they were listed still names the same phase).
+var phases = []string{"customers", "rewards", "scheduled", "partnerships"}
 
 type cursor struct {
 	Phase int    `json:"phase"`
@@ -59,9 +60,12 @@ func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.
 		if err != nil {
 			return out, st, false, err
 		}
-		if st.Phase == 0 {
+		switch phases[st.Phase] {
+		case "customers":
 			out.Referrals = referrals(items)
-		} else {
+		case "partnerships":
+			out.Affiliates = partnerships(items)
+		default:
 			out.Commissions = commissions(items)
 		}
 		next, done = advance(st, items, more)
@@ -93,9 +97,9 @@ func (c *Client) list(ctx context.Context, st cursor) ([]json.RawMessage, bool, 
 	if st.After != "" {
 		q.Set("starting_after", st.After)
 	}
-	path := "/api/v2/customers"
-	if st.Phase > 0 {
-		path = "/api/v2/rewards"
+	path := "/api/v2/rewards"
+	if p := phases[st.Phase]; p == "customers" || p == "partnerships" {
+		path = "/api/v2/" + p
 	}
 	if phases[st.Phase] == "scheduled" {
 		q.Set("status", "scheduled")
@@ -125,6 +129,18 @@ func referrals(items []json.RawMessage) []affiliates.Referral {
 			r.Status = affiliates.ReferralConverted
 		}
 		out = append(out, r)
+	}
+	return out
+}
+
+func partnerships(items []json.RawMessage) []affiliates.PlatformAffiliate {
+	out := make([]affiliates.PlatformAffiliate, 0, len(items))
+	for _, raw := range items {
+		var p partnership
+		if json.Unmarshal(raw, &p) != nil || p.Key == "" {
+			continue
+		}
+		out = append(out, affiliates.PlatformAffiliate{ID: p.Key, Email: p.Email, CreatedAt: millis(p.CreatedAt)})
 	}
 	return out
 }

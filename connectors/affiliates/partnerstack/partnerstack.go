@@ -68,10 +68,12 @@ func New(s affiliates.Settings) (affiliates.Platform, error) {
 // Name implements affiliates.Platform.
 func (c *Client) Name() string { return Name }
 
+// partnership is a partnership as GET /api/v2/partnerships[/{id}] returns it.
 type partnership struct {
 	Key        string `json:"key"`
 	Email      string `json:"email"`
 	PartnerKey string `json:"partner_key"`
+	CreatedAt  int64  `json:"created_at"` // epoch ms: when the partner joined
 }
 
 // FindOrCreate implements affiliates.Platform.

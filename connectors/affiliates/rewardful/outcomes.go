@@ -11,10 +11,10 @@ import (
 	"github.com/advocate-hq/advocate/connectors/affiliates"
 )
 
-// cursor is where a pass stands: the phase (referrals, then commissions), the next page, the
+// cursor is where a pass stands: the phase (affiliates, referrals, then commissions), the next page, the
 // updated_since bound of this pass's referral walk and the mark the next pass starts from.
 type cursor struct {
-	Phase string `json:"phase"` // "" or "referrals", then "commissions"
+	Phase string `json:"phase"` // "" or "affiliates", then "referrals", then "commissions"
 	Page  int    `json:"page"`
 	Since string `json:"since,omitempty"` // RFC 3339; empty: all referrals
 	Mark  string `json:"mark,omitempty"`  // this pass's start, the next pass's Since
@@ -28,6 +28,13 @@ type page struct {
 	Pagination struct {
 		NextPage *int `json:"next_page"`
 	} `json:"pagination"`
+}
+
+// listedAffiliate is an item of GET /v1/affiliates: created_at is when the affiliate joined.
+type listedAffiliate struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	CreatedAt string `json:"created_at"`
 }
 
 type referral struct {
@@ -67,12 +74,13 @@ type commission struct {
 	} `json:"sale"`
 }
 
-// Outcomes implements affiliates.Platform: referrals incrementally by updated_since, then every
-// commission (Rewardful has no updated filter for them).
+// Outcomes implements affiliates.Platform: every affiliate (with its join date), referrals
+// incrementally by updated_since, then every commission (Rewardful has no updated filter for
+// affiliates or commissions).
 func (c *Client) Outcomes(ctx context.Context, cur string, sink func(affiliates.OutcomePage) error) error {
 	start := func(st cursor) cursor {
 		if st.Phase == "" { // a new pass, from the last pass's mark
-			st = cursor{Phase: "referrals", Page: 1, Since: st.Since, Mark: c.now().UTC().Add(-overlap).Format(time.RFC3339)}
+			st = cursor{Phase: "affiliates", Page: 1, Since: st.Since, Mark: c.now().UTC().Add(-overlap).Format(time.RFC3339)}
 		}
 		return st
 	}
@@ -86,13 +94,16 @@ func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, 
 	var out affiliates.OutcomePage
 	var more bool
 	var err error
-	if st.Phase == "referrals" {
+	switch st.Phase {
+	case "affiliates":
+		out.Affiliates, more, err = c.affiliates(ctx, q)
+	case "referrals":
 		q.Set("expand[]", "affiliate")
 		if st.Since != "" {
 			q.Set("updated_since", st.Since)
 		}
 		out.Referrals, more, err = c.referrals(ctx, q)
-	} else {
+	default:
 		q.Add("expand[]", "sale")
 		out.Commissions, more, err = c.commissions(ctx, q)
 	}
@@ -103,12 +114,31 @@ func (c *Client) fetch(ctx context.Context, st cursor) (affiliates.OutcomePage, 
 	switch {
 	case more:
 		next.Page++
+	case st.Phase == "affiliates":
+		next.Phase, next.Page = "referrals", 1
 	case st.Phase == "referrals":
 		next.Phase, next.Page = "commissions", 1
 	default:
 		next = cursor{Since: st.Mark}
 	}
 	return out, next, next.Phase == "", nil
+}
+
+func (c *Client) affiliates(ctx context.Context, q url.Values) ([]affiliates.PlatformAffiliate, bool, error) {
+	var body struct {
+		page
+		Data []listedAffiliate `json:"data"`
+	}
+	if err := c.http.JSON(ctx, connectors.Request{Path: "/v1/affiliates", Query: q}, &body); err != nil {
+		return nil, false, fmt.Errorf("affiliates %s: list affiliates: %w", Name, err)
+	}
+	out := make([]affiliates.PlatformAffiliate, 0, len(body.Data))
+	for _, a := range body.Data {
+		if a.ID != "" {
+			out = append(out, affiliates.PlatformAffiliate{ID: a.ID, Email: a.Email, CreatedAt: affiliates.ParseTime(a.CreatedAt)})
+		}
+	}
+	return out, more(body.page, len(body.Data), c.pageSize), nil
 }
 
 func (c *Client) referrals(ctx context.Context, q url.Values) ([]affiliates.Referral, bool, error) {

@@ -41,3 +41,17 @@ SELECT customer_id FROM contacts WHERE email = ?;
 
 -- name: AddIdentity
 INSERT INTO customer_identities (source, external_id, customer_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING;
+
+-- name: UpsertPlatformAffiliate
+-- The platform's latest word on an affiliate wins; a known email or join date is not erased by
+-- an empty one.
+INSERT INTO platform_affiliates (platform, affiliate_id, email, joined_at, updated_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (platform, affiliate_id) DO UPDATE SET
+    email = CASE WHEN excluded.email = '' THEN platform_affiliates.email ELSE excluded.email END,
+    joined_at = COALESCE(excluded.joined_at, platform_affiliates.joined_at),
+    updated_at = excluded.updated_at;
+
+-- name: PlatformAffiliates
+SELECT platform, affiliate_id, email, joined_at
+FROM platform_affiliates WHERE platform = ? ORDER BY affiliate_id;

@@ -42,3 +42,8 @@ SELECT DISTINCT ct.customer_id
 FROM affiliate_referrals r JOIN contacts ct ON ct.email = r.customer_email
 WHERE r.customer_email <> ''
 ORDER BY ct.customer_id;
+
+-- name: ProgramPlatformAffiliates
+-- Every affiliate the platforms list, with their join dates.
+SELECT platform, affiliate_id, email, joined_at
+FROM platform_affiliates ORDER BY platform, affiliate_id;

@@ -23,48 +23,52 @@ func All() []affiliatestest.Harness {
 // Rewardful is Rewardful's client against rewardfulfake.
 func Rewardful() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      rewardful.Name,
-		NewFake:       func() affiliatestest.Fake { return rewardfulfake.New() },
-		New:           rewardful.New,
-		Settings:      rewardfulfake.Settings(),
-		IsCreate:      rewardfulfake.IsCreate,
-		IsOutcomeList: rewardfulfake.IsOutcomeList,
+		Platform:        rewardful.Name,
+		NewFake:         func() affiliatestest.Fake { return rewardfulfake.New() },
+		New:             rewardful.New,
+		Settings:        rewardfulfake.Settings(),
+		IsCreate:        rewardfulfake.IsCreate,
+		IsOutcomeList:   rewardfulfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
 // PartnerStack is PartnerStack's client against partnerstackfake.
 func PartnerStack() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      partnerstack.Name,
-		NewFake:       func() affiliatestest.Fake { return partnerstackfake.New() },
-		New:           partnerstack.New,
-		Settings:      partnerstackfake.Settings(),
-		IsCreate:      partnerstackfake.IsCreate,
-		IsOutcomeList: partnerstackfake.IsOutcomeList,
+		Platform:        partnerstack.Name,
+		NewFake:         func() affiliatestest.Fake { return partnerstackfake.New() },
+		New:             partnerstack.New,
+		Settings:        partnerstackfake.Settings(),
+		IsCreate:        partnerstackfake.IsCreate,
+		IsOutcomeList:   partnerstackfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
 // FirstPromoter is FirstPromoter's client against firstpromoterfake.
 func FirstPromoter() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      firstpromoter.Name,
-		NewFake:       func() affiliatestest.Fake { return firstpromoterfake.New() },
-		New:           firstpromoter.New,
-		Settings:      firstpromoterfake.Settings(),
-		IsCreate:      firstpromoterfake.IsCreate,
-		IsOutcomeList: firstpromoterfake.IsOutcomeList,
+		Platform:        firstpromoter.Name,
+		NewFake:         func() affiliatestest.Fake { return firstpromoterfake.New() },
+		New:             firstpromoter.New,
+		Settings:        firstpromoterfake.Settings(),
+		IsCreate:        firstpromoterfake.IsCreate,
+		IsOutcomeList:   firstpromoterfake.IsOutcomeList,
+		ListsAffiliates: true,
 	}
 }
 
 // Dub is Dub's client against dubfake. Dub's create is an upsert by email.
 func Dub() affiliatestest.Harness {
 	return affiliatestest.Harness{
-		Platform:      dub.Name,
-		NewFake:       func() affiliatestest.Fake { return dubfake.New() },
-		New:           dub.New,
-		Settings:      dubfake.Settings(),
-		IsCreate:      dubfake.IsCreate,
-		IsOutcomeList: dubfake.IsOutcomeList,
-		Upsert:        true,
+		Platform:        dub.Name,
+		NewFake:         func() affiliatestest.Fake { return dubfake.New() },
+		New:             dub.New,
+		Settings:        dubfake.Settings(),
+		IsCreate:        dubfake.IsCreate,
+		IsOutcomeList:   dubfake.IsOutcomeList,
+		Upsert:          true,
+		ListsAffiliates: true,
 	}
 }

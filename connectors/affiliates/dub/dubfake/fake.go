@@ -5,6 +5,7 @@ package dubfake
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,9 @@ import (
 
 // Fake plays Dub's partner API as documented: Bearer workspace key; POST /partners upserts by
 // email (an existing partner comes back, its tenantId updated); GET /partners?email=|tenantId=
-// and GET /partners/links?partnerId= answer bare arrays; GET /customers (page, pageSize ≤ 100,
+// and GET /partners/links?partnerId= answer bare arrays; GET /partners without either lists
+// every partner (page, pageSize ≤ 100, sortBy=createdAt, sortOrder; createdAt is when it
+// joined); GET /customers (page, pageSize ≤ 100,
 // includeExpandedFields adds partner) and GET /commissions (pageSize, startingAfter,
 // sortBy/sortOrder) too. Errors are {"error":{code,message,doc_url}}.
 type Fake struct{ affiliatestest.Book }
@@ -32,9 +35,15 @@ func Settings() affiliates.Settings { return affiliates.Settings{APIKey: Key} }
 // IsCreate tells Dub's create (upsert) request apart.
 func IsCreate(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == "/partners" }
 
-// IsOutcomeList tells Dub's outcome listings apart.
+// IsOutcomeList tells Dub's outcome listings apart: customers, commissions, and the partner
+// listing (GET /partners without a lookup filter).
 func IsOutcomeList(r *http.Request) bool {
-	return r.URL.Path == "/customers" || r.URL.Path == "/commissions"
+	return r.URL.Path == "/customers" || r.URL.Path == "/commissions" || isPartnerListing(r)
+}
+
+func isPartnerListing(r *http.Request) bool {
+	q := r.URL.Query()
+	return r.Method == http.MethodGet && r.URL.Path == "/partners" && q.Get("email") == "" && q.Get("tenantId") == ""
 }
 
 // Link is the referral link the fake gave email's partner, "" when there is none.
@@ -60,6 +69,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/partners":
 		f.upsert(w, r)
+	case isPartnerListing(r):
+		f.listing(w, q)
 	case r.Method == http.MethodGet && r.URL.Path == "/partners":
 		affiliatestest.WriteJSON(w, http.StatusOK, f.partners(q.Get("email"), q.Get("tenantId")))
 	case r.Method == http.MethodGet && r.URL.Path == "/partners/links":
@@ -93,9 +104,25 @@ func (f *Fake) upsert(w http.ResponseWriter, r *http.Request) {
 	affiliatestest.WriteJSON(w, http.StatusCreated, f.partnerJSON(rec))
 }
 
+// listing answers GET /partners without a filter: every partner, by page; Dub's default order
+// is newest first.
+func (f *Fake) listing(w http.ResponseWriter, q url.Values) {
+	recs := f.Records()
+	if q.Get("sortBy") != "createdAt" || q.Get("sortOrder") != "asc" {
+		slices.Reverse(recs)
+	}
+	page, size := affiliatestest.Atoi(q.Get("page"), 1), min(affiliatestest.Atoi(q.Get("pageSize"), 100), 100)
+	out := []any{}
+	for _, r := range affiliatestest.Window(recs, (page-1)*size, size) {
+		out = append(out, f.partnerJSON(r))
+	}
+	affiliatestest.WriteJSON(w, http.StatusOK, out)
+}
+
 func (f *Fake) partnerJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{"id": r.ID, "email": r.Email, "name": r.FirstName + " " + r.LastName, "tenantId": r.ExternalID, "status": "approved",
-		"links": []any{map[string]any{"shortLink": link(r.ID), "key": r.ID, "clicks": 0}}}
+		"createdAt": r.CreatedAt.Format(time.RFC3339Nano),
+		"links":     []any{map[string]any{"shortLink": link(r.ID), "key": r.ID, "clicks": 0}}}
 }
 
 func (f *Fake) partners(email, tenant string) []any {

@@ -16,7 +16,8 @@ import (
 
 // Fake plays FirstPromoter's API v2 as documented: Bearer key plus ACCOUNT-ID; integer ids;
 // POST /api/v2/company/promoters → 201 with promoter_campaigns[].ref_link; GET
-// /promoters/{v}?find_by=email|cust_id (404 when absent); GET /referrals and /commissions with
+// /promoters/{v}?find_by=email|cust_id (404 when absent); GET /promoters (created_at: when it
+// joined), /referrals and /commissions with
 // page/per_page (≤ 100) answering bare arrays. Commissions carry a unit (cash|credits|…), status
 // pending|approved|denied and is_paid. A duplicate answers 422 {message, code,
 // errors{email:["has already been taken"]}} (unverified). drip_emails must be false: a test
@@ -45,7 +46,8 @@ func IsCreate(r *http.Request) bool {
 
 // IsOutcomeList tells FirstPromoter's outcome listings apart.
 func IsOutcomeList(r *http.Request) bool {
-	return r.URL.Path == "/api/v2/company/referrals" || r.URL.Path == "/api/v2/company/commissions"
+	return r.URL.Path == "/api/v2/company/referrals" || r.URL.Path == "/api/v2/company/commissions" ||
+		(r.Method == http.MethodGet && r.URL.Path == "/api/v2/company/promoters")
 }
 
 // Link is the referral link the fake gave email's promoter, "" when there is none.
@@ -73,6 +75,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && path == "/promoters":
 		f.create(w, r)
+	case r.Method == http.MethodGet && path == "/promoters":
+		var all []any
+		for _, rec := range f.Records() {
+			all = append(all, f.promoterJSON(rec))
+		}
+		affiliatestest.WriteJSON(w, http.StatusOK, append([]any{}, affiliatestest.Window(all, (page-1)*per, per)...))
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/promoters/"):
 		f.find(w, strings.TrimPrefix(path, "/promoters/"), q.Get("find_by"))
 	case r.Method == http.MethodGet && path == "/referrals":
@@ -129,7 +137,7 @@ func (f *Fake) find(w http.ResponseWriter, v, by string) {
 
 func (f *Fake) promoterJSON(r affiliatestest.Record) map[string]any {
 	n, _ := strconv.Atoi(r.ID)
-	return map[string]any{"id": n, "email": r.Email, "cust_id": r.ExternalID, "state": "accepted",
+	return map[string]any{"id": n, "email": r.Email, "cust_id": r.ExternalID, "state": "accepted", "created_at": r.CreatedAt.Format(time.RFC3339Nano),
 		"profile": map[string]any{"first_name": r.FirstName, "last_name": r.LastName},
 		"promoter_campaigns": []any{map[string]any{"campaign_id": 1, "state": "accepted", "ref_token": "t" + r.ID,
 			"ref_link": link(r.ID)}}}

@@ -20,6 +20,7 @@ import (
 // and limit ≤ 250; epoch-millisecond times. POST /api/v2/partnerships creates (partner_key
 // unique); GET /api/v2/partnerships/{key|partner_key|email} reads one (which identifiers it
 // accepts is our assumption, see the package doc); GET /api/v2/links/partnership/{email};
+// GET /api/v2/partnerships lists every partnership (created_at: when it joined);
 // GET /api/v2/customers; GET /api/v2/rewards hides scheduled rewards unless status=scheduled.
 // A duplicate answers 409 {"message":"Partnership already exists","status":409} (unverified).
 type Fake struct{ affiliatestest.Book }
@@ -43,7 +44,7 @@ func IsCreate(r *http.Request) bool {
 
 // IsOutcomeList tells PartnerStack's outcome listings apart.
 func IsOutcomeList(r *http.Request) bool {
-	return r.URL.Path == "/api/v2/customers" || r.URL.Path == "/api/v2/rewards"
+	return r.URL.Path == "/api/v2/customers" || r.URL.Path == "/api/v2/rewards" || r.URL.Path == "/api/v2/partnerships" && r.Method == http.MethodGet
 }
 
 // Link is the referral link the fake gives email's partnership, "" when there is none.
@@ -69,6 +70,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && path == "/api/v2/partnerships":
 		f.create(w, r)
+	case r.Method == http.MethodGet && path == "/api/v2/partnerships":
+		var all []any
+		for _, rec := range f.Records() {
+			all = append(all, f.partnershipJSON(rec))
+		}
+		f.list(w, r.URL.Query(), all)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/api/v2/partnerships/"):
 		if rec := f.byIdentifier(strings.TrimPrefix(path, "/api/v2/partnerships/")); rec != nil {
 			reply(w, http.StatusOK, f.partnershipJSON(*rec), "Partnership retrieved.")
@@ -113,7 +120,7 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 
 func (f *Fake) partnershipJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{"key": r.ID, "email": r.Email, "partner_key": r.ExternalID, "first_name": r.FirstName, "last_name": r.LastName,
-		"claimed": false, "group": map[string]any{"slug": "default"}, "created_at": 1790000000000}
+		"claimed": false, "group": map[string]any{"slug": "default"}, "created_at": r.CreatedAt.UnixMilli()}
 }
 
 func (f *Fake) customers() []any {

@@ -14,7 +14,8 @@ import (
 
 // Fake plays Rewardful's REST API v1 as documented: Basic auth with the secret as user and an
 // empty password; form-encoded POST /v1/affiliates answering the affiliate object with
-// links[]; GET /v1/affiliates?email= (0 or 1); GET /v1/referrals (updated_since, expand[]=
+// links[]; GET /v1/affiliates?email= (0 or 1); GET /v1/affiliates without email (every
+// affiliate; created_at is when it joined), GET /v1/referrals (updated_since, expand[]=
 // affiliate) and GET /v1/commissions with page/limit (≤ 100) in a {pagination, data} envelope.
 // A duplicate email answers 422 {"error","details":["Email has already been taken"]}, the
 // shape integrations report. stripe_customer_id is refused so a test notices if we send it.
@@ -34,9 +35,14 @@ func IsCreate(r *http.Request) bool {
 	return r.Method == http.MethodPost && r.URL.Path == "/v1/affiliates"
 }
 
-// IsOutcomeList tells Rewardful's outcome listings apart.
+// IsOutcomeList tells Rewardful's outcome listings apart: referrals, commissions and the
+// affiliate listing (GET /v1/affiliates without email).
 func IsOutcomeList(r *http.Request) bool {
-	return r.URL.Path == "/v1/referrals" || r.URL.Path == "/v1/commissions"
+	return r.URL.Path == "/v1/referrals" || r.URL.Path == "/v1/commissions" || isAffiliateListing(r)
+}
+
+func isAffiliateListing(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/v1/affiliates" && !r.URL.Query().Has("email")
 }
 
 // Link is the referral link the fake gave email's affiliate, "" when there is none.
@@ -57,6 +63,12 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/affiliates":
 		f.create(w, r)
+	case isAffiliateListing(r):
+		var all []any
+		for _, rec := range f.Records() {
+			all = append(all, affiliateJSON(rec))
+		}
+		f.list(w, r, all)
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/affiliates":
 		var data []any
 		if rec := f.Find(r.URL.Query().Get("email")); rec != nil {
@@ -97,7 +109,8 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request) {
 func affiliateJSON(r affiliatestest.Record) map[string]any {
 	return map[string]any{
 		"id": r.ID, "email": r.Email, "first_name": r.FirstName, "last_name": r.LastName, "state": "active",
-		"links": []map[string]any{{"id": "link-" + r.ID, "url": link(r.ID), "token": r.ID}},
+		"created_at": r.CreatedAt.Format(time.RFC3339Nano),
+		"links":      []map[string]any{{"id": "link-" + r.ID, "url": link(r.ID), "token": r.ID}},
 	}
 }
 
