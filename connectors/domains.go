@@ -1,6 +1,10 @@
 package connectors
 
-import "strings"
+import (
+	"context"
+	"slices"
+	"strings"
+)
 
 // freemail lists mailbox providers whose domain says nothing about the company a person works
 // for; matching customers by such a domain would merge unrelated people into one account.
@@ -88,4 +92,51 @@ type Matching struct {
 func (m *Matching) Add(o Matching) {
 	m.ByContactDomain += o.ByContactDomain
 	m.Unmatched += o.Unmatched
+}
+
+// PlaceByContacts gives each customer in page that has no domain the one its contacts share
+// (DomainFromContacts), fills that domain into the signals mapped with the empty one, and drops
+// the customers (and their signals) that get none, counting both in page.Matching: the one
+// placing step of every connector whose company record can lack a domain. contacts reads the
+// emails of the contacts of the given customers (by ExternalID), in as few calls as the vendor
+// allows. skipped is told of each customer dropped and says whether to count it (a connector
+// that re-reads skipped companies counts each once per run); nil counts every one.
+func PlaceByContacts(ctx context.Context, page *Page, contacts func(context.Context, []string) (map[string][]string, error), skipped func(Customer) bool) error {
+	var ids []string
+	for _, cu := range page.Customers {
+		if cu.Domain == "" {
+			ids = append(ids, cu.ExternalID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	emails, err := contacts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	drop, placed := map[string]bool{}, map[string]string{}
+	for i, cu := range page.Customers {
+		if cu.Domain != "" {
+			continue
+		}
+		if d, ok := DomainFromContacts(emails[cu.ExternalID]); ok {
+			page.Customers[i].Domain = d
+			placed[cu.ExternalID] = d
+			page.Matching.ByContactDomain++
+			continue
+		}
+		drop[cu.ExternalID] = true
+		if skipped == nil || skipped(cu) {
+			page.Matching.Unmatched++
+		}
+	}
+	page.Customers = slices.DeleteFunc(page.Customers, func(cu Customer) bool { return drop[cu.ExternalID] })
+	page.Signals = slices.DeleteFunc(page.Signals, func(s Signal) bool { return drop[s.Customer.ExternalID] })
+	for i, s := range page.Signals {
+		if d := placed[s.Customer.ExternalID]; d != "" && s.Customer.Domain == "" {
+			page.Signals[i].Customer.Domain = d
+		}
+	}
+	return nil
 }

@@ -25,49 +25,13 @@ import (
 // size, keeps one search per list page of companies.
 const idsPerSearch = 100
 
-// placeByContacts gives each customer in page that has no domain the one its contacts share,
-// and drops the customers (and their signals) that get none, counting both in page.Matching.
-// Customers placed earlier in the page have a domain by now and are not searched again.
+// placeByContacts places the page's companies without a domain by their contacts
+// (connectors.PlaceByContacts).
 func (c *Connector) placeByContacts(ctx context.Context, page *connectors.Page) error {
-	var ids []string
-	for _, cu := range page.Customers {
-		if cu.Domain == "" {
-			ids = append(ids, cu.ExternalID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	emails, err := c.contactEmails(ctx, ids)
-	if err != nil {
-		return err
-	}
-	skipped := map[string]bool{}
-	for i, cu := range page.Customers {
-		if cu.Domain != "" {
-			continue
-		}
-		if d, ok := connectors.DomainFromContacts(emails[cu.ExternalID]); ok {
-			page.Customers[i].Domain = d
-			page.Matching.ByContactDomain++
-			continue
-		}
-		skipped[cu.ExternalID] = true
-		page.Matching.Unmatched++
+	return connectors.PlaceByContacts(ctx, page, c.contactEmails, func(cu connectors.Customer) bool {
 		cmp.Or(c.s.Runtime.Log, slog.Default()).Info("hubspot company skipped: no domain and no contact with a work email", "company", cu.ExternalID, "name", cu.Name)
-	}
-	placed := map[string]string{}
-	for _, cu := range page.Customers {
-		placed[cu.ExternalID] = cu.Domain
-	}
-	page.Customers = slices.DeleteFunc(page.Customers, func(cu connectors.Customer) bool { return skipped[cu.ExternalID] })
-	page.Signals = slices.DeleteFunc(page.Signals, func(s connectors.Signal) bool { return skipped[s.Customer.ExternalID] })
-	for i, s := range page.Signals { // signals were mapped with the company's empty domain
-		if s.Customer.Domain == "" && placed[s.Customer.ExternalID] != "" {
-			page.Signals[i].Customer.Domain = placed[s.Customer.ExternalID]
-		}
-	}
-	return nil
+		return true
+	})
 }
 
 // contactEmails reads the email addresses of the given companies' contacts (by their primary

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/advocate-hq/advocate/connectors"
@@ -21,37 +20,24 @@ import (
 // companyContactsPage is the page size asked of GET /companies/{id}/contacts.
 const companyContactsPage = 50
 
-// placeByContacts gives each customer in page that has no domain the one its contacts share,
-// and drops the customers (and their signals) that get none, counting both in page.Matching.
+// placeByContacts places the page's companies without a website by their contacts
+// (connectors.PlaceByContacts), reading each one's attached contacts.
 func (c *Connector) placeByContacts(ctx context.Context, page *connectors.Page) error {
-	skipped := map[string]bool{}
-	placed := map[string]string{}
-	for i, cu := range page.Customers {
-		if cu.Domain != "" {
-			continue
+	contacts := func(ctx context.Context, ids []string) (map[string][]string, error) {
+		out := make(map[string][]string, len(ids))
+		for _, id := range ids {
+			emails, err := c.companyContactEmails(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out[id] = emails
 		}
-		emails, err := c.companyContactEmails(ctx, cu.ExternalID)
-		if err != nil {
-			return err
-		}
-		if d, ok := connectors.DomainFromContacts(emails); ok {
-			page.Customers[i].Domain = d
-			placed[cu.ExternalID] = d
-			page.Matching.ByContactDomain++
-			continue
-		}
-		skipped[cu.ExternalID] = true
-		page.Matching.Unmatched++
+		return out, nil
+	}
+	return connectors.PlaceByContacts(ctx, page, contacts, func(cu connectors.Customer) bool {
 		c.log().Info("intercom company skipped: no website and no contact with a work email", "connector", c.s.Name, "company", cu.ExternalID, "name", cu.Name)
-	}
-	page.Customers = slices.DeleteFunc(page.Customers, func(cu connectors.Customer) bool { return skipped[cu.ExternalID] })
-	page.Signals = slices.DeleteFunc(page.Signals, func(s connectors.Signal) bool { return skipped[s.Customer.ExternalID] })
-	for i, s := range page.Signals { // signals were mapped with the company's empty domain
-		if d := placed[s.Customer.ExternalID]; d != "" && s.Customer.Domain == "" {
-			page.Signals[i].Customer.Domain = d
-		}
-	}
-	return nil
+		return true
+	})
 }
 
 // companyContactEmails reads the email addresses of a company's attached contacts, a page of

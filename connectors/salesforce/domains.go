@@ -23,46 +23,25 @@ import (
 // URL-encoded GET well under Salesforce's 16,384-byte URI limit.
 const idsPerQuery = 200
 
-// placeByContacts gives each customer in page that has no domain the one its contacts share,
-// and drops the customers (and their signals) that get none, counting both in page.Matching.
+// placeByContacts places the page's Accounts without a Website by their contacts
+// (connectors.PlaceByContacts), and remembers in st the ones it could not place, so the next
+// run reads them again; each is counted once per run, however often it is read.
 func (c *Connector) placeByContacts(ctx context.Context, st *state, page *connectors.Page) error {
-	var ids []string
-	for _, cu := range page.Customers {
-		if cu.Domain == "" {
-			ids = append(ids, cu.ExternalID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	emails, err := c.contactEmails(ctx, ids)
-	if err != nil {
-		return err
-	}
 	if st.Unmatched == nil {
 		st.Unmatched = map[string]bool{}
 	}
-	skipped := map[string]bool{}
-	for i, cu := range page.Customers {
-		if cu.Domain != "" {
-			continue
+	err := connectors.PlaceByContacts(ctx, page, c.contactEmails, func(cu connectors.Customer) bool {
+		if st.Unmatched[cu.ExternalID] {
+			return false
 		}
-		if d, ok := connectors.DomainFromContacts(emails[cu.ExternalID]); ok {
-			page.Customers[i].Domain = d
-			page.Matching.ByContactDomain++
-			delete(st.Unmatched, cu.ExternalID)
-			continue
-		}
-		skipped[cu.ExternalID] = true
-		if !st.Unmatched[cu.ExternalID] { // counted once per run, however often it is read
-			page.Matching.Unmatched++
-			st.Unmatched[cu.ExternalID] = true
-			c.log.Info("account skipped: no Website and no contact with a work email", "account", cu.ExternalID, "name", cu.Name)
-		}
+		st.Unmatched[cu.ExternalID] = true
+		c.log.Info("account skipped: no Website and no contact with a work email", "account", cu.ExternalID, "name", cu.Name)
+		return true
+	})
+	for _, cu := range page.Customers { // placed now (or had a Website all along)
+		delete(st.Unmatched, cu.ExternalID)
 	}
-	page.Customers = slices.DeleteFunc(page.Customers, func(cu connectors.Customer) bool { return skipped[cu.ExternalID] })
-	page.Signals = slices.DeleteFunc(page.Signals, func(s connectors.Signal) bool { return skipped[s.Customer.ExternalID] })
-	return nil
+	return err
 }
 
 // contactEmails reads the email addresses of the given accounts' contacts: one query per
