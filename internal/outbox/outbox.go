@@ -300,7 +300,7 @@ func (o *Outbox) work(ctx context.Context, steps *committer, worker int) (Stats,
 	defer c.close()
 	for ctx.Err() == nil {
 		l := &lease{token: o.cfg.NewToken(), renewed: o.now(), steps: steps}
-		claim, err := o.store.ClaimEmails(ctx, l.token, l.renewed, o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
+		claim, err := steps.w.Claim(ctx, l.token, l.renewed, o.cfg.BatchSize, o.cfg.Lease, o.cfg.PauseRecheck)
 		if err != nil {
 			if ctx.Err() != nil {
 				return st, nil

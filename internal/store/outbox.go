@@ -107,20 +107,7 @@ func (s *Store) ClaimEmails(ctx context.Context, token string, now time.Time, li
 	var out ClaimResult
 	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
 		out = ClaimResult{}
-		err := each(ctx, tx, func(r *sql.Rows) error {
-			var (
-				m                    OutboxEmail
-				suppressed, optedOut bool
-				enrollment           string
-			)
-			if err := r.Scan(&m.ID, &m.Key, &m.EnrollmentID, &m.Step, &m.From, &m.ReplyTo, &m.To, &m.ToName, &m.Subject, &m.Text,
-				&m.HTML, &m.UnsubscribeURL, &m.MessageID, &m.Attempts, &m.DueAt, &m.CreatedAt, &suppressed, &optedOut, &enrollment); err != nil {
-				return err
-			}
-			m.Status, m.DueAt, m.CreatedAt = "sending", m.DueAt.UTC(), m.CreatedAt.UTC()
-			out.sort(m, suppressed, optedOut, enrollment)
-			return nil
-		}, s.q("ClaimEmails"), token, now.Add(lease), now, now, limit, now, limit)
+		err := each(ctx, tx, out.scan, s.q("ClaimEmails"), claimArgs(token, now, limit, lease)...)
 		if err != nil {
 			return err
 		}
@@ -153,6 +140,26 @@ func (s *Store) ClaimEmails(ctx context.Context, token string, now time.Time, li
 		return ClaimResult{}, fmt.Errorf("claim outbox emails: %w", err)
 	}
 	return out, nil
+}
+
+func claimArgs(token string, now time.Time, limit int, lease time.Duration) []any {
+	return []any{token, now.Add(lease), now, now, limit, now, limit}
+}
+
+// scan reads one row of ClaimEmails.
+func (r *ClaimResult) scan(rows *sql.Rows) error {
+	var (
+		m                    OutboxEmail
+		suppressed, optedOut bool
+		enrollment           string
+	)
+	if err := rows.Scan(&m.ID, &m.Key, &m.EnrollmentID, &m.Step, &m.From, &m.ReplyTo, &m.To, &m.ToName, &m.Subject, &m.Text,
+		&m.HTML, &m.UnsubscribeURL, &m.MessageID, &m.Attempts, &m.DueAt, &m.CreatedAt, &suppressed, &optedOut, &enrollment); err != nil {
+		return err
+	}
+	m.Status, m.DueAt, m.CreatedAt = "sending", m.DueAt.UTC(), m.CreatedAt.UTC()
+	r.sort(m, suppressed, optedOut, enrollment)
+	return nil
 }
 
 // sort files a claimed email under Send, Cancelled or Deferred by the consent and enrollment
@@ -278,16 +285,23 @@ func (s *Store) RefreshOutboxStats(ctx context.Context) (bool, error) {
 // one round trip (OutboxStep), on SQLite MarkSent then CheckClaimedEmail. Close it when the
 // senders stop.
 type OutboxSender struct {
-	s           *Store
-	conns       chan *stepConn // Postgres: the connections steps run on, one step at a time each
-	mark, check *sql.Stmt      // SQLite
+	s      *Store
+	conns  chan *stepConn // Postgres: the connections steps run on, one step at a time each
+	claims chan *stepConn // Postgres: the connections claims run on
+	mark   *sql.Stmt      // SQLite
+	check  *sql.Stmt      // SQLite
 }
 
-// stepConn is a pooled Postgres connection set aside for OutboxStep, with the statement
-// prepared on it and generic plans forced.
+// claimConns is how many claims may run at once on an OutboxSender's own connections. A claim
+// takes a few milliseconds and a worker claims once per batch, so two rarely make one wait.
+const claimConns = 2
+
+// stepConn is a pooled Postgres connection set aside for OutboxStep and ClaimEmails, with both
+// statements prepared on it and generic plans forced.
 type stepConn struct {
-	c    *sql.Conn
-	step *sql.Stmt
+	c     *sql.Conn
+	step  *sql.Stmt
+	claim *sql.Stmt
 }
 
 // OutboxSender prepares the per-email statements for at most parallel steps at once.
@@ -311,18 +325,73 @@ func (s *Store) OutboxSender(ctx context.Context, parallel int) (*OutboxSender, 
 		return w, nil
 	}
 	w.conns = make(chan *stepConn, max(parallel, 1))
-	for range cap(w.conns) {
-		sc, err := s.stepConn(ctx)
-		if err != nil {
-			w.Close()
-			return nil, fmt.Errorf("prepare outbox sender: %w", err)
+	w.claims = make(chan *stepConn, claimConns)
+	for _, pool := range []chan *stepConn{w.conns, w.claims} {
+		for range cap(pool) {
+			sc, err := s.stepConn(ctx)
+			if err != nil {
+				w.Close()
+				return nil, fmt.Errorf("prepare outbox sender: %w", err)
+			}
+			pool <- sc
 		}
-		w.conns <- sc
 	}
 	return w, nil
 }
 
-// stepConn takes a connection from the pool for OutboxStep.
+// Claim is ClaimEmails for a sender. On Postgres it runs on the sender's own connections as one
+// prepared statement in one round trip and one commit, where ClaimEmails parses and plans the
+// claim anew and wraps it in a transaction (three round trips): the drip benchmark measured
+// about 5 ms of Postgres time per claim that way, as much per email as the rest of its steps.
+// The rows the claim took but must not send (consent withdrawn, enrollment paused, more than
+// limit) are settled afterwards with the claim token, as any claimed row is: if the sender
+// dies in between, the lease runs out and the next claimer decides afresh.
+func (w *OutboxSender) Claim(ctx context.Context, token string, now time.Time, limit int, lease, pauseRecheck time.Duration) (ClaimResult, error) {
+	if w.claims == nil {
+		return w.s.ClaimEmails(ctx, token, now, limit, lease, pauseRecheck)
+	}
+	now = now.UTC()
+	var out ClaimResult
+	err := func() error {
+		sc := <-w.claims
+		defer func() { w.claims <- sc }()
+		rows, err := sc.claim.QueryContext(ctx, claimArgs(token, now, limit, lease)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := out.scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return ClaimResult{}, fmt.Errorf("claim outbox emails: %w", err)
+	}
+	var extra []int64
+	if len(out.Send) > limit { // both candidate sets were full: keep the batch bounded
+		for _, m := range out.Send[limit:] {
+			extra = append(extra, m.ID)
+		}
+		out.Send = out.Send[:limit]
+	}
+	for id, why := range out.Cancelled {
+		if err := w.s.CancelClaimed(ctx, token, id, why, now); err != nil && !errors.Is(err, ErrLeaseLost) {
+			return ClaimResult{}, fmt.Errorf("claim outbox emails: %w", err)
+		}
+	}
+	if err := w.s.Release(ctx, token, out.Deferred, now.Add(pauseRecheck), now); err != nil {
+		return ClaimResult{}, fmt.Errorf("claim outbox emails: %w", err)
+	}
+	if err := w.s.Release(ctx, token, extra, now, now); err != nil {
+		return ClaimResult{}, fmt.Errorf("claim outbox emails: %w", err)
+	}
+	return out, nil
+}
+
+// stepConn takes a connection from the pool for OutboxStep and ClaimEmails.
 func (s *Store) stepConn(ctx context.Context) (*stepConn, error) {
 	c, err := s.db.Conn(ctx)
 	if err != nil {
@@ -332,18 +401,26 @@ func (s *Store) stepConn(ctx context.Context) (*stepConn, error) {
 		c.Close()
 		return nil, err
 	}
-	st, err := c.PrepareContext(ctx, s.q("OutboxStep"))
+	sc := &stepConn{c: c}
+	if sc.step, err = c.PrepareContext(ctx, s.q("OutboxStep")); err == nil {
+		sc.claim, err = c.PrepareContext(ctx, s.q("ClaimEmails"))
+	}
 	if err != nil {
-		c.Close()
+		sc.close(s)
 		return nil, err
 	}
-	return &stepConn{c: c, step: st}, nil
+	return sc, nil
 }
 
 // close gives the connection back to the pool with the server's plan settings restored; one
 // that cannot be restored is discarded, not pooled.
 func (sc *stepConn) close(s *Store) error {
-	err := sc.step.Close()
+	var err error
+	for _, st := range []*sql.Stmt{sc.step, sc.claim} {
+		if st != nil {
+			err = errors.Join(err, st.Close())
+		}
+	}
 	if _, rerr := sc.c.ExecContext(context.Background(), s.q("DefaultPlans")); rerr != nil {
 		_ = sc.c.Raw(func(any) error { return driver.ErrBadConn })
 		err = errors.Join(err, rerr)
@@ -359,10 +436,12 @@ func (w *OutboxSender) Close() error {
 			errs = append(errs, st.Close())
 		}
 	}
-	if w.conns != nil {
-		close(w.conns)
-		for sc := range w.conns {
-			errs = append(errs, sc.close(w.s))
+	for _, pool := range []chan *stepConn{w.conns, w.claims} {
+		if pool != nil {
+			close(pool)
+			for sc := range pool {
+				errs = append(errs, sc.close(w.s))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -267,3 +267,55 @@ func TestClaimConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// A sender's claim (one prepared statement on Postgres, the settling done afterwards with the
+// claim token) files rows exactly as ClaimEmails does and leaves them in the same state.
+func TestSenderClaim(t *testing.T) {
+	ctx := context.Background()
+	lease, recheck := 5*time.Minute, time.Hour
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		jo, hank := outboxFixture(t, s)
+		for _, e := range []store.OutboxEmail{email(jo, 0), email(jo, 1), email(jo, 2), email(hank, 0)} {
+			if _, err := s.EnqueueEmail(ctx, e, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w, err := s.OutboxSender(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := s.SetEnrollmentStatus(ctx, jo.ID, "paused"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.Claim(ctx, "tok", t0, 10, lease, recheck)
+		if err != nil || len(got.Send) != 0 || len(got.Deferred) != 3 || len(got.Cancelled) != 1 {
+			t.Fatalf("claim = %+v, %v; want jo's three held (paused) and hank's cancelled (opted out)", got, err)
+		}
+		if c, _ := s.OutboxEmails(ctx, store.OutboxFilter{To: "hank@globex.com", Status: "cancelled"}); len(c) != 1 {
+			t.Errorf("hank's email is not cancelled: %+v", c)
+		}
+		held, _ := s.OutboxEmails(ctx, store.OutboxFilter{To: "jo@acme.io", Status: "pending"})
+		if len(held) != 3 {
+			t.Fatalf("jo's pending rows = %d, want 3", len(held))
+		}
+		for _, m := range held {
+			if m.Attempts != 0 || !m.NextAttemptAt.Equal(t0.Add(recheck)) {
+				t.Errorf("held row %d: attempts %d, next attempt %v; want 0 and %v", m.ID, m.Attempts, m.NextAttemptAt, t0.Add(recheck))
+			}
+		}
+		if err := s.SetEnrollmentStatus(ctx, jo.ID, "active"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := w.Claim(ctx, "tok2", t0.Add(recheck-time.Second), 10, lease, recheck); len(got.Send) != 0 {
+			t.Fatalf("held rows claimed before their recheck: %+v", got.Send)
+		}
+		got, err = w.Claim(ctx, "tok2", t0.Add(recheck), 2, lease, recheck)
+		if err != nil || len(got.Send) != 2 || got.Send[0].Attempts != 1 || got.Send[0].Step != 0 || got.Send[1].Step != 1 {
+			t.Fatalf("claim after resume = %+v, %v; want jo's first two, attempt 1", got.Send, err)
+		}
+		if err := s.MarkSent(ctx, "tok2", got.Send[0].ID, t0.Add(recheck)); err != nil {
+			t.Errorf("the claim's token does not own its rows: %v", err)
+		}
+	})
+}
