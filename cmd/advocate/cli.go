@@ -67,10 +67,10 @@ Start with "advocate demo", then "advocate init" to write your own config.`,
 
 	root.Flags().Bool("version", false, "print the version, commit and build date") // cobra prints it
 	g := root.PersistentFlags()
-	g.StringVar(&a.configPath, "config", "", "config `FILE` (env ADVOCATE_CONFIG, default advocate.yaml)")
-	g.StringVar(&a.dsn, "db", "", "database `DSN`: postgres://… or an SQLite path (env ADVOCATE_DATABASE_URL,\ndefault: database.url from the config, else advocate.db next to it)")
+	g.StringVar(&a.configPath, "config", "", "read the config from `FILE` (env ADVOCATE_CONFIG, default advocate.yaml)")
+	g.StringVar(&a.dsn, "db", "", "the database: a `DSN` postgres://… or an SQLite path (env ADVOCATE_DATABASE_URL,\ndefault: database.url from the config, else advocate.db next to it)")
 	g.BoolVarP(&a.verbose, "verbose", "v", false, "debug logging (commands other than serve log only warnings and errors otherwise)")
-	g.StringVar(&a.logFormat, "log-format", "", "log `FORMAT`, text or json (env ADVOCATE_LOG_FORMAT; default json for serve\nwhen stderr is not a terminal, else text)")
+	g.StringVar(&a.logFormat, "log-format", "", "`FORMAT` of log lines: text or json (env ADVOCATE_LOG_FORMAT; default json for serve\nwhen stderr is not a terminal, else text)")
 
 	root.AddGroup(
 		&cobra.Group{ID: groupStart, Title: "Getting started:"},

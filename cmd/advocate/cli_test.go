@@ -301,3 +301,26 @@ func TestHumanTimes(t *testing.T) {
 		t.Errorf("cell(long) = %q, want %d characters ending in …", got, cellWidth)
 	}
 }
+
+// ADVOCATE_CONFIG and ADVOCATE_DATABASE_URL stand in for --config and --db, a flag wins over
+// its variable, and help never prints the variable's value (a DSN may hold a password).
+func TestEnvironmentSetsGlobalFlags(t *testing.T) {
+	cfg := workdir(t)
+	db := filepath.Join(t.TempDir(), "env.db")
+	t.Setenv("ADVOCATE_CONFIG", cfg)
+	t.Setenv("ADVOCATE_DATABASE_URL", db)
+	mustOK(t, cli(t, "sync"))
+	if r := mustOK(t, cli(t, "status", "--json")); !strings.Contains(r.stdout, `"connector": "crm"`) {
+		t.Errorf("status with the config from ADVOCATE_CONFIG:\n%s", r.stdout)
+	}
+	if r := mustOK(t, cli(t, "--db", filepath.Join(t.TempDir(), "other.db"), "export")); strings.Contains(r.stdout, `"domain"`) {
+		t.Errorf("--db did not win over ADVOCATE_DATABASE_URL: export of a fresh database lists customers")
+	}
+	if r := mustOK(t, cli(t, "export")); !strings.Contains(r.stdout, `"domain"`) {
+		t.Errorf("export from ADVOCATE_DATABASE_URL's database lists nobody")
+	}
+	t.Setenv("ADVOCATE_DATABASE_URL", "postgres://advocate:hunter2@127.0.0.1:1/x?sslmode=disable")
+	if r := mustOK(t, cli(t, "status", "--help")); strings.Contains(r.stdout, "hunter2") {
+		t.Errorf("help prints the DSN from the environment:\n%s", r.stdout)
+	}
+}

@@ -1,8 +1,8 @@
 // Command advocate finds a SaaS company's happiest customers, puts them in front of their CSM
 // in Slack once a week, and runs approved ones through an onboarding email sequence.
 //
-// main only parses flags, wires packages together and prints; the work is done in the
-// packages under internal/, scoring/ and connectors/.
+// main only parses flags (the command tree is in cli.go, on cobra), wires packages together
+// and prints; the work is done in the packages under internal/, scoring/ and connectors/.
 package main
 
 import (
@@ -48,11 +48,12 @@ func usageErr(format string, args ...any) error {
 type app struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
-	configPath     string
-	dsn            string
-	verbose        bool
-	logFormat      string // text | json; "" = json for serve off a terminal, else text
-	now            func() time.Time
+	// configPath, dsn, verbose and logFormat are the global flags (cli.go binds them).
+	configPath string
+	dsn        string
+	verbose    bool
+	logFormat  string // text | json; "" = json for serve off a terminal, else text
+	now        func() time.Time
 	// isTerminal says whether stderr is a terminal (progress output); tests leave it false.
 	isTerminal bool
 	// onListen, if set, is told the address serve listens on (tests listen on port 0).

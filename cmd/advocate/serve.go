@@ -12,8 +12,6 @@ import (
 	"github.com/advocate-hq/advocate/internal/service"
 )
 
-// cmdServe runs the daemon (internal/service) until SIGINT/SIGTERM, then stops it in order:
-// HTTP, queued Slack updates, scheduler, database.
 func (a *app) serveCommand() *cobra.Command {
 	var listen string
 	c := &cobra.Command{
@@ -33,6 +31,8 @@ not a terminal).`,
 	return c
 }
 
+// cmdServe runs the daemon (internal/service) until SIGINT/SIGTERM, then stops it in order:
+// HTTP, queued Slack updates, scheduler, database.
 func cmdServe(ctx context.Context, a *app, listen string) error {
 	_, st, err := a.configAndStore(ctx)
 	if err != nil {
