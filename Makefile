@@ -18,8 +18,17 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The binary says which build it is (`advocate --version`): version from the nearest tag,
+# commit and build date are set with -ldflags (a plain `go build` falls back to the toolchain's
+# build info). SOURCE_DATE_EPOCH, when set, fixes the date for reproducible builds.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/advocate-hq/advocate/internal/version
+LDFLAGS := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
+
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/advocate ./cmd/advocate
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/advocate ./cmd/advocate
 
 demo:
 	$(GO) run ./cmd/advocate demo

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/advocate"
@@ -34,15 +36,28 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func cmdInit(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("init")
-	force := fs.Bool("force", false, "overwrite an existing file")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) initCommand() *cobra.Command {
+	var force, asJSON bool
+	c := &cobra.Command{
+		Use:   "init",
+		Short: "write a commented starter advocate.yaml",
+		Long: `Init writes a commented starter config to --config (default advocate.yaml). Its csv
+connectors read the bundled sample data's columns from data/*.csv; the vendor connectors are
+listed, commented out, below them.`,
+		Example: `  advocate init
+  advocate --config /etc/advocate/advocate.yaml init --force`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdInit(a, force, asJSON) },
 	}
+	c.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the file written as JSON")
+	return c
+}
+
+func cmdInit(a *app, force, asJSON bool) error {
 	path := a.resolvedConfigPath()
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if *force {
+	if force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
 	f, err := os.OpenFile(path, flags, 0o644)
@@ -59,15 +74,30 @@ func cmdInit(ctx context.Context, a *app, args []string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	if asJSON {
+		return writeJSON(a.stdout, map[string]string{"wrote": path})
+	}
 	fmt.Fprintf(a.stdout, "wrote %s — edit the connectors, then run `advocate sync`\n", path)
 	return nil
 }
 
-func cmdMigrate(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("migrate")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) migrateCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "migrate",
+		Short: "apply database migrations",
+		Long: `Migrate applies the database migrations that are not applied yet (every other command that
+opens the database does so too). With --db or ADVOCATE_DATABASE_URL the config is not read.`,
+		Example: `  advocate migrate
+  advocate --db postgres://advocate@db/advocate?sslmode=disable migrate`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdMigrate(c.Context(), a, asJSON) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
+}
+
+func cmdMigrate(ctx context.Context, a *app, asJSON bool) error {
 	var cfg *config.Config
 	if a.dsn == "" { // the DSN may come from the config
 		var err error
@@ -84,17 +114,49 @@ func cmdMigrate(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if asJSON {
+		return writeJSON(a.stdout, map[string]any{"dialect": st.Dialect(), "applied": n})
+	}
 	fmt.Fprintf(a.stdout, "%s database up to date (%d migrations applied)\n", st.Dialect(), n)
 	return nil
 }
 
-func cmdSync(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("sync")
-	asJSON := fs.Bool("json", false, "print the results as JSON")
-	names, err := parse(fs, args)
-	if err != nil {
-		return err
+func (a *app) syncCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "sync [NAME...]",
+		Short: "run connectors now (all, or the named ones)",
+		Long: `Sync runs the configured connectors now: all of them, or the ones NAMEd (` + "`affiliates`" + ` names the
+affiliate platform's outcome sync, which "all" includes). A terminal shows progress; the summary
+lists records, new customers and signals, and every malformed row by file:line. One failing
+connector does not stop the others; the command then exits 1.`,
+		Example: `  advocate sync
+  advocate sync sheet surveys
+  advocate sync --json | jq '.results[] | {connector, status}'`,
+		ValidArgsFunction: a.completeConnectors,
+		RunE:              func(c *cobra.Command, names []string) error { return cmdSync(c.Context(), a, names, asJSON) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
+	return c
+}
+
+// completeConnectors completes connector names from the config (for sync NAME...).
+func (a *app) completeConnectors(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	a.applyEnv(c)
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, s := range affiliates.WithSync(cfg) {
+		if strings.HasPrefix(s.Name, toComplete) && !slices.Contains(args, s.Name) {
+			out = append(out, cobra.CompletionWithDesc(s.Name, s.Type))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func cmdSync(ctx context.Context, a *app, names []string, asJSON bool) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -119,16 +181,16 @@ func cmdSync(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.Close()
 	s := &syncer.Syncer{Store: st, Log: a.log, Build: affiliates.Builder(cfg, st, a.log)}
-	if a.isTerminal && !*asJSON {
+	if a.isTerminal && !asJSON {
 		s.Progress = func(r syncer.Result) {
 			fmt.Fprintf(a.stderr, "\r  %s: %d pages, %d records…", r.Connector, r.Pages, r.Records)
 		}
 	}
 	results, runErr := s.Run(ctx, selected)
-	if a.isTerminal && !*asJSON {
+	if a.isTerminal && !asJSON {
 		fmt.Fprint(a.stderr, "\r\033[K")
 	}
-	if *asJSON {
+	if asJSON {
 		if err := writeJSON(a.stdout, struct {
 			Results []syncer.Result `json:"results"`
 		}{results}); err != nil {
@@ -209,14 +271,42 @@ type scoreSummary struct {
 	Reasons     []string `json:"reasons"`
 }
 
-func cmdScore(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("score")
-	asJSON := fs.Bool("json", false, "print every score as JSON (with --what-if: the comparison)")
-	top := fs.Int("top", 0, "how many to print (human output; default 20); with --what-if, how many top eligible customers to compare (default shortlist.size)")
-	whatIf := fs.String("what-if", "", "preview the ranking under another config `FILE` without saving anything. FILE is a full advocate.yaml, but only its scoring: section is used (weights, gates, transforms, segments, thresholds); connectors, precedence and freshness come from the current config")
-	if _, err := parse(fs, args); err != nil {
-		return err
+// scoreOptions are score's flags; topSet says whether --top was given (its default depends on
+// --what-if and the config).
+type scoreOptions struct {
+	asJSON bool
+	top    int
+	topSet bool
+	whatIf string
+}
+
+func (a *app) scoreCommand() *cobra.Command {
+	var o scoreOptions
+	c := &cobra.Command{
+		Use:   "score",
+		Short: "score everyone; --what-if previews another config",
+		Long: `Score scores every customer with the config's model and stores the run; it prints the top,
+each with its reasons, and warns when a gate or weight needs an input no connector provides.
+
+With --what-if FILE it scores the current data under FILE's scoring section as well and shows
+who enters and leaves the top, the biggest movers and the rank correlation. Nothing is saved.`,
+		Example: `  advocate score
+  advocate score --top 50
+  advocate score --what-if new.yaml --top 50 --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.topSet = c.Flags().Changed("top")
+			return cmdScore(c.Context(), a, o)
+		},
 	}
+	f := c.Flags()
+	f.BoolVar(&o.asJSON, "json", false, "print every score as JSON (with --what-if: the comparison)")
+	f.IntVar(&o.top, "top", 0, "how many to print (human output; default 20); with --what-if, how many\ntop eligible customers to compare (default shortlist.size)")
+	f.StringVar(&o.whatIf, "what-if", "", "preview the ranking under another config `FILE` without saving anything.\nFILE is a full advocate.yaml, but only its scoring: section is used (weights,\ngates, transforms, segments, thresholds); connectors, precedence and\nfreshness come from the current config")
+	return c
+}
+
+func cmdScore(ctx context.Context, a *app, o scoreOptions) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -225,20 +315,21 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *whatIf != "" {
+	if o.whatIf != "" {
 		n := cfg.Shortlist.Size
-		if flagSet(fs, "top") {
-			n = *top
+		if o.topSet {
+			n = o.top
 		}
-		return scoreWhatIf(ctx, a, cfg, model, *whatIf, n, *asJSON)
+		return scoreWhatIf(ctx, a, cfg, model, o.whatIf, n, o.asJSON)
 	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if !flagSet(fs, "top") {
-		*top = 20
+	top := o.top
+	if !o.topSet {
+		top = 20
 	}
 	start := time.Now()
 	scored, err := ranker.Score(ctx, st, model, cfg.Sources(), a.now())
@@ -266,7 +357,7 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 		failed = append(failed, r.FailedGates)
 	}
 	ineligible := scoring.CountFailures(failed, 0)
-	if *asJSON {
+	if o.asJSON {
 		return writeJSON(a.stdout, struct {
 			Run        store.ScoreRun        `json:"run"`
 			Ineligible scoring.FailureCounts `json:"ineligible"`
@@ -286,14 +377,14 @@ func cmdScore(ctx context.Context, a *app, args []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANK\tCUSTOMER\tSCORE\tCONF\tELIGIBLE\tWHY")
 	for i, r := range rows {
-		if i == *top {
+		if i == top {
 			break
 		}
 		why := strings.Join(r.Reasons, "; ")
 		if !r.Eligible {
 			why = "not eligible: " + strings.Join(r.FailedGates, "; ")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, advocate.Label(r.Name, r.Domain), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%s\t%s\n", r.Rank, cell(advocate.Label(r.Name, r.Domain)), r.Score, r.Confidence*100, yesNo(r.Eligible), why)
 	}
 	return tw.Flush()
 }
@@ -319,37 +410,57 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func cmdShortlist(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("shortlist")
-	asJSON := fs.Bool("json", false, "print the shortlist as JSON")
-	top := fs.Int("top", 0, "shortlist size (default: shortlist.size from the config)")
-	week := fs.String("week", "", "ISO week to build, e.g. 2026-W47 (default: this week)")
-	post := fs.Bool("post", false, "send the shortlist to Slack")
-	if _, err := parse(fs, args); err != nil {
-		return err
+type shortlistOptions struct {
+	asJSON, post bool
+	top          int
+	week         string
+}
+
+func (a *app) shortlistCommand() *cobra.Command {
+	var o shortlistOptions
+	c := &cobra.Command{
+		Use:   "shortlist",
+		Short: "build this week's shortlist; --post sends it to Slack",
+		Long: `Shortlist builds the week's shortlist from the latest score run: the top eligible customers,
+grouped by CSM, each with the person to ask and the reasons. --post sends it to Slack; a week
+already posted is never rebuilt or sent again.`,
+		Example: `  advocate shortlist
+  advocate shortlist --top 10 --json
+  advocate shortlist --week 2026-W47 --post`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdShortlist(c.Context(), a, o) },
 	}
+	f := c.Flags()
+	f.BoolVar(&o.asJSON, "json", false, "print the shortlist as JSON")
+	f.IntVar(&o.top, "top", 0, "shortlist size (default: shortlist.size from the config)")
+	f.StringVar(&o.week, "week", "", "ISO week to build, e.g. 2026-W47 (default: this week)")
+	f.BoolVar(&o.post, "post", false, "send the shortlist to Slack")
+	return c
+}
+
+func cmdShortlist(ctx context.Context, a *app, o shortlistOptions) error {
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	p := cfg.Policy()
-	if *top > 0 {
-		p.Size = *top
+	if o.top > 0 {
+		p.Size = o.top
 	}
 	now := a.now()
-	w := *week
+	w := o.week
 	if w == "" {
 		w = advocate.Week(now)
 	}
-	if *post {
-		return postShortlist(ctx, a, cfg, st, p, w, *asJSON)
+	if o.post {
+		return postShortlist(ctx, a, cfg, st, p, w, o.asJSON)
 	}
 	sl, posted, err := shortlist.Make(ctx, st, p, cfg.Sources(), now, w)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.asJSON {
 		return writeJSON(a.stdout, sl)
 	}
 	if posted {
@@ -359,16 +470,24 @@ func cmdShortlist(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdExplain(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("explain")
-	asJSON := fs.Bool("json", false, "print the explanation as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (a *app) explainCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "explain CUSTOMER",
+		Short: "factor-by-factor breakdown for one customer",
+		Long: `Explain shows how one customer's score was made: each signal's value, weight and points and
+where the value came from, the gates it failed, the reasons, what changed since the previous run
+and the score trend. CUSTOMER is the customer's id or its web domain.`,
+		Example: `  advocate explain vantagesystems.com
+  advocate explain c_01HF3Z --json`,
+		Args: oneCustomer,
+		RunE: func(c *cobra.Command, args []string) error { return cmdExplain(c.Context(), a, args[0], asJSON) },
 	}
-	if len(pos) != 1 {
-		return usageErr("explain needs exactly one CUSTOMER (an id or a domain), got %d", len(pos))
-	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the explanation as JSON")
+	return c
+}
+
+func cmdExplain(ctx context.Context, a *app, customer string, asJSON bool) error {
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
@@ -379,25 +498,25 @@ func cmdExplain(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	ex, err := ranker.Explain(ctx, st, cfg.Sources(), model, a.now(), pos[0])
+	ex, err := ranker.Explain(ctx, st, cfg.Sources(), model, a.now(), customer)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, ex)
 	}
-	printExplanation(a.stdout, ex)
+	printExplanation(a.stdout, ex, a.now())
 	return nil
 }
 
-func printExplanation(w io.Writer, ex ranker.Explanation) {
+func printExplanation(w io.Writer, ex ranker.Explanation, now time.Time) {
 	c := ex.Customer
 	fmt.Fprintf(w, "%s  [%s]  CSM %s\n", advocate.Label(c.Name, c.Domain), c.ID, c.Owner)
 	fmt.Fprintf(w, "Score %.1f / 100, rank %d", ex.Score, ex.Rank)
 	if ex.Of > 0 {
 		fmt.Fprintf(w, " of %d", ex.Of)
 	}
-	fmt.Fprintf(w, ", confidence %.0f%%, scored %s\n", ex.Confidence*100, ex.ScoredAt.Format(time.RFC3339))
+	fmt.Fprintf(w, ", confidence %.0f%%, scored %s (%s)\n", ex.Confidence*100, ago(now, ex.ScoredAt), ex.ScoredAt.Local().Format("2006-01-02 15:04"))
 	if ex.Eligible {
 		fmt.Fprintln(w, "Eligible for the shortlist.")
 	} else {
@@ -451,14 +570,26 @@ func printExplanation(w io.Writer, ex ranker.Explanation) {
 	}
 }
 
-func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("export")
-	format := fs.String("format", "json", "csv or json")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) exportCommand() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "every customer with attributes, signals and score",
+		Long: `Export writes every customer to stdout with its attributes, latest signals (value, when
+observed, which source) and latest score.`,
+		Example: `  advocate export > customers.json
+  advocate export --format csv > customers.csv`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdExport(c.Context(), a, format) },
 	}
-	if *format != "json" && *format != "csv" {
-		return usageErr("export --format must be csv or json, not %q", *format)
+	c.Flags().StringVar(&format, "format", "json", "csv or json")
+	c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]cobra.Completion{"csv", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func cmdExport(ctx context.Context, a *app, format string) error {
+	if format != "json" && format != "csv" {
+		return usageErr("export --format must be csv or json, not %q", format)
 	}
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
@@ -469,42 +600,78 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format == "csv" {
+	if format == "csv" {
 		return ranker.WriteExportCSV(a.stdout, rows)
 	}
 	return ranker.WriteExportJSON(a.stdout, rows)
 }
 
-func decide(kind string) func(context.Context, *app, []string) error {
-	return func(ctx context.Context, a *app, args []string) error {
-		fs := a.flags(kind)
-		by := fs.String("by", os.Getenv("USER"), "who decided (the CSM's email)")
-		days := fs.Int("days", 0, "snooze: how many days (default: shortlist.snooze_days)")
-		pos, err := parse(fs, args)
-		if err != nil {
-			return err
-		}
-		if len(pos) != 1 {
-			return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", kind)
-		}
-		cfg, st, err := a.configAndStore(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		client := service.Slack(cfg, a.log)
-		defer client.Close(context.WithoutCancel(ctx)) // sends the message update before the store closes
-		dec, err := service.Decider(cfg, st, client, nil, a.log, a.now, nil)
-		if err != nil {
-			return err
-		}
-		res, err := dec.Decide(ctx, decidepkg.Request{Customer: pos[0], Kind: advocate.DecisionKind(kind), By: *by, Via: decidepkg.ViaCLI, SnoozeDays: *days})
-		if err != nil {
-			return err
-		}
-		printDecision(a, res)
-		return nil
+// decideHelp is the help of approve, skip and snooze: what the decision does.
+var decideHelp = map[string]struct{ short, long, example string }{
+	"approve": {"approve a candidate (as the Slack button does)",
+		`Approve records that the CSM wants this customer as an affiliate, exactly as the Slack button
+does: the contact is made an affiliate on the platform (when one is configured) and enrolled in
+the onboarding email sequence, and the week's Slack message shows the decision.`,
+		`  advocate approve vantagesystems.com
+  advocate approve vantagesystems.com --by maya@vendor.io --json`},
+	"skip": {"skip a candidate for the cooldown period",
+		`Skip keeps this customer off the shortlist for shortlist.cooldown_weeks weeks,
+exactly as the Slack button does.`,
+		`  advocate skip hooli.com
+  advocate skip hooli.com --by maya@vendor.io`},
+	"snooze": {"snooze a candidate for some days",
+		`Snooze keeps this customer off the shortlist for --days days (default shortlist.snooze_days),
+exactly as the Slack button does; it comes back afterwards if it still qualifies.`,
+		`  advocate snooze globex.com
+  advocate snooze globex.com --days 30 --json`},
+}
+
+func (a *app) decideCommand(kind string) *cobra.Command {
+	var (
+		by     string
+		days   int
+		asJSON bool
+	)
+	h := decideHelp[kind]
+	c := &cobra.Command{
+		Use:     kind + " CUSTOMER",
+		Short:   h.short,
+		Long:    h.long + "\n\nCUSTOMER is the customer's id or its web domain.",
+		Example: h.example,
+		Args:    oneCustomer,
+		RunE: func(c *cobra.Command, args []string) error {
+			return cmdDecide(c.Context(), a, decidepkg.Request{Customer: args[0], Kind: advocate.DecisionKind(kind), By: by, Via: decidepkg.ViaCLI, SnoozeDays: days}, asJSON)
+		},
 	}
+	c.Flags().StringVar(&by, "by", os.Getenv("USER"), "who decided (the CSM's `EMAIL`)")
+	if kind == "snooze" {
+		c.Flags().IntVar(&days, "days", 0, "how many days (default: shortlist.snooze_days)")
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the decision as JSON")
+	return c
+}
+
+func cmdDecide(ctx context.Context, a *app, req decidepkg.Request, asJSON bool) error {
+	cfg, st, err := a.configAndStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	client := service.Slack(cfg, a.log)
+	defer client.Close(context.WithoutCancel(ctx)) // sends the message update before the store closes
+	dec, err := service.Decider(cfg, st, client, nil, a.log, a.now, nil)
+	if err != nil {
+		return err
+	}
+	res, err := dec.Decide(ctx, req)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(a.stdout, decisionJSON(res))
+	}
+	printDecision(a, res)
+	return nil
 }
 
 // statusRow is one connector in `advocate status`.
@@ -525,12 +692,25 @@ type statusRow struct {
 	SignalValues int64              `json:"signal_values"`
 }
 
-func cmdStatus(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("status")
-	asJSON := fs.Bool("json", false, "print as JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) statusCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "each connector's last success, last error, staleness",
+		Long: `Status shows, for each connector and the affiliate platform's outcome sync, the last success
+and how long ago it was, the customers and values it provides, the last run and its API use, and
+the last error with the next attempt of a connector that is backing off. With an affiliate
+platform configured, it also counts the approved contacts still waiting for their affiliate.`,
+		Example: `  advocate status
+  advocate status --json | jq '.connectors[] | select(.consecutive_failures > 0)'`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdStatus(c.Context(), a, asJSON) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return c
+}
+
+func cmdStatus(ctx context.Context, a *app, asJSON bool) error {
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
@@ -549,7 +729,7 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		}
 		waiting = &w
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, struct {
 			Connectors []statusRow         `json:"connectors"`
 			Affiliates *affiliates.Waiting `json:"affiliate_creations,omitempty"`
@@ -561,9 +741,9 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 		last, age := "never", "-"
 		if r.LastSuccessAt != nil {
 			last = r.LastSuccessAt.Local().Format("2006-01-02 15:04")
-			age = (time.Duration(*r.StaleSeconds) * time.Second).Round(time.Minute).String()
+			age = ago(a.now(), *r.LastSuccessAt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Connector, r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", cell(r.Connector), r.Type, last, age, r.Customers, r.SignalValues, lastRunText(r),
 			lastRunAPIText(r), errorText(r))
 	}
 	if err := tw.Flush(); err != nil || waiting == nil {
@@ -660,20 +840,32 @@ func errorText(r statusRow) string {
 	return text + ": " + advocate.Clip(advocate.FirstLine(r.LastError), 60)
 }
 
-func cmdDemo(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("demo")
-	out := fs.String("out", "", "folder to write into (default: a new temporary folder)")
-	top := fs.Int("top", 10, "shortlist size")
-	force := fs.Bool("force", false, "replace an advocate.yaml (and data/, advocate.db) already in --out")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) demoCommand() *cobra.Command {
+	var (
+		out   string
+		top   int
+		force bool
+	)
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "zero-setup tour on bundled sample data",
+		Long: `Demo runs the whole loop on bundled sample data with no setup and no network: 500 sample
+customers are loaded from CSV into a new SQLite database, scored, and this week's shortlist is
+printed by CSM with reasons; the Slack message (slack-shortlist.json) and the first invitation
+email (invite.eml) are written to the folder, with an advocate.yaml to keep exploring with.`,
+		Example: `  advocate demo
+  advocate demo --out ./tour --top 20
+  advocate --config ./tour/advocate.yaml explain DOMAIN`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			_, err := demo.Run(c.Context(), demo.Options{OutDir: out, Stdout: a.stdout, Log: a.log, Top: top, Force: force, Clock: a.now})
+			return err
+		},
 	}
-	log := a.log
-	if !a.verbose { // the demo narrates on stdout; keep the log for problems
-		log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	_, err := demo.Run(ctx, demo.Options{OutDir: *out, Stdout: a.stdout, Log: log, Top: *top, Force: *force, Clock: a.now})
-	return err
+	c.Flags().StringVar(&out, "out", "", "`DIR` to write into (default: a new temporary folder)")
+	c.Flags().IntVar(&top, "top", 10, "shortlist size")
+	c.Flags().BoolVar(&force, "force", false, "replace an advocate.yaml (and data/, advocate.db) already in --out")
+	return c
 }
 
 func optValue(v *float64) string {

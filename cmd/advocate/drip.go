@@ -3,61 +3,55 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"text/tabwriter"
-	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/drip"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
-// cmdDrip sends the onboarding emails that are due now; its subcommands preview one, stop a
-// customer's sequence, and show where every enrollment stands.
-//
-//	advocate drip [--dry-run] [--json]
-//	advocate drip preview CUSTOMER [STEP] [--html FILE] [--json]
-//	advocate drip stop CUSTOMER [--joined] [--reason TEXT]
-//	advocate drip status [--json]
-//	advocate drip resume CUSTOMER
-func cmdDrip(ctx context.Context, a *app, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "preview":
-			return cmdDripPreview(ctx, a, args[1:])
-		case "stop":
-			return cmdDripStop(ctx, a, args[1:])
-		case "status":
-			return cmdDripStatus(ctx, a, args[1:])
-		case "resume":
-			return cmdDripResume(ctx, a, args[1:])
-		}
+// dripCommand sends the onboarding emails that are due now; its subcommands preview one, stop
+// a customer's sequence, resume a paused one, and show where every enrollment stands.
+func (a *app) dripCommand() *cobra.Command {
+	var dry, asJSON bool
+	c := &cobra.Command{
+		Use:   "drip",
+		Short: "send the onboarding emails that are due now",
+		Long: `Drip plans the onboarding steps that are due for every active enrollment and sends the emails
+due now (each is an outbox row before it is an SMTP conversation, and consent is checked just
+before sending). --dry-run shows what is due and changes nothing. "advocate serve" runs this on
+its own schedule.`,
+		Example: `  advocate drip --dry-run
+  advocate drip
+  advocate drip preview globex.com case_study --html page.html`,
+		Args: unknownSubcommand,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdDrip(c.Context(), a, dry, asJSON) },
 	}
-	fs := a.flags("drip")
-	dry := fs.Bool("dry-run", false, "show what is due without enqueueing or sending anything")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usageErr("drip: unknown argument %q (drip [--dry-run] | preview CUSTOMER [STEP] | stop CUSTOMER | resume CUSTOMER | status)", pos[0])
-	}
+	c.Flags().BoolVar(&dry, "dry-run", false, "show what is due without enqueueing or sending anything")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	c.AddCommand(a.dripPreviewCommand(), a.dripStopCommand(), a.dripResumeCommand(), a.dripStatusCommand())
+	return c
+}
+
+func cmdDrip(ctx context.Context, a *app, dry, asJSON bool) error {
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if *dry {
-		return dripDryRun(ctx, a, d, *asJSON)
+	if dry {
+		return dripDryRun(ctx, a, d, asJSON)
 	}
 	r, err := d.Run(ctx)
 	if errors.Is(err, drip.ErrCannotSend) {
 		return err
 	}
 	ps, sent := r.Plan, r.Sent
-	if *asJSON {
+	if asJSON {
 		if err := writeJSON(a.stdout, map[string]any{"enqueued": ps.Enqueued, "ended": ps.Ended, "paused": ps.Paused, "sent": sent.Sent,
 			"retrying": sent.Retried, "failed": sent.Failed, "not_sent": sent.Cancelled, "held": sent.Held + sent.Released,
 			"awaiting_affiliate": ps.AwaitingAffiliate}); err != nil {
@@ -108,40 +102,59 @@ func printPlanned(a *app, planned []drip.Planned) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CUSTOMER\tTO\tSEQUENCE\tSTEP\tDUE\tSUBJECT")
 	for _, p := range planned {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Customer, p.To, p.Sequence, p.Step, p.DueAt.Format(time.RFC3339), p.Subject)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(p.Customer), cell(p.To), p.Sequence, p.Step, due(a.now(), p.DueAt), advocate.Clip(p.Subject, 70))
 	}
 	tw.Flush()
 }
 
-func cmdDripPreview(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("drip preview")
-	html := fs.String("html", "", "write the email as a standalone HTML page to `FILE`, to open in a browser (\"-\" for stdout)")
-	asJSON := fs.Bool("json", false, "print subject, text and HTML as JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (a *app) dripPreviewCommand() *cobra.Command {
+	var (
+		html   string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "preview CUSTOMER [STEP]",
+		Short: "show the email a customer's contact gets at a step",
+		Long: `Preview renders the email the customer's contact gets at STEP of their onboarding sequence
+(the next one when STEP is left out), exactly as it would be sent, without sending anything.
+STEP is a step name such as case_study, or its number (1 is the first).`,
+		Example: `  advocate drip preview globex.com
+  advocate drip preview globex.com case_study --html page.html
+  advocate drip preview globex.com 2 --json`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return usageErr("drip preview needs CUSTOMER and optionally STEP (a step name such as case_study, or its number)")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			step := ""
+			if len(args) == 2 {
+				step = args[1]
+			}
+			return cmdDripPreview(c.Context(), a, args[0], step, html, asJSON)
+		},
 	}
-	if len(pos) < 1 || len(pos) > 2 {
-		return usageErr("drip preview needs CUSTOMER and optionally STEP (a step name such as case_study, or its number)")
-	}
-	step := ""
-	if len(pos) == 2 {
-		step = pos[1]
-	}
+	c.Flags().StringVar(&html, "html", "", "write the email as a standalone HTML page to `FILE`, to open in a browser (\"-\" for stdout)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print subject, text and HTML as JSON")
+	return c
+}
+
+func cmdDripPreview(ctx context.Context, a *app, customer, step, html string, asJSON bool) error {
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := d.Preview(ctx, pos[0], step)
+	p, err := d.Preview(ctx, customer, step)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, p)
 	}
-	if *html != "" {
-		return writePreviewPage(a, p, *html)
+	if html != "" {
+		return writePreviewPage(a, p, html)
 	}
 	fmt.Fprintf(a.stdout, "Sequence: %s, step %s (day %d)\nFrom: %s\n", p.Sequence, p.Step, p.Day, p.From)
 	if p.ReplyTo != "" {
@@ -171,63 +184,102 @@ func writePreviewPage(a *app, p drip.Preview, path string) error {
 	return nil
 }
 
-func cmdDripStop(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("drip stop")
-	joined := fs.Bool("joined", false, "the advocate joined the program (completes the enrollment and tells the CSM)")
-	reason := fs.String("reason", "", "why, for the record")
-	return a.withDripCustomer(ctx, fs, args, "drip stop", func(d *drip.Drip, customer string) error {
-		why := *reason
-		if why == "" && !*joined {
-			why = "stopped from the CLI"
-		}
-		n, err := d.Stop(ctx, customer, *joined, why)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", customer)
-			return nil
-		}
-		fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, customer)
-		return nil
-	})
+func (a *app) dripStopCommand() *cobra.Command {
+	var (
+		joined bool
+		reason string
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "stop CUSTOMER",
+		Short: "end a customer's onboarding sequence",
+		Long: `Stop ends the customer's active or paused enrollments and cancels their unsent emails. With
+--joined the advocate joined the program: the enrollment completes and the CSM is told.`,
+		Example: `  advocate drip stop globex.com --reason "asked us to stop"
+  advocate drip stop globex.com --joined`,
+		Args: oneCustomer,
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.withDripCustomer(c.Context(), args[0], func(d *drip.Drip, customer string) error {
+				why := reason
+				if why == "" && !joined {
+					why = "stopped from the CLI"
+				}
+				n, err := d.Stop(c.Context(), customer, joined, why)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, map[string]any{"customer": customer, "ended": n, "joined": joined})
+				}
+				if n == 0 {
+					fmt.Fprintf(a.stdout, "%s has no active or paused enrollment\n", customer)
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "ended %d enrollment(s) of %s; unsent emails cancelled\n", n, customer)
+				return nil
+			})
+		},
+	}
+	c.Flags().BoolVar(&joined, "joined", false, "the advocate joined the program (completes the enrollment and tells the CSM)")
+	c.Flags().StringVar(&reason, "reason", "", "why, for the record")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
 }
 
-func cmdDripResume(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("drip resume")
-	return a.withDripCustomer(ctx, fs, args, "drip resume", func(d *drip.Drip, customer string) error {
-		n, err := d.Resume(ctx, customer)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "resumed %d enrollment(s) of %s; due emails go out with the next drip run\n", n, customer)
-		return nil
-	})
+func (a *app) dripResumeCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "resume CUSTOMER",
+		Short: "resume an enrollment paused by the health check",
+		Long: `Resume restarts the customer's enrollments that the health check paused; the emails that are
+due go out with the next drip run.`,
+		Example: `  advocate drip resume globex.com
+  advocate drip resume globex.com --json`,
+		Args: oneCustomer,
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.withDripCustomer(c.Context(), args[0], func(d *drip.Drip, customer string) error {
+				n, err := d.Resume(c.Context(), customer)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, map[string]any{"customer": customer, "resumed": n})
+				}
+				fmt.Fprintf(a.stdout, "resumed %d enrollment(s) of %s; due emails go out with the next drip run\n", n, customer)
+				return nil
+			})
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return c
 }
 
-// withDripCustomer parses a subcommand that takes exactly one CUSTOMER and runs it on the drip.
-func (a *app) withDripCustomer(ctx context.Context, fs *flag.FlagSet, args []string, name string, run func(d *drip.Drip, customer string) error) error {
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageErr("%s needs exactly one CUSTOMER (an id or a domain)", name)
-	}
+// withDripCustomer runs a subcommand that acts on one CUSTOMER on the drip.
+func (a *app) withDripCustomer(ctx context.Context, customer string, run func(d *drip.Drip, customer string) error) error {
 	d, st, err := a.openDrip(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return run(d, pos[0])
+	return run(d, customer)
 }
 
-func cmdDripStatus(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("drip status")
-	asJSON := fs.Bool("json", false, "print as JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) dripStatusCommand() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "where every enrollment stands, and the outbox",
+		Long:  `Status lists every onboarding enrollment with its sequence, status and age, and counts the outbox's emails by state.`,
+		Example: `  advocate drip status
+  advocate drip status --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdDripStatus(c.Context(), a, asJSON) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return c
+}
+
+func cmdDripStatus(ctx context.Context, a *app, asJSON bool) error {
 	_, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
@@ -241,7 +293,7 @@ func cmdDripStatus(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if es == nil {
 			es = []store.Enrollment{}
 		}
@@ -254,7 +306,8 @@ func cmdDripStatus(ctx context.Context, a *app, args []string) error {
 		if seq == "" {
 			seq = e.Sequence
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.CustomerID, e.ContactEmail, seq, e.Status, e.StopReason, e.CreatedAt.Format("2006-01-02"))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, cell(e.CustomerID), cell(e.ContactEmail), seq, e.Status, advocate.Clip(e.StopReason, 40),
+			ago(a.now(), e.CreatedAt))
 	}
 	tw.Flush()
 	fmt.Fprintf(a.stdout, "outbox: %d pending, %d sending, %d sent, %d failed, %d not sent\n",

@@ -5,12 +5,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/config"
@@ -19,14 +20,6 @@ import (
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/scoring"
 )
-
-// flagSet reports whether the command line set the named flag (so a default can depend on the
-// config instead of being fixed in the flag definition).
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
 
 // scoreWhatIf scores the current snapshot under the current model and under the scoring
 // section of otherPath, and prints the difference. Nothing is saved.
@@ -83,7 +76,7 @@ func printWhatIf(w io.Writer, r ranker.WhatIfReport, otherPath string) {
 			case !entering && !m.EligibleAfter:
 				note = "  (would not be eligible)"
 			}
-			fmt.Fprintf(tw, "  %s\t%d → %d\t%.1f → %.1f%s\n", advocate.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter, m.ScoreBefore, m.ScoreAfter, note)
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%.1f → %.1f%s\n", cell(advocate.Label(m.Name, m.Domain)), m.RankBefore, m.RankAfter, m.ScoreBefore, m.ScoreAfter, note)
 		}
 		tw.Flush()
 	}
@@ -97,7 +90,7 @@ func printWhatIf(w io.Writer, r ranker.WhatIfReport, otherPath string) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CUSTOMER\tRANK\tMOVE\tSCORE")
 		for _, m := range r.Movers {
-			fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%.1f → %.1f\n", advocate.Label(m.Name, m.Domain), m.RankBefore, m.RankAfter,
+			fmt.Fprintf(tw, "  %s\t%d → %d\t%s\t%.1f → %.1f\n", cell(advocate.Label(m.Name, m.Domain)), m.RankBefore, m.RankAfter,
 				rankMove(m.RankBefore, m.RankAfter), m.ScoreBefore, m.ScoreAfter)
 		}
 		tw.Flush()
@@ -116,23 +109,41 @@ func rankMove(before, after int) string {
 	return "same"
 }
 
-func cmdInsights(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("insights")
-	asJSON := fs.Bool("json", false, "print the insights as JSON")
-	top := fs.Int("top", 0, "how many top eligible customers to look at (default shortlist.size)")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) insightsCommand() *cobra.Command {
+	var (
+		asJSON bool
+		top    int
+	)
+	c := &cobra.Command{
+		Use:   "insights",
+		Short: "channels, industries, plans the top comes from",
+		Long: `Insights reads the latest score run and shows which acquisition channels, industries, plans
+and segments the top eligible customers come from, with their lift over the whole base; then
+what productive affiliates (those who referred within their first 90 days) have in common.`,
+		Example: `  advocate insights
+  advocate insights --top 50 --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if c.Flags().Changed("top") && top < 1 {
+				return usageErr("insights --top must be at least 1, got %d", top)
+			}
+			return cmdInsights(c.Context(), a, top, asJSON)
+		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the insights as JSON")
+	c.Flags().IntVar(&top, "top", 0, "how many top eligible customers to look at (default shortlist.size)")
+	return c
+}
+
+// cmdInsights is `advocate insights`; top 0 means shortlist.size.
+func cmdInsights(ctx context.Context, a *app, top int, asJSON bool) error {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
 	}
 	n := cfg.Shortlist.Size
-	if flagSet(fs, "top") {
-		if *top < 1 {
-			return usageErr("insights --top must be at least 1, got %d", *top)
-		}
-		n = *top
+	if top > 0 {
+		n = top
 	}
 	st, err := a.openStore(ctx, cfg)
 	if err != nil {
@@ -147,7 +158,7 @@ func cmdInsights(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, insightsDoc{r, look})
 	}
 	printInsights(a.stdout, r)
@@ -188,7 +199,7 @@ func printLookalike(w io.Writer, r lookalike.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ATTRIBUTE\tVALUE\tPRODUCTIVE\tAFFILIATES\tCUSTOMERS\tLIFT VS AFFILIATES\tLIFT VS CUSTOMERS")
 	for _, in := range r.Insights {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%.2f×\t%.2f×\n", strings.ReplaceAll(in.Dimension, "_", " "), in.Value,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%.2f×\t%.2f×\n", strings.ReplaceAll(in.Dimension, "_", " "), cell(in.Value),
 			in.Productive, in.Affiliates, in.Customers, in.LiftVsAffiliates, in.LiftVsCustomers)
 	}
 	tw.Flush()
@@ -221,7 +232,7 @@ func printInsights(w io.Writer, r ranker.InsightsReport) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  VALUE\tIN TOP\tIN BASE\tSHARE OF TOP\tSHARE OF BASE\tLIFT")
 		for _, in := range rows {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%.0f%%\t%.0f%%\t%.2f×\n", in.Value, in.Top, in.Base, in.TopShare*100, in.BaseShare*100, in.Lift)
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%.0f%%\t%.0f%%\t%.2f×\n", cell(in.Value), in.Top, in.Base, in.TopShare*100, in.BaseShare*100, in.Lift)
 		}
 		tw.Flush()
 	}

@@ -9,29 +9,47 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/advocate-hq/advocate/internal/program"
 )
 
-func cmdProgram(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("program")
-	days := fs.Int("days", 90, "window in days")
-	asJSON := fs.Bool("json", false, "print as JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) programCommand() *cobra.Command {
+	var (
+		days   int
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "program",
+		Short: "affiliate-program KPIs over the last N days and the funnel",
+		Long: `Program reads the referrals and commissions "advocate sync" brought from the affiliate platform
+and shows the program's KPIs over the last --days days: affiliates, active ones (a referral that
+signed up in the window), activity rate, referrals, conversions, earnings; the recruitment funnel
+from shortlisted to first referral; and LTV and churn by acquisition channel.`,
+		Example: `  advocate program
+  advocate program --days 30 --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdProgram(c.Context(), a, days, asJSON) },
 	}
-	if *days < 1 {
-		return usageErr("program --days must be at least 1, got %d", *days)
+	c.Flags().IntVar(&days, "days", 90, "window in days")
+	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return c
+}
+
+func cmdProgram(ctx context.Context, a *app, days int, asJSON bool) error {
+	if days < 1 {
+		return usageErr("program --days must be at least 1, got %d", days)
 	}
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := program.FromStore(ctx, st, cfg.Sources(), a.now(), *days)
+	r, err := program.FromStore(ctx, st, cfg.Sources(), a.now(), days)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, r)
 	}
 	return printProgram(a.stdout, r)

@@ -65,3 +65,16 @@ func printDecision(a *app, res decidepkg.Result) {
 		fmt.Fprintf(a.stdout, "updating the %s shortlist message in Slack\n", d.Week)
 	}
 }
+
+// decisionJSON is approve/skip/snooze --json: the decision in force, whether this command made
+// it, the onboarding enrollment of an approval and how many Slack messages are being updated.
+func decisionJSON(res decidepkg.Result) any {
+	return struct {
+		Customer          advocate.Customer `json:"customer"`
+		Decision          store.Decision    `json:"decision"`
+		Created           bool              `json:"created"`
+		Enrollment        *store.Enrollment `json:"enrollment"`
+		EnrollmentCreated bool              `json:"enrollment_created"`
+		SlackMessages     int               `json:"slack_messages_updated"`
+	}{res.Customer, res.Decision, res.Created, res.Enrollment, res.EnrollmentCreated, res.Messages}
+}

@@ -141,8 +141,8 @@ func TestScoreWhatIfErrors(t *testing.T) {
 		t.Errorf("what-if with an invalid file: exit %d, stderr:\n%s\nwant the other file's name and line", r.code, r.stderr)
 	}
 	r = cli(t, "--config", cfg, "score", "--help")
-	if r.code != 0 || !strings.Contains(r.stderr, "only its scoring: section is used") {
-		t.Errorf("score --help does not say only the scoring section of the what-if file counts:\n%s", r.stderr)
+	if r.code != 0 || !strings.Contains(r.stdout, "only its scoring: section is used") {
+		t.Errorf("score --help does not say only the scoring section of the what-if file counts:\n%s", r.stdout)
 	}
 }
 

@@ -7,17 +7,33 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/advocate-hq/advocate/internal/service"
 )
 
+func (a *app) serveCommand() *cobra.Command {
+	var listen string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "daemon: syncs, scoring, shortlist, alerts, drip, HTTP",
+		Long: `Serve runs the daemon: scheduled connector syncs and scoring, the weekly shortlist, failure
+alerts, the drip, and HTTP (API, Slack interactions, unsubscribe, metrics, health). It reloads the
+scoring model and shortlist policy on SIGHUP or when the config file changes, and stops cleanly
+on SIGTERM. Several replicas may share one Postgres. It logs at INFO (JSON lines when stderr is
+not a terminal).`,
+		Example: `  advocate serve
+  advocate serve --listen :9090 --log-format json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdServe(c.Context(), a, listen) },
+	}
+	c.Flags().StringVar(&listen, "listen", "", "`ADDR` to listen on (default: server.listen from the config)")
+	return c
+}
+
 // cmdServe runs the daemon (internal/service) until SIGINT/SIGTERM, then stops it in order:
 // HTTP, queued Slack updates, scheduler, database.
-func cmdServe(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("serve")
-	listen := fs.String("listen", "", "address to listen on (default: server.listen from the config)")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
+func cmdServe(ctx context.Context, a *app, listen string) error {
 	_, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
@@ -27,7 +43,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	svc, err := service.New(ctx, service.Options{ConfigPath: a.resolvedConfigPath(), Store: st, Listen: *listen, Log: a.log, Now: a.now, Reload: hup})
+	svc, err := service.New(ctx, service.Options{ConfigPath: a.resolvedConfigPath(), Store: st, Listen: listen, Log: a.log, Now: a.now, Reload: hup})
 	if err != nil {
 		st.Close()
 		return err

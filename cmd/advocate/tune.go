@@ -10,17 +10,35 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/advocate-hq/advocate/internal/lookalike"
 	"github.com/advocate-hq/advocate/internal/tune"
 )
 
-func cmdTune(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("tune")
-	asJSON := fs.Bool("json", false, "print as JSON")
-	write := fs.String("write", "", "save the learned weights as a scoring `FILE` for `advocate score --what-if FILE` (only when they beat the current ones reliably)")
-	if _, err := parse(fs, args); err != nil {
-		return err
+func (a *app) tuneCommand() *cobra.Command {
+	var (
+		asJSON bool
+		write  string
+	)
+	c := &cobra.Command{
+		Use:   "tune",
+		Short: "fit weights to affiliate outcomes, backtest vs current",
+		Long: `Tune fits scoring weights to real affiliate outcomes (did an affiliate refer within 90 days of
+joining?) and backtests them against the current weights out of sample. Nothing is applied:
+--write saves the learned weights as a scoring file to preview with "advocate score --what-if".`,
+		Example: `  advocate tune
+  advocate tune --write learned.yaml && advocate score --what-if learned.yaml
+  advocate tune --json`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error { return cmdTune(c.Context(), a, write, asJSON) },
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	c.Flags().StringVar(&write, "write", "", "save the learned weights as a scoring `FILE` for `advocate score --what-if FILE`\n(only when they beat the current ones reliably)")
+	return c
+}
+
+func cmdTune(ctx context.Context, a *app, write string, asJSON bool) error {
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
@@ -37,30 +55,30 @@ func cmdTune(ctx context.Context, a *app, args []string) error {
 	if look.Insights != nil {
 		r.Insights = look.Insights
 	}
-	if *asJSON {
+	if asJSON {
 		err = writeJSON(a.stdout, r)
 	} else {
 		err = printTune(a.stdout, r, look)
 	}
-	if err != nil || *write == "" {
+	if err != nil || write == "" {
 		return err
 	}
 	if !r.Proposed {
-		return fmt.Errorf("tune: not writing %s: %s", *write, r.Verdict)
+		return fmt.Errorf("tune: not writing %s: %s", write, r.Verdict)
 	}
 	note := fmt.Sprintf("Written by `advocate tune` from %d affiliates (%d referred within %d days).\n"+
 		"Out-of-sample AUC: current %.2f, learned %.2f. Nothing is applied: preview with\n"+
 		"  advocate score --what-if %s\nand copy the weights into your config if you agree.",
-		r.Samples, r.Positives, tune.LabelDays, *r.Current.AUC, *r.Learned.AUC, *write)
+		r.Samples, r.Positives, tune.LabelDays, *r.Current.AUC, *r.Learned.AUC, write)
 	data, err := tune.ScoringFile(cfg.Scoring, r.Weights, note)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(*write, data, 0o644); err != nil {
+	if err := os.WriteFile(write, data, 0o644); err != nil {
 		return fmt.Errorf("tune: %w", err)
 	}
-	if !*asJSON {
-		fmt.Fprintf(a.stdout, "\nWrote %s; preview it with: advocate score --what-if %s\n", *write, *write)
+	if !asJSON {
+		fmt.Fprintf(a.stdout, "\nWrote %s; preview it with: advocate score --what-if %s\n", write, write)
 	}
 	return nil
 }
