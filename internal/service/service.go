@@ -361,10 +361,10 @@ func (s *Service) routes(cfg *config.Config, hooks http.Handler) *http.ServeMux 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", srv.Handler())
-	mux.Handle("GET /metrics", s.metrics.Protected(cfg.Server.MetricsToken))
-	mux.Handle("/u/", s.drip.UnsubscribeHandler())
+	mux.Handle(server.RouteMetrics, s.metrics.Protected(cfg.Server.MetricsToken))
+	mux.Handle(server.RouteUnsubscribe, s.drip.UnsubscribeHandler())
 	if !cfg.Slack.SocketMode {
-		mux.Handle("POST /slack/actions", s.review.Handler())
+		mux.Handle(server.RouteSlackActions, s.review.Handler())
 	}
 	return mux
 }
