@@ -5,7 +5,10 @@ package metrics
 
 import (
 	"crypto/subtle"
+	"maps"
 	"net/http"
+	"regexp"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,8 +36,43 @@ type Metrics struct {
 
 	AffiliateWebhooks *prometheus.CounterVec // platform, outcome (webhooks.go)
 
-	storeGauges *cached[store.Gauges] // WatchStore's; nil until then
+	storeGauges *cached[store.Gauges]  // WatchStore's; nil until then
+	all         []prometheus.Collector // every collector registered, for Names
 }
+
+// register adds collectors to the registry (panicking on a duplicate name, a programming
+// error) and remembers them for Names.
+func (m *Metrics) register(cs ...prometheus.Collector) {
+	m.reg.MustRegister(cs...)
+	m.all = append(m.all, cs...)
+}
+
+// Names lists every metric name `advocate serve` can export, sorted: Advocate's own (store and
+// program gauges included) and the Go and process collectors'. Dashboards and alert rules in
+// deploy/ may reference only these (deploy_test checks). Histograms export name_bucket,
+// name_sum and name_count.
+func Names() []string {
+	m := New()
+	m.WatchStore(nil, nil) // described only: nothing is read
+	m.WatchProgram(nil, nil)
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		for _, c := range m.all {
+			c.Describe(ch)
+		}
+		close(ch)
+	}()
+	seen := map[string]bool{}
+	for d := range ch {
+		if n := fqName.FindStringSubmatch(d.String()); n != nil {
+			seen[n[1]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// fqName finds a metric's name in prometheus.Desc's String (Desc has no getter).
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
 
 // New creates the metrics and registers them, with Go and process collectors, in a fresh
 // registry (never the global one, so tests can make as many as they like).
@@ -52,11 +90,11 @@ func New() *Metrics {
 		Errors:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "advocate_errors_total", Help: "Errors by component."}, []string{"component"}),
 		JobRuns:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "advocate_job_runs_total", Help: "Scheduled job turns by outcome."}, []string{"job", "outcome"}),
 	}
-	r.MustRegister(m.SyncRuns, m.SyncRecords, m.SyncDuration, m.ScoreRuns, m.Shortlists,
+	m.register(m.SyncRuns, m.SyncRecords, m.SyncDuration, m.ScoreRuns, m.Shortlists,
 		m.Decisions, m.Emails, m.EmailDuration, m.Errors, m.JobRuns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registerWebhooks()
-	r.MustRegister(buildInfo(version.Get()))
+	m.register(buildInfo(version.Get()))
 	return m
 }
 

@@ -47,7 +47,7 @@ func (m *Metrics) WatchProgram(read func(ctx context.Context) (Program, error), 
 	if now == nil {
 		now = time.Now
 	}
-	m.reg.MustRegister(&programCollector{&cached[Program]{read: read, now: now, fail: func() { m.Error("program_metrics") },
+	m.register(&programCollector{&cached[Program]{read: read, now: now, fail: func() { m.Error("program_metrics") },
 		ttl: programTTL, timeout: programTimeout}})
 }
 

@@ -46,7 +46,7 @@ func (m *Metrics) WatchStore(read func(ctx context.Context) (store.Gauges, error
 	}
 	sc := &storeCollector{now: now, c: &cached[store.Gauges]{read: read, now: now, fail: func() { m.Error("store_metrics") },
 		ttl: storeTTL, timeout: storeTimeout}}
-	m.reg.MustRegister(sc)
+	m.register(sc)
 	m.storeGauges = sc.c
 }
 
