@@ -263,6 +263,10 @@ type Server struct {
 	// interactions); an absolute http(s) URL.
 	PublicURL string `yaml:"public_url"`
 	APIToken  string `yaml:"api_token"` // secret; bearer token for the HTTP API
+	// MetricsToken, when set, is the bearer token GET /metrics requires (Prometheus:
+	// authorization.credentials); at least 16 characters. "" = /metrics is open, for a
+	// listener only the monitoring network reaches.
+	MetricsToken string `yaml:"metrics_token"` // secret
 }
 
 // DefaultWeights favours happy, engaged, valuable customers and penalises friction; it is also
@@ -381,6 +385,7 @@ func (c *Config) Redacted() *Config {
 	r.Drip = c.Drip.Redacted()
 	r.Affiliates = c.Affiliates.redacted()
 	hide(&r.Server.APIToken)
+	hide(&r.Server.MetricsToken)
 	return &r
 }
 

@@ -25,21 +25,22 @@ func envOf(m map[string]string) func(string) (string, bool) {
 // fullEnv holds the secrets testdata/full.yaml references; each value is distinctive so a test
 // can prove it never leaks.
 var fullEnv = map[string]string{
-	"PG_PASSWORD":          "pg-secret-1",
-	"HUBSPOT_TOKEN":        "hubspot-secret-2",
-	"ZENDESK_TOKEN":        "zendesk-secret-3",
-	"STRIPE_KEY":           "stripe-secret-4",
-	"DELIGHTED_KEY":        "delighted-secret-5",
-	"SF_TOKEN":             "sf-secret-6",
-	"INTERCOM_TOKEN":       "intercom-secret-7",
-	"POSTHOG_KEY":          "posthog-secret-8",
-	"SLACK_BOT_TOKEN":      "xoxb-secret-9",
-	"SLACK_SIGNING_SECRET": "signing-secret-10",
-	"SLACK_APP_TOKEN":      "xapp-secret-11",
-	"SMTP_PORT":            "2525",
-	"SMTP_PASSWORD":        "smtp-secret-12",
-	"OPENAI_API_KEY":       "openai-secret-13",
-	"ADVOCATE_API_TOKEN":   "api-secret-14",
+	"PG_PASSWORD":            "pg-secret-1",
+	"HUBSPOT_TOKEN":          "hubspot-secret-2",
+	"ZENDESK_TOKEN":          "zendesk-secret-3",
+	"STRIPE_KEY":             "stripe-secret-4",
+	"DELIGHTED_KEY":          "delighted-secret-5",
+	"SF_TOKEN":               "sf-secret-6",
+	"INTERCOM_TOKEN":         "intercom-secret-7",
+	"POSTHOG_KEY":            "posthog-secret-8",
+	"SLACK_BOT_TOKEN":        "xoxb-secret-9",
+	"SLACK_SIGNING_SECRET":   "signing-secret-10",
+	"SLACK_APP_TOKEN":        "xapp-secret-11",
+	"SMTP_PORT":              "2525",
+	"SMTP_PASSWORD":          "smtp-secret-12",
+	"OPENAI_API_KEY":         "openai-secret-13",
+	"ADVOCATE_API_TOKEN":     "api-secret-14",
+	"ADVOCATE_METRICS_TOKEN": "metrics-secret-15-0123456789",
 }
 
 func readFixture(t *testing.T, name string) []byte {
@@ -117,7 +118,7 @@ func TestParseFullConfig(t *testing.T) {
 	if want := (OpenAI{APIKey: "openai-secret-13", BaseURL: "https://llm.internal/v1", Model: "gpt-4o"}); c.OpenAI != want {
 		t.Errorf("openai = %+v, want %+v", c.OpenAI, want)
 	}
-	if want := (Server{Listen: "127.0.0.1:9090", PublicURL: "https://advocate.acme.io", APIToken: "api-secret-14"}); c.Server != want {
+	if want := (Server{Listen: "127.0.0.1:9090", PublicURL: "https://advocate.acme.io", APIToken: "api-secret-14", MetricsToken: "metrics-secret-15-0123456789"}); c.Server != want {
 		t.Errorf("server = %+v, want %+v", c.Server, want)
 	}
 }
@@ -251,6 +252,17 @@ func TestParseErrors(t *testing.T) {
 				`advocate.yaml:2: unknown key "tokn" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
 				`advocate.yaml:3: unknown key "schedul" in connectors[1] (known: name, type, schedule, freshness, base_url, instance_url, email, project_id, token, api_key, access_token, path, kind, columns, signals, attributes, delimiter, options)`,
 			},
+		},
+		{
+			name: "MetricsTokenTooShort",
+			data: "server:\n  listen: \":8080\"\n  metrics_token: ${METRICS_TOKEN}\n",
+			env:  map[string]string{"METRICS_TOKEN": "short-secret"},
+			want: []string{"advocate.yaml:3: server.metrics_token: want at least 16 characters (value not shown), got 12; generate one with `openssl rand -hex 32`"},
+		},
+		{
+			name: "MetricsTokenWithSpace",
+			data: "server:\n  metrics_token: \"a token with spaces in it\"\n",
+			want: []string{`advocate.yaml:2: server.metrics_token: must not contain whitespace (value not shown); an HTTP Authorization header cannot carry it`},
 		},
 		{
 			name: "TopLevelNotAMapping",
@@ -400,7 +412,7 @@ func TestRedacted(t *testing.T) {
 		t.Errorf("database url = %q, want %q", r.Database.URL, want)
 	}
 	if r.Connectors[0].Token != Redaction || r.Connectors[4].AccessToken != Redaction || r.Connectors[2].APIKey != Redaction ||
-		r.Slack.BotToken != Redaction || r.SMTP.Password != Redaction || r.OpenAI.APIKey != Redaction || r.Server.APIToken != Redaction {
+		r.Slack.BotToken != Redaction || r.SMTP.Password != Redaction || r.OpenAI.APIKey != Redaction || r.Server.APIToken != Redaction || r.Server.MetricsToken != Redaction {
 		t.Errorf("a secret is not redacted: %+v", r)
 	}
 	if r.Connectors[7].Token != "" {

@@ -107,6 +107,7 @@ func (p *parser) validate(c *Config) {
 		p.report("server.listen", "server.listen: want host:port such as \":8080\", got %s", p.show("server.listen", c.Server.Listen))
 	}
 	p.checkURL("server.public_url", c.Server.PublicURL)
+	p.validateMetricsToken(c.Server.MetricsToken)
 	p.validateAlerts(c)
 	p.validateDrip(c)
 	p.validateAffiliates(c)
@@ -510,5 +511,19 @@ func (p *parser) validateTemplatesDir(e *Email) {
 		}
 	case err != nil:
 		p.report("email.templates_dir", "email.templates_dir: %v", err)
+	}
+}
+
+// MinMetricsToken is the shortest server.metrics_token accepted: a short token is guessable,
+// and /metrics shows how many customers, emails and affiliates there are.
+const MinMetricsToken = 16
+
+func (p *parser) validateMetricsToken(tok string) {
+	switch {
+	case tok == "":
+	case len(tok) < MinMetricsToken:
+		p.report("server.metrics_token", "server.metrics_token: want at least %d characters (value not shown), got %d; generate one with `openssl rand -hex 32`", MinMetricsToken, len(tok))
+	case strings.ContainsAny(tok, " \t\r\n"):
+		p.report("server.metrics_token", "server.metrics_token: must not contain whitespace (value not shown); an HTTP Authorization header cannot carry it")
 	}
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,12 +21,9 @@ type Program struct {
 // ProgramWindowDays is the window of the program gauges.
 const ProgramWindowDays = 90
 
-// Program gauges are read from the store when Prometheus scrapes, not pushed after each
-// outcome sync: the sync runs on one replica cluster-wide (the scheduler's claim), so pushed
-// gauges would be missing on the others and after a restart, and would go stale as the window
-// slides and approvals add affiliates between syncs. Reads are bounded by programTimeout and
-// cached for programTTL, so frequent scrapes and several Prometheus servers cost one read a
-// minute; a failed read keeps the last good values and counts advocate_errors_total
+// Program gauges are read from the store when Prometheus scrapes (see cached for why), not
+// pushed after each outcome sync: pushed values would also go stale as the window slides and
+// approvals add affiliates between syncs. A failed read counts advocate_errors_total
 // {component="program_metrics"}.
 const (
 	programTimeout = 5 * time.Second
@@ -42,17 +38,8 @@ var (
 	descEarnings    = prometheus.NewDesc("advocate_program_earnings_per_active", "Commissions (not voided) created in the last 90 days per active affiliate, major units of the reporting currency.", []string{"currency"}, nil)
 )
 
-// programCollector reads the program KPIs at scrape time through read.
-type programCollector struct {
-	read func(ctx context.Context) (Program, error)
-	now  func() time.Time
-	fail func()
-
-	mu     sync.Mutex // one read at a time; scrapes in between share its result
-	last   Program
-	ok     bool
-	readAt time.Time
-}
+// programCollector reads the program KPIs at scrape time.
+type programCollector struct{ c *cached[Program] }
 
 // WatchProgram exports the program gauges, computed by read at scrape time (at most once a
 // minute, 5 s at most per read). now is the clock of the cache; nil = time.Now.
@@ -60,7 +47,8 @@ func (m *Metrics) WatchProgram(read func(ctx context.Context) (Program, error), 
 	if now == nil {
 		now = time.Now
 	}
-	m.reg.MustRegister(&programCollector{read: read, now: now, fail: func() { m.Error("program_metrics") }})
+	m.register(&programCollector{&cached[Program]{read: read, now: now, fail: func() { m.Error("program_metrics") },
+		ttl: programTTL, timeout: programTimeout}})
 }
 
 func (c *programCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -70,7 +58,7 @@ func (c *programCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *programCollector) Collect(ch chan<- prometheus.Metric) {
-	p, ok := c.current()
+	p, ok := c.c.current()
 	if !ok {
 		return // never read successfully: no gauges rather than made-up zeros
 	}
@@ -82,24 +70,4 @@ func (c *programCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descReferrals, float64(p.Referrals))
 	gauge(descConversions, float64(p.Conversions))
 	gauge(descEarnings, p.EarningsPerActive, p.Currency)
-}
-
-// current returns the cached values, reading them again when they are older than programTTL.
-func (c *programCollector) current() (Program, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
-	if !c.readAt.IsZero() && now.Sub(c.readAt) < programTTL {
-		return c.last, c.ok // a failed read is retried a minute later too, not at every scrape
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), programTimeout)
-	defer cancel()
-	p, err := c.read(ctx)
-	c.readAt = now
-	if err != nil {
-		c.fail()
-		return c.last, c.ok
-	}
-	c.last, c.ok = p, true
-	return p, true
 }

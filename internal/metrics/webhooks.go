@@ -16,7 +16,7 @@ const (
 func (m *Metrics) registerWebhooks() {
 	m.AffiliateWebhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "advocate_affiliate_webhooks_total",
 		Help: "Affiliate-platform webhook deliveries at POST /webhooks/affiliates by outcome."}, []string{"platform", "outcome"})
-	m.reg.MustRegister(m.AffiliateWebhooks)
+	m.register(m.AffiliateWebhooks)
 }
 
 // AffiliateWebhook counts one webhook delivery; safe on a nil *Metrics.

@@ -39,14 +39,15 @@ type Server struct {
 // Handler routes requests.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(RouteHealthz, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.HandleFunc("POST /api/v1/signals", s.pushSignals)
+	mux.HandleFunc(RouteReadyz, s.ready)
+	mux.HandleFunc(RouteSignals, s.pushSignals)
 	if s.AffiliateWebhooks != nil {
-		mux.Handle("POST /webhooks/affiliates", s.AffiliateWebhooks)
+		mux.Handle(RouteAffiliateWebhooks, s.AffiliateWebhooks)
 	}
+	mux.HandleFunc(RouteOpenAPI, serveOpenAPI)
 	return mux
 }
 

@@ -108,6 +108,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	s := &Service{o: o, log: o.Log, live: live, metrics: metrics.New(), errs: make(chan error, 2)}
 	s.metrics.WatchProgram(program.Gauges(o.Store, o.Now), o.Now)
+	s.metrics.WatchStore(o.Store.Gauges, o.Now)
 	s.sched = scheduler.New(loc, o.Store, o.Log)
 	s.sched.OnOutcome = s.countJob
 	s.slack = Slack(cfg, o.Log)
@@ -272,7 +273,7 @@ func (s *Service) score(ctx context.Context) error {
 		return err
 	}
 	run := scored.Run
-	s.metrics.ScoreDone(run.Customers, run.Eligible)
+	s.metrics.ScoreDone()
 	s.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
 	s.warnCoverage(coverage.Check(model, coverage.Sources(cfg), coverage.FromTable(scored.Table)))
 	return nil
@@ -360,10 +361,10 @@ func (s *Service) routes(cfg *config.Config, hooks http.Handler) *http.ServeMux 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", srv.Handler())
-	mux.Handle("GET /metrics", s.metrics.Handler())
-	mux.Handle("/u/", s.drip.UnsubscribeHandler())
+	mux.Handle(server.RouteMetrics, s.metrics.Protected(cfg.Server.MetricsToken))
+	mux.Handle(server.RouteUnsubscribe, s.drip.UnsubscribeHandler())
 	if !cfg.Slack.SocketMode {
-		mux.Handle("POST /slack/actions", s.review.Handler())
+		mux.Handle(server.RouteSlackActions, s.review.Handler())
 	}
 	return mux
 }
