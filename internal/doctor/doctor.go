@@ -245,7 +245,9 @@ func pass(format string, args ...any) Check {
 	return Check{OK: true, Detail: fmt.Sprintf(format, args...)}
 }
 
-func warn(detail, hint string) Check { return Check{OK: true, Warning: true, Detail: detail, Hint: hint} }
+func warn(detail, hint string) Check {
+	return Check{OK: true, Warning: true, Detail: detail, Hint: hint}
+}
 
 func skip(format string, args ...any) Check {
 	return Check{OK: true, Skipped: true, Detail: fmt.Sprintf(format, args...)}
