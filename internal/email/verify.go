@@ -74,7 +74,7 @@ func ClientOptions(s SMTP) []mail.Option {
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
 	if s.TLSConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(s.TLSConfig))
+		opts = append(opts, mail.WithTLSConfig(tlsConfig(s)))
 	}
 	if s.Username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
@@ -105,6 +105,18 @@ func VerifySMTP(ctx context.Context, s SMTP) error {
 		return &SMTPError{Stage: StageAuth, Addr: addr, Err: err}
 	}
 	return c.Close() // QUIT
+}
+
+// tlsConfig is s.TLSConfig (or the defaults) checking the certificate against s.Host.
+func tlsConfig(s SMTP) *tls.Config {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = s.Host
+	}
+	return cfg
 }
 
 // verifyTransport connects, greets and sets up TLS (no AUTH), naming the stage that fails.
@@ -148,11 +160,7 @@ func (w *watch) dial(s SMTP) mail.DialContextFunc {
 		if s.TLS != "tls" {
 			return &watchedConn{Conn: conn, w: w}, nil
 		}
-		cfg := &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
-		if s.TLSConfig != nil {
-			cfg = s.TLSConfig.Clone()
-		}
-		tc := tls.Client(conn, cfg)
+		tc := tls.Client(conn, tlsConfig(s))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
 			return nil, &tlsError{err}
