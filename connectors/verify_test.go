@@ -52,7 +52,9 @@ func TestVerify(t *testing.T) {
 		{"delighted", func(u, c string) connectors.Settings { return connectors.Settings{BaseURL: u, APIKey: c} },
 			"GET /v1/metrics.json", func(c string) string { return basic(c, "") }, `{"nps":42,"response_count":10}`,
 			`{"status":401,"message":"Invalid API key"}`, "Delighted", "api_key"},
-		{"posthog", func(u, c string) connectors.Settings { return connectors.Settings{BaseURL: u, APIKey: c, ProjectID: "123"} },
+		{"posthog", func(u, c string) connectors.Settings {
+			return connectors.Settings{BaseURL: u, APIKey: c, ProjectID: "123"}
+		},
 			"POST /api/projects/123/query/", bearer, `{"results":[[1]],"columns":["1"]}`,
 			`{"type":"authentication_error","code":"authentication_failed","detail":"Personal API key found in request Authorization header is invalid."}`, "PostHog", "api_key"},
 		{"vitally", func(u, c string) connectors.Settings { return connectors.Settings{BaseURL: u, Token: c} },

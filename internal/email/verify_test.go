@@ -61,9 +61,9 @@ type session struct{ ms *mailServer }
 
 func (s *session) Mail(string, *smtp.MailOptions) error { s.ms.mails.Add(1); return nil }
 func (s *session) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *session) Data(r io.Reader) error                { _, err := io.Copy(io.Discard, r); return err }
-func (s *session) Reset()                                {}
-func (s *session) Logout() error                         { return nil }
+func (s *session) Data(r io.Reader) error               { _, err := io.Copy(io.Discard, r); return err }
+func (s *session) Reset()                               {}
+func (s *session) Logout() error                        { return nil }
 
 type authSession struct{ session }
 
