@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -188,8 +189,8 @@ type runner struct {
 	secrets []string
 }
 
-// run runs one check within the timeout. A check that does not return in time (one that
-// ignores its context) is reported as timed out and left to finish on its own.
+// run runs one check within the timeout. A check that does not return in time even so (one
+// that ignores its context) is reported as timed out and left to finish on its own.
 func (r *runner) run(ctx context.Context, c check) Check {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
@@ -202,10 +203,17 @@ func (r *runner) run(ctx context.Context, c check) Check {
 		}()
 		done <- c.fn(ctx)
 	}()
+	// A check that honours ctx returns soon after the deadline with its own words and hint;
+	// the grace period is for that, the generic verdict for one that does not.
+	grace := time.NewTimer(r.o.Timeout + time.Second)
+	defer grace.Stop()
 	var res Check
 	select {
 	case res = <-done:
-	case <-ctx.Done():
+		if !res.OK && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			res.Detail = fmt.Sprintf("no answer within %s: %s", r.o.Timeout, res.Detail)
+		}
+	case <-grace.C:
 		res = Check{Detail: fmt.Sprintf("no answer within %s", r.o.Timeout), Hint: "check the network path to it (firewall, proxy, DNS)"}
 	}
 	res.Name = c.name

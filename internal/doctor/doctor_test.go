@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
+	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/connectors/affiliates/rewardful/rewardfulfake"
 	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/doctor"
@@ -296,5 +297,90 @@ func TestPendingMigrations(t *testing.T) {
 	}
 	if db.OK || !strings.Contains(db.Detail, "schema is at migration 0 of") || !strings.Contains(db.Hint, "advocate migrate") {
 		t.Errorf("database check = %+v", db)
+	}
+}
+
+// TestWarnings: affiliate creations failing on the platform and a platform without signed
+// webhooks are worth a look but not failures; a push source nobody can push to is a failure.
+func TestWarnings(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	run, _, err := st.BeginSyncRun(ctx, "crm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CommitPage(ctx, "crm", run, connectors.Page{Customers: []connectors.Customer{{Ref: connectors.Ref{Domain: "acme.io"}, Name: "Acme"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.FindCustomer(ctx, "acme.io")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Enroll(ctx, c.ID, "jo@acme.io", "default"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RecordAffiliateFailure(ctx, "rewardful", "jo@acme.io", c.ID, "HTTP 503 from the platform",
+		func(int) time.Duration { return time.Hour }); err != nil {
+		t.Fatal(err)
+	}
+
+	w := newWorld(t)
+	y := strings.Replace(w.yaml(), `, webhook_secret: "whsec-1234567890"`, "", 1)
+	y = strings.Replace(y, "connectors:\n", "connectors:\n  - {name: push, type: webhook}\n", 1)
+	cfg, err := config.Parse("advocate.yaml", []byte(y), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := doctor.Run(ctx, doctor.Options{Config: cfg, Store: st, Timeout: 5 * time.Second})
+	byName := map[string]doctor.Check{}
+	for _, c := range rep.Checks {
+		byName[c.Name] = c
+	}
+	aff := byName["affiliates rewardful"]
+	if !aff.OK || !aff.Warning {
+		t.Errorf("affiliates = %+v, want OK with a warning", aff)
+	}
+	for _, s := range []string{"1 approved contacts wait for their affiliate, 1 failing", "HTTP 503 from the platform", "webhook_secret not set"} {
+		if !strings.Contains(aff.Detail, s) {
+			t.Errorf("affiliates detail %q does not say %q", aff.Detail, s)
+		}
+	}
+	if push := byName["connector push"]; push.OK || !strings.Contains(push.Hint, "connectors[0].token") {
+		t.Errorf("connector push = %+v, want a failure pointing at its token", push)
+	}
+	// model inputs fails too, rightly: the one customer has none of the data the model reads.
+	if got := names(rep.Failed()); slices.Contains(got, "affiliates rewardful") || rep.OK {
+		t.Errorf("failed = %q", got)
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	if !strings.Contains(text.String(), "! affiliates rewardful") {
+		t.Errorf("text does not mark the warning:\n%s", text.String())
+	}
+}
+
+// TestTimeout: a vendor that never answers costs one check its timeout, not the run.
+func TestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	w := newWorld(t)
+	w.hubspot = hang.URL
+	cfg, err := config.Parse("advocate.yaml", []byte(w.yaml()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := doctor.Run(context.Background(), doctor.Options{Config: cfg, Store: storetest.SQLite(t), Timeout: 300 * time.Millisecond})
+	if got := names(rep.Failed()); !slices.Equal(got, []string{"connector crm"}) {
+		t.Fatalf("failed = %q", got)
+	}
+	if c := rep.Failed()[0]; !strings.Contains(c.Hint, "connectors[0].base_url") {
+		t.Errorf("hint %q does not point at base_url (detail %q)", c.Hint, c.Detail)
 	}
 }
