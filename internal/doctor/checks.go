@@ -149,17 +149,17 @@ func (r *runner) checkSlack(ctx context.Context) Check {
 	defer c.Close(context.WithoutCancel(ctx))
 	channel := cfg.Shortlist.Channel
 	a, err := c.VerifyAccess(ctx, channel, cfg.Shortlist.DM)
-	if err != nil {
-		msg := err.Error()
-		switch {
-		case strings.Contains(msg, "rejected the bot token"):
-			return fail(msg, "check slack.bot_token: the Bot User OAuth Token (xoxb-…) of the installed app")
-		case strings.Contains(msg, "scope"):
-			return fail(msg, "add the scope to the Slack app, reinstall it, and update slack.bot_token")
-		case strings.Contains(msg, "channel"):
-			return fail(msg, fmt.Sprintf("check shortlist.channel, and invite the bot: /invite @%s in %s", cmp.Or(a.BotUser, "advocate"), channel))
-		}
-		return fail(msg, "check slack.api_url and that this machine can reach Slack")
+	var ae *slack.AccessError
+	switch {
+	case err == nil:
+	case errors.As(err, &ae) && ae.Scope != "":
+		return fail(err.Error(), "add the "+ae.Scope+" scope to the Slack app, reinstall it, and update slack.bot_token")
+	case errors.As(err, &ae) && ae.Part == slack.PartToken && ae.Code != "":
+		return fail(err.Error(), "check slack.bot_token: the Bot User OAuth Token (xoxb-…) of the installed app")
+	case errors.As(err, &ae) && ae.Part == slack.PartChannel:
+		return fail(err.Error(), fmt.Sprintf("check shortlist.channel, and invite the bot: /invite @%s in %s", cmp.Or(a.BotUser, "advocate"), channel))
+	default:
+		return fail(err.Error(), "check slack.api_url and that this machine can reach Slack")
 	}
 	detail := fmt.Sprintf("bot @%s in workspace %s", a.BotUser, a.Team)
 	switch {
@@ -216,7 +216,7 @@ func (r *runner) checkOpenAI(ctx context.Context) Check {
 	switch {
 	case errors.Is(err, llm.ErrUnknownModel):
 		return fail(err.Error(), "set openai.model to a model the key can use")
-	case err != nil && strings.Contains(err.Error(), "rejected the API key"):
+	case errors.Is(err, llm.ErrKeyRejected):
 		return fail(err.Error(), "check openai.api_key")
 	case err != nil:
 		return fail(err.Error(), "check openai.base_url (an OpenAI-compatible API, ending in /v1) and that this machine can reach it")

@@ -25,7 +25,7 @@ func (w *Writer) Verify(ctx context.Context) error {
 		var req *openai.RequestError
 		switch {
 		case errors.As(err, &api) && (api.HTTPStatusCode == http.StatusUnauthorized || api.HTTPStatusCode == http.StatusForbidden):
-			return fmt.Errorf("OpenAI rejected the API key (%d)", api.HTTPStatusCode)
+			return fmt.Errorf("%w (%d)", ErrKeyRejected, api.HTTPStatusCode)
 		case errors.As(err, &api):
 			return fmt.Errorf("OpenAI GET /models: HTTP %d", api.HTTPStatusCode)
 		case errors.As(err, &req):
@@ -38,6 +38,9 @@ func (w *Writer) Verify(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ErrKeyRejected is an API key the API refused (401 or 403).
+var ErrKeyRejected = errors.New("OpenAI rejected the API key")
 
 // ErrUnknownModel is a working key whose model list lacks the configured model.
 var ErrUnknownModel = errors.New("unknown model")

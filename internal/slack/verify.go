@@ -21,6 +21,38 @@ type Access struct {
 	Note string
 }
 
+// Parts of VerifyAccess, named by an AccessError.
+const (
+	PartToken   = "token"   // slack.bot_token
+	PartChannel = "channel" // shortlist.channel
+	PartDM      = "dm"      // direct messages to CSMs (shortlist.dm)
+)
+
+// AccessError is a failed VerifyAccess: the part that failed, the message, and the scope the
+// token lacks when Slack said so.
+type AccessError struct {
+	Part  string
+	Scope string // e.g. "users:read.email"; "" when no scope is missing
+	// Code is Slack's error code ("invalid_auth", "channel_not_found"); "" for a failure
+	// that is not Slack's answer (network, a channel missing from the list).
+	Code string
+	Err  error
+}
+
+func (e *AccessError) Error() string { return e.Err.Error() }
+func (e *AccessError) Unwrap() error { return e.Err }
+
+// failed wraps err as the part's AccessError, picking up a missing scope.
+func failed(part string, err error) *AccessError {
+	ae := &AccessError{Part: part, Err: err, Code: errorCode(err)}
+	if ae.Code == "missing_scope" {
+		var se slackapi.SlackErrorResponse
+		errors.As(err, &se)
+		ae.Scope = se.Needed
+	}
+	return ae
+}
+
 // channelID is what a Slack conversation id looks like (channel, private group, DM).
 var channelID = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
 
@@ -33,7 +65,8 @@ const maxListPages = 20
 // (users.lookupByEmail with an address no workspace has: "users_not_found" proves the scope,
 // "missing_scope" its absence). `advocate doctor` calls it.
 //
-// Errors read as one line a person can act on: "Slack rejected the bot token (invalid_auth)".
+// Errors are *AccessError naming the part, and read as one line a person can act on: "Slack
+// rejected the bot token (invalid_auth)".
 func (c *Client) VerifyAccess(ctx context.Context, channel string, dm bool) (Access, error) {
 	var a Access
 	var auth *slackapi.AuthTestResponse
@@ -45,14 +78,16 @@ func (c *Client) VerifyAccess(ctx context.Context, channel string, dm bool) (Acc
 	if err != nil {
 		switch code := errorCode(err); code {
 		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired":
-			return a, fmt.Errorf("Slack rejected the bot token (%s)", code)
+			ae := failed(PartToken, err)
+			ae.Err = fmt.Errorf("Slack rejected the bot token (%s)", code)
+			return a, ae
 		}
-		return a, err
+		return a, failed(PartToken, err)
 	}
 	a.Team, a.BotUser = auth.Team, auth.User
 	if channel = strings.TrimSpace(channel); channel != "" {
 		if err := c.verifyChannel(ctx, channel, &a); err != nil {
-			return a, err
+			return a, failed(PartChannel, err)
 		}
 	}
 	if dm {
@@ -61,7 +96,7 @@ func (c *Client) VerifyAccess(ctx context.Context, channel string, dm bool) (Acc
 			return err
 		})
 		if err != nil && errorCode(err) != "users_not_found" {
-			return a, fmt.Errorf("cannot look CSMs up by e-mail for direct messages: %w", scopeHint(err))
+			return a, failed(PartDM, fmt.Errorf("cannot look CSMs up by e-mail for direct messages: %w", scopeHint(err)))
 		}
 	}
 	return a, nil
