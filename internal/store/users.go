@@ -105,10 +105,12 @@ func (s *Store) RemoveWebUser(ctx context.Context, email string) error {
 	return nil
 }
 
-// CreateWebSession stores a new session and deletes the expired ones.
-func (s *Store) CreateWebSession(ctx context.Context, ws WebSession) error {
+// CreateWebSession stores a new session begun at now (the web's clock, which also judges
+// expiry) and deletes the sessions expired by then.
+func (s *Store) CreateWebSession(ctx context.Context, ws WebSession, now time.Time) error {
 	ws.Email = normEmail(ws.Email)
-	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+	now = now.UTC()
+	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
 		if _, err := tx.ExecContext(ctx, s.q("DeleteExpiredSessions"), now); err != nil {
 			return err
 		}

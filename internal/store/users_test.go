@@ -35,7 +35,7 @@ func TestWebUsers(t *testing.T) {
 		}
 
 		// Sessions: valid until they expire; removing the user signs them out.
-		if err := s.CreateWebSession(ctx, store.WebSession{TokenHash: "tok", Email: "maya@vendor.io", CSRFSecret: "sec", ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		if err := s.CreateWebSession(ctx, store.WebSession{TokenHash: "tok", Email: "maya@vendor.io", CSRFSecret: "sec", ExpiresAt: t0.Add(time.Hour)}, t0); err != nil {
 			t.Fatal(err)
 		}
 		ws, err := s.WebSessionOf(ctx, "tok", t0.Add(time.Minute))
@@ -59,7 +59,7 @@ func TestWebUsers(t *testing.T) {
 		}
 
 		// Logout.
-		if err := s.CreateWebSession(ctx, store.WebSession{TokenHash: "t2", Email: "ann@vendor.io", CSRFSecret: "s", ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		if err := s.CreateWebSession(ctx, store.WebSession{TokenHash: "t2", Email: "ann@vendor.io", CSRFSecret: "s", ExpiresAt: t0.Add(time.Hour)}, t0); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteWebSession(ctx, "t2"); err != nil {

@@ -294,7 +294,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, email string) error {
 	tok := randomToken()
 	err := s.Store.CreateWebSession(r.Context(), store.WebSession{TokenHash: hashToken(tok), Email: email,
-		CSRFSecret: randomToken(), ExpiresAt: s.now().Add(SessionLifetime)})
+		CSRFSecret: randomToken(), ExpiresAt: s.now().Add(SessionLifetime)}, s.now())
 	if err != nil {
 		return err
 	}
