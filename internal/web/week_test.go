@@ -1,8 +1,8 @@
 package web
 
 import (
-	"html"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
