@@ -113,8 +113,11 @@ func TestSignInWithSlack(t *testing.T) {
 	if status, page := b.get(t, "/drip"); status != http.StatusOK || !strings.Contains(page, "maya@vendor.io (csm)") {
 		t.Errorf("after Slack sign-in GET /drip = %d", status)
 	}
-	if fake.form.Get("redirect_uri") != s.URL+"/login/slack/callback" {
-		t.Errorf("token exchange sent redirect_uri %q", fake.form.Get("redirect_uri"))
+	fake.mu.Lock()
+	sent := fake.form.Get("redirect_uri")
+	fake.mu.Unlock()
+	if sent != s.URL+"/login/slack/callback" {
+		t.Errorf("token exchange sent redirect_uri %q", sent)
 	}
 
 	// An email with no dashboard user is refused, clearly.
