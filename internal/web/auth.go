@@ -332,6 +332,9 @@ func (s *Server) shellRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("GET /login/slack", s.slackStart)
 	mux.HandleFunc("GET /login/slack/callback", s.slackCallback)
+	mux.Handle("GET /logout", s.guard("", func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "logout", view{Title: "Sign out"})
+	}))
 	mux.Handle("POST /logout", s.guard("", s.logout))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /search", s.guard("", s.search))

@@ -39,6 +39,7 @@ func TestAccess(t *testing.T) {
 			{"csm week", csm, "/", http.StatusOK, "Approve"},
 			{"marketing sees the week without buttons", marketing, "/", http.StatusOK, "Customer 00"},
 			{"admin drip", admin, "/drip", http.StatusOK, "Recruitment funnel"},
+			{"sign-out page asks to confirm", admin, "/logout", http.StatusOK, `action="/logout" method="post"`},
 			{"unknown page", csm, "/nope", http.StatusNotFound, "There is no page at /nope"},
 		}
 		for _, c := range gets {

@@ -23,6 +23,7 @@ type weekPage struct {
 	CanDecide  bool
 	Decided    int
 	Candidates int
+	SnoozeDays int // as the Slack button says it
 }
 
 type weekGroup struct {
@@ -90,6 +91,7 @@ func (s *Server) week(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Groups = append(p.Groups, wg)
 	}
+	p.SnoozeDays = s.policy().SnoozeDays()
 	if p.Sources, err = s.freshness(r, now); err != nil {
 		s.fail(w, r, "read sync state", err)
 		return
@@ -103,12 +105,7 @@ func (s *Server) freshness(r *http.Request, now time.Time) ([]freshness, error) 
 	if err != nil {
 		return nil, err
 	}
-	staleAfter := advocate.Policy{}.WithDefaults().StaleAfter
-	if s.Config != nil {
-		if c := s.Config(); c != nil {
-			staleAfter = c.Policy().WithDefaults().StaleAfter
-		}
-	}
+	staleAfter := s.policy().StaleAfter
 	out := make([]freshness, 0, len(states))
 	for name, st := range states {
 		f := freshness{Connector: name, Age: "never", Stale: true}
@@ -123,6 +120,16 @@ func (s *Server) freshness(r *http.Request, now time.Time) ([]freshness, error) 
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Connector < out[j].Connector })
 	return out, nil
+}
+
+// policy is the shortlist policy in force (the config's, else the defaults).
+func (s *Server) policy() advocate.Policy {
+	if s.Config != nil {
+		if c := s.Config(); c != nil {
+			return c.Policy().WithDefaults()
+		}
+	}
+	return advocate.Policy{}.WithDefaults()
 }
 
 // ago words how long before now t was, coarsely.

@@ -28,7 +28,7 @@ func TestWeek(t *testing.T) {
 			t.Fatalf("GET / = %d", status)
 		}
 		for _, want := range []string{"2026-W47", "maya@vendor.io", "li@vendor.io", "Customer 00", "92.5", "+2.5",
-			"NPS 10 (promoter)", "Champ 00", "champ@cust00.io", "crm: synced 2 hours ago", "posted to Slack", "0 decided"} {
+			"NPS 10 (promoter)", "Champ 00", "champ@cust00.io", "crm: synced 2 hours ago", "posted to Slack", "0 decided", "Snooze 30 days"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("This week lacks %q", want)
 			}
