@@ -225,6 +225,10 @@ type Slack struct {
 	APIURL     string `yaml:"api_url"`
 	AppToken   string `yaml:"app_token"`   // secret, xapp-…; needed for SocketMode
 	SocketMode bool   `yaml:"socket_mode"` // receive interactions over Socket Mode instead of HTTP
+	// ClientID and ClientSecret enable "Sign in with Slack" (OpenID Connect) on the dashboard;
+	// both or neither. The redirect URL to register is server.public_url + /login/slack/callback.
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret"` // secret
 }
 
 // SMTP is the mail server outreach sends through. Without Host no email is sent.
@@ -380,6 +384,7 @@ func (c *Config) Redacted() *Config {
 	hide(&r.Slack.BotToken)
 	hide(&r.Slack.SigningSecret)
 	hide(&r.Slack.AppToken)
+	hide(&r.Slack.ClientSecret)
 	hide(&r.SMTP.Password)
 	hide(&r.OpenAI.APIKey)
 	r.Drip = c.Drip.Redacted()

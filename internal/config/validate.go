@@ -86,6 +86,14 @@ func (p *parser) validate(c *Config) {
 	if c.Slack.SocketMode && c.Slack.AppToken == "" {
 		p.report("slack.socket_mode", "slack.socket_mode: needs slack.app_token (an xapp- token)")
 	}
+	switch {
+	case c.Slack.ClientID != "" && c.Slack.ClientSecret == "":
+		p.report("slack.client_id", "slack.client_id: needs slack.client_secret too (Sign in with Slack)")
+	case c.Slack.ClientID == "" && c.Slack.ClientSecret != "":
+		p.report("slack.client_secret", "slack.client_secret: needs slack.client_id too (Sign in with Slack)")
+	case c.Slack.ClientID != "" && c.Server.PublicURL == "":
+		p.report("slack.client_id", "slack.client_id: Sign in with Slack needs server.public_url (Slack redirects the browser to <public_url>/login/slack/callback)")
+	}
 
 	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
 		p.report("smtp.port", "smtp.port: must be between 1 and 65535, got %d", c.SMTP.Port)

@@ -39,6 +39,7 @@ import (
 	"github.com/advocate-hq/advocate/internal/slack"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/syncer"
+	"github.com/advocate-hq/advocate/internal/web"
 )
 
 // Options is what the command line hands the service graph.
@@ -72,6 +73,7 @@ type Service struct {
 	sched   *scheduler.Scheduler
 	slack   *slack.Client
 	review  *review.Service
+	decide  *decide.Service
 	drip    *drip.Drip
 	alerter *alerts.Alerter
 	mux     *http.ServeMux
@@ -224,9 +226,10 @@ func (s *Service) buildReview(cfg *config.Config) error {
 		c, _ := s.live.Current()
 		return c.Policy()
 	}
-	if ro.Decider, err = Decider(cfg, s.o.Store, s.slack, s.metrics, s.log, s.o.Now, policyOf); err != nil {
+	if s.decide, err = Decider(cfg, s.o.Store, s.slack, s.metrics, s.log, s.o.Now, policyOf); err != nil {
 		return err
 	}
+	ro.Decider = s.decide
 	// The invitation preview (with the stored LLM paragraph) is what Slack's Preview shows.
 	ro.Preview = s.drip.InvitePreview
 	s.review, err = review.New(ro)
@@ -360,7 +363,16 @@ func (s *Service) routes(cfg *config.Config, hooks http.Handler) *http.ServeMux 
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", srv.Handler())
+	// The API, probes and signed webhooks authenticate themselves; everything else is the
+	// dashboard, which asks for a signed-in user.
+	api := srv.Handler()
+	for _, p := range server.APIRoutes {
+		mux.Handle(p, api)
+	}
+	loc, _ := time.LoadLocation(cfg.Shortlist.Timezone) // checked in New
+	dash := &web.Server{Store: s.o.Store, Log: s.log, Now: s.o.Now, Decide: s.decide, Drip: s.drip, Location: loc,
+		Config: func() *config.Config { c, _ := s.live.Current(); return c }}
+	mux.Handle("/", dash.Handler())
 	mux.Handle(server.RouteMetrics, s.metrics.Protected(cfg.Server.MetricsToken))
 	mux.Handle(server.RouteUnsubscribe, s.drip.UnsubscribeHandler())
 	if !cfg.Slack.SocketMode {

@@ -40,13 +40,27 @@ func TestStartServeStop(t *testing.T) {
 		if err := svc.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.Get("http://" + svc.Addr() + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("/healthz = %d", resp.StatusCode)
+		// Probes and unsubscribe links are public; the dashboard asks for a sign-in.
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for _, c := range []struct {
+			path     string
+			want     int
+			location string
+		}{
+			{"/healthz", http.StatusOK, ""},
+			{"/login", http.StatusOK, ""},
+			{"/u/not-a-token", http.StatusNotFound, ""}, // the unsubscribe page's own answer, not a sign-in
+			{"/", http.StatusSeeOther, "/login?next=%2F"},
+			{"/drip", http.StatusSeeOther, "/login?next=%2Fdrip"},
+		} {
+			resp, err := noFollow.Get("http://" + svc.Addr() + c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want || resp.Header.Get("Location") != c.location {
+				t.Errorf("GET %s = %d %q, want %d %q", c.path, resp.StatusCode, resp.Header.Get("Location"), c.want, c.location)
+			}
 		}
 		if err := svc.Stop(ctx); err != nil {
 			t.Fatalf("Stop: %v", err)

@@ -147,14 +147,29 @@ func Stored(ctx context.Context, st *store.Store, week string) (Shortlist, error
 		return Shortlist{}, err
 	}
 	out := Shortlist{Week: week}
+	ids := make([]string, len(s.Entries))
+	for i, e := range s.Entries {
+		ids[i] = e.CustomerID
+	}
+	// The change since last week, as Make worked it out: the list was made right after its
+	// score run, so its creation time stands in for the run's.
+	prev, err := st.ScoresBefore(ctx, s.CreatedAt.Add(-lastWeek), ids)
+	if err != nil {
+		return out, err
+	}
 	for _, e := range s.Entries {
 		c, err := st.FindCustomer(ctx, e.CustomerID)
 		if err != nil {
 			return out, err
 		}
-		out.Entries = append(out.Entries, Entry{Rank: e.Rank, Score: e.Score, Reasons: e.Reasons, Caution: e.Caution,
+		entry := Entry{Rank: e.Rank, Score: e.Score, Reasons: e.Reasons, Caution: e.Caution,
 			Customer: c,
-			Contact:  advocate.Contact{CustomerID: c.ID, Name: e.ContactName, Email: e.ContactEmail, Role: e.ContactRole}})
+			Contact:  advocate.Contact{CustomerID: c.ID, Name: e.ContactName, Email: e.ContactEmail, Role: e.ContactRole}}
+		if ps, ok := prev[c.ID]; ok {
+			d := ScoreChange(e.Score, ps)
+			entry.Change = &d
+		}
+		out.Entries = append(out.Entries, entry)
 	}
 	return out, nil
 }

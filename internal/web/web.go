@@ -5,6 +5,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,8 +24,15 @@ type Server struct {
 	Config func() *config.Config
 	// Decide is the one decide path (a web approve also updates the Slack message).
 	Decide *decide.Service
+	// Drip resumes paused enrollments (the path of `advocate drip resume`); nil hides Resume.
+	Drip Resumer
 	// Location is where "this week" is taken; nil = UTC.
 	Location *time.Location
+}
+
+// Resumer resumes a customer's paused onboarding emails; *drip.Drip satisfies it.
+type Resumer interface {
+	Resume(ctx context.Context, customer string) (int, error)
 }
 
 // Handler routes the dashboard. Mount it at "/" behind the API routes.
