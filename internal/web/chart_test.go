@@ -22,7 +22,7 @@ func TestChartSVG(t *testing.T) {
 				`<desc id="chart-score-over-time-d">score from 2026-11-02 to 2026-11-09</desc>`,
 				`<text x="44" y="188.0">0</text>`, `<text x="44" y="32.0">100</text>`, // value axis 0..100
 				`>Nov 2</text>`, `>Nov 9</text>`, // time axis
-				`points="48.0,121.6 628.0,74.8"`,                // 40 and 70 on a 156px-high plot
+				`points="48.0,121.6 628.0,74.8"`,               // 40 and 70 on a 156px-high plot
 				`<title>score 2026-11-09: 70</title></circle>`, // each point names its value
 				`>score</text>`}, // y label / legend
 			[]string{"<rect x=\"48"}},
