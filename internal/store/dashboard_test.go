@@ -126,5 +126,15 @@ func TestDashboardReads(t *testing.T) {
 				t.Errorf("a customer without enrollments: %v, %v", none, err)
 			}
 		})
+
+		t.Run("explain", func(t *testing.T) {
+			plan, err := s.Explain(ctx, "CustomerDecisions", acme.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ToLower(plan), "decisions") {
+				t.Errorf("plan of CustomerDecisions does not mention decisions:\n%s", plan)
+			}
+		})
 	})
 }

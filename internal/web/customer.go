@@ -54,7 +54,7 @@ func (s *Server) customerSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	found, err := s.Store.SearchCustomers(r.Context(), q, 50)
 	if err != nil {
-		s.serverError(w, r, "customer search", err)
+		s.pageError(w, r, "customer search", err)
 		return
 	}
 	// An exact id or domain, or a single match, goes straight to the customer.
@@ -80,14 +80,14 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	c, err := s.Store.FindCustomer(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r, "customers", "No customer has the id or domain “"+ref+"”. Search by name or domain below.")
+		s.customerNotFound(w, r, "No customer has the id or domain “"+ref+"”. Search by name or domain below.")
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
-	cfg := s.config()
+	cfg := s.pageConfig()
 	now := s.now()
 	v := customerView{Customer: c}
 
@@ -97,13 +97,13 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) {
 	var model *scoring.Model
 	if r.URL.Query().Get("recompute") == "1" {
 		if model, err = ranker.Model(cfg); err != nil {
-			s.serverError(w, r, "customer page", err)
+			s.pageError(w, r, "customer page", err)
 			return
 		}
 	}
 	scored, err := s.Store.ScoreHistory(ctx, c.ID, 60) // the window Explain reads
 	if err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
 	if len(scored) == 0 {
@@ -111,7 +111,7 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		ex, err := ranker.Explain(ctx, s.Store, cfg.Sources(), model, now, c.ID)
 		if err != nil {
-			s.serverError(w, r, "customer page", err)
+			s.pageError(w, r, "customer page", err)
 			return
 		}
 		v.Explanation = &ex
@@ -120,19 +120,19 @@ func (s *Server) customerPage(w http.ResponseWriter, r *http.Request) {
 	v.Gates = gatesOf(cfg.Scoring.Gates, v.Explanation)
 
 	if v.ScoreChart, v.SignalCharts, err = s.customerCharts(r, c, v.Explanation); err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
 	if v.Decisions, err = s.Store.CustomerDecisions(ctx, c.ID, pageDecisions); err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
 	if v.Emails, err = s.Store.CustomerEmails(ctx, c.ID); err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
 	if v.Referrals, err = s.Store.CustomerReferrals(ctx, c.ID, pageReferrals); err != nil {
-		s.serverError(w, r, "customer page", err)
+		s.pageError(w, r, "customer page", err)
 		return
 	}
 	// The invitation as the customer would get it: the drip's own preview, customer-safe copy

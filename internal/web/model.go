@@ -48,10 +48,10 @@ type modelView struct {
 }
 
 func (s *Server) modelPage(w http.ResponseWriter, r *http.Request) {
-	cfg := s.config()
+	cfg := s.pageConfig()
 	model, err := ranker.Model(cfg)
 	if err != nil {
-		s.serverError(w, r, "model page", err)
+		s.pageError(w, r, "model page", err)
 		return
 	}
 	cur := model.Config()
@@ -80,10 +80,10 @@ func formOf(c scoring.Config, top int) modelForm {
 
 func (s *Server) modelPreview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cfg := s.config()
+	cfg := s.pageConfig()
 	base, err := ranker.Model(cfg)
 	if err != nil {
-		s.serverError(w, r, "model preview", err)
+		s.pageError(w, r, "model preview", err)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -119,12 +119,12 @@ func (s *Server) modelPreview(w http.ResponseWriter, r *http.Request) {
 	v.Warnings = other.Warnings()
 	rep, err := ranker.WhatIf(ctx, s.Store, cfg.Sources(), base, other, top, s.now())
 	if err != nil {
-		s.serverError(w, r, "model preview", err)
+		s.pageError(w, r, "model preview", err)
 		return
 	}
 	v.WhatIf = &rep
 	if v.YAML, err = scoringYAML(other.Config()); err != nil {
-		s.serverError(w, r, "model preview", err)
+		s.pageError(w, r, "model preview", err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "model", view{Title: "Model", Nav: "model", Page: v})

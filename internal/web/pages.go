@@ -21,8 +21,8 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /model", s.guard(RoleMarketing, s.modelPreview))
 }
 
-// config returns the config in force; the defaults when the server was built without one.
-func (s *Server) config() *config.Config {
+// pageConfig returns the config in force; the defaults when the server was built without one.
+func (s *Server) pageConfig() *config.Config {
 	if s.Config != nil {
 		if c := s.Config(); c != nil {
 			return c
@@ -31,22 +31,31 @@ func (s *Server) config() *config.Config {
 	return config.Default()
 }
 
-// notFound renders the not-found page with a sentence saying what was not found.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request, nav, msg string) {
-	s.render(w, r, http.StatusNotFound, "notfound", view{Title: "Not found", Nav: nav, Page: msg})
+// customerNotFound renders the 404 page of an unknown customer, with a sentence saying what
+// was not found and a search box.
+func (s *Server) customerNotFound(w http.ResponseWriter, r *http.Request, msg string) {
+	s.render(w, r, http.StatusNotFound, "customer_missing", view{Title: "Customer not found", Nav: "customers", Page: msg})
 }
 
-// serverError logs err and answers a 500 that tells the user where to look.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+// pageError logs err and answers a 500 that tells the user where to look.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.log().Error("web: "+what, "path", r.URL.Path, "err", err)
 	http.Error(w, what+" failed; see the server log", http.StatusInternalServerError)
 }
 
+// The read pages' template helpers. funcs is shared by every page file: a name taken twice
+// would silently change another page's output, so it panics at start instead.
 func init() {
-	funcs["num"] = func(v float64) string { return formatNumber(v) }
-	funcs["signed"] = func(v float64) string { return fmt.Sprintf("%+.1f", v) }
-	funcs["pct"] = func(v float64) string { return fmt.Sprintf("%.0f%%", v*100) }
-	funcs["when"] = func(t any) string {
+	add := func(name string, fn any) {
+		if _, taken := funcs[name]; taken {
+			panic("web: template func " + name + " defined twice")
+		}
+		funcs[name] = fn
+	}
+	add("num", func(v float64) string { return formatNumber(v) })
+	add("signed", func(v float64) string { return fmt.Sprintf("%+.1f", v) })
+	add("pct", func(v float64) string { return fmt.Sprintf("%.0f%%", v*100) })
+	add("when", func(t any) string {
 		switch t := t.(type) {
 		case time.Time:
 			if t.IsZero() {
@@ -60,8 +69,8 @@ func init() {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		}
 		return "—"
-	}
-	funcs["svg"] = func(c Chart) template.HTML { return c.SVG() }
+	})
+	add("svg", func(c Chart) template.HTML { return c.SVG() })
 }
 
 // formatNumber prints whole numbers without decimals and others with one or two.

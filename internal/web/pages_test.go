@@ -37,7 +37,7 @@ drip: {unsubscribe_secret: "test-secret-0123456789"}
 // newTestServer seeds st with three customers scored twice a week apart (acme.io best), a
 // decision, a planned email, an affiliate with a referral and a failing sync, and returns a
 // dashboard on it.
-func newTestServer(t *testing.T, st *store.Store) *Server {
+func seededPagesServer(t *testing.T, st *store.Store) *Server {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Parse("advocate.yaml", []byte(pageConfig), nil)
@@ -125,17 +125,17 @@ func (e errTest) Error() string { return string(e) }
 // dashboard has sessions. role is the user's role ("" = admin).
 func get(t *testing.T, srv *Server, path string) *httptest.ResponseRecorder {
 	t.Helper()
-	return do(t, srv, httptest.NewRequest(http.MethodGet, path, nil), "")
+	return doAs(t, srv, httptest.NewRequest(http.MethodGet, path, nil), "")
 }
 
 func post(t *testing.T, srv *Server, path string, form url.Values, role Role) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return do(t, srv, req, role)
+	return doAs(t, srv, req, role)
 }
 
-func do(t *testing.T, srv *Server, req *http.Request, role Role) *httptest.ResponseRecorder {
+func doAs(t *testing.T, srv *Server, req *http.Request, role Role) *httptest.ResponseRecorder {
 	t.Helper()
 	if role == "" {
 		role = RoleAdmin
@@ -148,7 +148,7 @@ func do(t *testing.T, srv *Server, req *http.Request, role Role) *httptest.Respo
 
 func TestReadPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st)
+		srv := seededPagesServer(t, st)
 		acme, err := st.FindCustomer(context.Background(), "acme.io")
 		if err != nil {
 			t.Fatal(err)
@@ -210,7 +210,7 @@ func TestReadPages(t *testing.T) {
 
 func TestModelPreview(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st)
+		srv := seededPagesServer(t, st)
 		before, err := st.Counts(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -274,8 +274,8 @@ func TestModelPreview(t *testing.T) {
 // and may not post it.
 func TestModelPreviewRoles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st)
-		page := do(t, srv, httptest.NewRequest(http.MethodGet, "/model", nil), RoleCSM)
+		srv := seededPagesServer(t, st)
+		page := doAs(t, srv, httptest.NewRequest(http.MethodGet, "/model", nil), RoleCSM)
 		if page.Code != http.StatusOK || strings.Contains(page.Body.String(), `<form method="post"`) ||
 			!strings.Contains(page.Body.String(), "Only marketing and admin users may preview other weights.") {
 			t.Errorf("GET /model as csm = %d; want 200 without the form:\n%s", page.Code, page.Body)

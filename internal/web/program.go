@@ -35,18 +35,18 @@ func (s *Server) programPage(w http.ResponseWriter, r *http.Request) {
 		}
 		days = n
 	}
-	cfg := s.config()
+	cfg := s.pageConfig()
 	now := s.now()
 	// The inputs are read once; the KPIs are program.Compute's, over the whole window and over
 	// each week of it, so every figure here means what `advocate program` means by it.
 	in, err := program.Load(ctx, s.Store)
 	if err != nil {
-		s.serverError(w, r, "program page", err)
+		s.pageError(w, r, "program page", err)
 		return
 	}
 	weekly := in // the channel comparison is not charted: leave the customers out of the weeks
 	if in.Customers, err = program.LoadCustomers(ctx, s.Store, cfg.Sources(), now); err != nil {
-		s.serverError(w, r, "program page", err)
+		s.pageError(w, r, "program page", err)
 		return
 	}
 	v := programView{Days: days, Report: program.Compute(in, now, days)}

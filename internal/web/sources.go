@@ -39,23 +39,23 @@ type connectorsView struct {
 
 func (s *Server) connectorsPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cfg := s.config()
+	cfg := s.pageConfig()
 	now := s.now()
 	// The same reads as `advocate status` (statusRows in cmd/advocate), the affiliate outcome
 	// sync listed like a connector.
 	states, err := s.Store.SyncStates(ctx)
 	if err != nil {
-		s.serverError(w, r, "sources page", err)
+		s.pageError(w, r, "sources page", err)
 		return
 	}
 	counts, err := s.Store.SourceCounts(ctx)
 	if err != nil {
-		s.serverError(w, r, "sources page", err)
+		s.pageError(w, r, "sources page", err)
 		return
 	}
 	interrupted, err := s.Store.InterruptedRuns(ctx)
 	if err != nil {
-		s.serverError(w, r, "sources page", err)
+		s.pageError(w, r, "sources page", err)
 		return
 	}
 	staleAfter := cfg.Policy().WithDefaults().StaleAfter
@@ -71,7 +71,7 @@ func (s *Server) connectorsPage(w http.ResponseWriter, r *http.Request) {
 			row.Interrupted = &in
 		}
 		if row.Runs, err = s.Store.SyncRuns(ctx, c.Name, pageRuns); err != nil {
-			s.serverError(w, r, "sources page", err)
+			s.pageError(w, r, "sources page", err)
 			return
 		}
 		if len(row.Runs) > 0 {
@@ -81,12 +81,12 @@ func (s *Server) connectorsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	model, err := ranker.Model(cfg)
 	if err != nil {
-		s.serverError(w, r, "sources page", err)
+		s.pageError(w, r, "sources page", err)
 		return
 	}
 	table, err := ranker.LoadTable(ctx, s.Store, cfg.Sources(), now)
 	if err != nil {
-		s.serverError(w, r, "sources page", err)
+		s.pageError(w, r, "sources page", err)
 		return
 	}
 	v.Coverage = coverage.Check(model, coverage.Sources(cfg), coverage.FromTable(table))
