@@ -31,6 +31,8 @@ type Chart struct {
 	YLabel string
 	Series []Series
 	Bars   bool // grouped bars at each time instead of lines
+	// Counts: the values are whole numbers, so the value axis ticks are too.
+	Counts bool
 	// YMin and YMax fix the value axis (e.g. 0..100 for a score); both zero = from the data.
 	YMin, YMax    float64
 	Width, Height int // 0 = 640 x 220
@@ -96,6 +98,9 @@ func (c Chart) SVG() template.HTML {
 		ymin, ymax = ymin-1, ymax+1
 	}
 	ticks := niceTicks(ymin, ymax, 5)
+	if c.Counts && ticks[1]-ticks[0] < 1 {
+		ticks = niceTicks(ymin, math.Max(ymax, ymin+5), 5)
+	}
 	ymin, ymax = math.Min(ymin, ticks[0]), math.Max(ymax, ticks[len(ticks)-1])
 	pw, ph := float64(w-chartLeft-chartRight), float64(h-chartTop-chartBottom)
 	span := tmax.Sub(tmin)
@@ -132,7 +137,15 @@ func (c Chart) SVG() template.HTML {
 	}
 	b.WriteString(`<g class="x-ticks" font-size="11" text-anchor="middle">`)
 	for _, t := range timeTicks(tmin, tmax, 5) {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`, x(t), h-chartBottom+16, t.Format("Jan 2"))
+		// A label at an edge of the plot is anchored inside it, so it is not cut off.
+		anchor := ""
+		switch px := x(t); {
+		case px <= chartLeft+20:
+			anchor = ` text-anchor="start"`
+		case px >= float64(w-chartRight)-20:
+			anchor = ` text-anchor="end"`
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d"%s>%s</text>`, x(t), h-chartBottom+16, anchor, t.Format("Jan 2"))
 	}
 	b.WriteString(`</g>`)
 

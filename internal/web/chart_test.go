@@ -21,7 +21,7 @@ func TestChartSVG(t *testing.T) {
 			[]string{`role="img"`, `<title id="chart-score-over-time-t">Score over time</title>`,
 				`<desc id="chart-score-over-time-d">score from 2026-11-02 to 2026-11-09</desc>`,
 				`<text x="44" y="188.0">0</text>`, `<text x="44" y="32.0">100</text>`, // value axis 0..100
-				`>Nov 2</text>`, `>Nov 9</text>`, // time axis
+				`text-anchor="start">Nov 2</text>`, `text-anchor="end">Nov 9</text>`, // time axis, edge labels inside the plot
 				`points="48.0,121.6 628.0,74.8"`,               // 40 and 70 on a 156px-high plot
 				`<title>score 2026-11-09: 70</title></circle>`, // each point names its value
 				`>score</text>`}, // y label / legend
@@ -32,6 +32,8 @@ func TestChartSVG(t *testing.T) {
 			[]string{`<text x="44" y="188.0">0</text>`, `<title>referrals 2026-11-02: 4</title></rect>`,
 				`<title>conversions 2026-11-09: 0</title></rect>`, `data-series="conversions"`},
 			[]string{"polyline"}},
+		{"counts get whole-number ticks", Chart{Title: "Active", Counts: true, Series: []Series{{Name: "active", Points: []Point{{day(2), 0}, {day(9), 1}}}}},
+			[]string{`>1</text>`, `>5</text>`}, []string{">0.2<", ">0.5<"}},
 		{"no data says so", Chart{Title: "Empty", Series: []Series{{Name: "x"}}},
 			[]string{"<desc id=\"chart-empty-d\">no data yet</desc>", ">No data yet.</text>"}, []string{"polyline", "<rect"}},
 		{"one point is centred, not divided by zero", Chart{Title: "One", Series: []Series{{Name: "x", Points: []Point{{day(2), 5}}}}},

@@ -19,7 +19,7 @@ type programView struct {
 	Days     int
 	Report   program.Report
 	Activity Chart // referrals and conversions per week
-	Active   Chart // active affiliates per week
+	Active   Chart // affiliates that brought a sign-up, per week
 	Error    string
 }
 
@@ -50,16 +50,15 @@ func (s *Server) programPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := programView{Days: days, Report: program.Compute(in, now, days)}
-	v.Activity = Chart{Title: "Referrals and conversions per week", YLabel: "per week", Bars: true,
+	v.Activity = Chart{Title: "Referrals and conversions per week", YLabel: "per week", Bars: true, Counts: true,
 		Series: []Series{{Name: "referrals"}, {Name: "conversions"}}}
-	v.Active = Chart{Title: "Active affiliates per week", YLabel: "affiliates", Series: []Series{{Name: "active"}, {Name: "affiliates"}}, Height: 180}
+	v.Active = Chart{Title: "Active affiliates per week", YLabel: "affiliates", Counts: true, Series: []Series{{Name: "active"}}, Height: 180}
 	for _, end := range weekEnds(now, days) {
 		rep := program.Compute(weekly, end, 7)
 		start := end.AddDate(0, 0, -7)
 		v.Activity.Series[0].Points = append(v.Activity.Series[0].Points, Point{start, float64(rep.Referrals)})
 		v.Activity.Series[1].Points = append(v.Activity.Series[1].Points, Point{start, float64(rep.Conversions)})
 		v.Active.Series[0].Points = append(v.Active.Series[0].Points, Point{start, float64(rep.Active)})
-		v.Active.Series[1].Points = append(v.Active.Series[1].Points, Point{start, float64(rep.Affiliates)})
 	}
 	s.render(w, r, http.StatusOK, "program", view{Title: "Program", Nav: "program", Page: v})
 }
