@@ -24,15 +24,14 @@ lint:
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%dT%H:%M:%SZ)
-VERSION_PKG := github.com/advocate-hq/advocate/internal/version
-LDFLAGS := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
 
+# The static binary, built by the same script as the Dockerfile's (deploy/build.sh).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/advocate ./cmd/advocate
+	OUT=bin/advocate VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) sh deploy/build.sh
 
 demo:
 	$(GO) run ./cmd/advocate demo
 
 # Rewrites the bundled sample data in examples/ from its deterministic generator.
 generate:
-	$(GO) generate ./examples
+	$(GO) generate ./examples ./internal/config

@@ -83,11 +83,11 @@ Start with "advocate demo", then "advocate init" to write your own config.`,
 			root.AddCommand(c)
 		}
 	}
-	add(groupStart, a.demoCommand(), a.initCommand(), a.migrateCommand(), doctorCommand())
+	add(groupStart, a.demoCommand(), a.initCommand(), a.migrateCommand(), a.doctorCommand())
 	add(groupDaily, a.syncCommand(), a.scoreCommand(), a.insightsCommand(), a.shortlistCommand(), a.explainCommand(),
 		a.decideCommand("approve"), a.decideCommand("skip"), a.decideCommand("snooze"), a.exportCommand(),
 		a.programCommand(), a.tuneCommand())
-	add(groupOps, a.dripCommand(), a.serveCommand(), a.statusCommand(), userCommand(), a.versionCommand(), completionCommand())
+	add(groupOps, a.dripCommand(), a.serveCommand(), a.statusCommand(), a.userCommand(), a.healthcheckCommand(), a.versionCommand(), completionCommand())
 	root.SetHelpCommand(helpCommand())
 	root.SetHelpCommandGroupID(groupOps)
 	root.InitDefaultHelpCmd() // now, not at Execute, so dispatch's Find sees it

@@ -46,6 +46,7 @@ func usageErr(format string, args ...any) error {
 // app is what every command gets: where output goes, which config and database to use, and
 // the clock.
 type app struct {
+	stdin          io.Reader // user add reads the password here
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	// configPath, dsn, verbose and logFormat are the global flags (cli.go binds them).
@@ -62,7 +63,12 @@ type app struct {
 
 // run executes one command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr, now: time.Now, isTerminal: isTerminal(stderr)}
+	return runIO(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runIO is run with standard input given (tests pipe a password in).
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, isTerminal: isTerminal(stderr)}
 	err := a.dispatch(ctx, args)
 	if err == nil {
 		return 0

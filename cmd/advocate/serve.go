@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/advocate-hq/advocate/internal/doctor"
 	"github.com/advocate-hq/advocate/internal/service"
 )
 
@@ -34,10 +35,20 @@ not a terminal).`,
 // cmdServe runs the daemon (internal/service) until SIGINT/SIGTERM, then stops it in order:
 // HTTP, queued Slack updates, scheduler, database.
 func cmdServe(ctx context.Context, a *app, listen string) error {
-	_, st, err := a.configAndStore(ctx)
+	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
 	}
+	// The same checks as `advocate doctor`, logged as warnings: serve starts anyway, and a slow
+	// vendor does not hold the start up.
+	checkCtx, cancelChecks := context.WithCancel(ctx)
+	checked := make(chan struct{})
+	// The checks use the store: they end before it closes.
+	stopChecks := func() { cancelChecks(); <-checked }
+	go func() {
+		defer close(checked)
+		doctor.Run(checkCtx, doctor.Options{ConfigPath: a.resolvedConfigPath(), Config: cfg, Store: st, Log: a.log, Now: a.now}).Log(a.log)
+	}()
 	// The scoring model and the shortlist policy reload on SIGHUP or when the file changes; an
 	// invalid edit keeps the running config and is logged with file:line.
 	hup := make(chan os.Signal, 1)
@@ -45,10 +56,12 @@ func cmdServe(ctx context.Context, a *app, listen string) error {
 	defer signal.Stop(hup)
 	svc, err := service.New(ctx, service.Options{ConfigPath: a.resolvedConfigPath(), Store: st, Listen: listen, Log: a.log, Now: a.now, Reload: hup})
 	if err != nil {
+		stopChecks()
 		st.Close()
 		return err
 	}
 	if err := svc.Start(ctx); err != nil {
+		stopChecks()
 		svc.Stop(ctx)
 		return err
 	}
@@ -62,6 +75,7 @@ func cmdServe(ctx context.Context, a *app, listen string) error {
 	case runErr = <-svc.Err():
 		runErr = fmt.Errorf("serve: %w", runErr)
 	}
+	stopChecks()
 	if err := svc.Stop(ctx); err != nil {
 		a.log.Warn("shutdown", "err", err)
 	}

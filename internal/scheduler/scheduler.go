@@ -158,6 +158,18 @@ func (s *Scheduler) Start() {
 		return
 	}
 	s.loop = make(chan struct{})
+	// Say when each job will next run: an operator checking a fresh deploy should not have to
+	// wait for the first turn (or read the schedule table) to know the schedule took.
+	now := s.Now()
+	for _, e := range s.order {
+		next, err := s.store.EnsureSchedule(s.ctx, e.job.Name, e.job.Spec, e.sched.Next(now.In(s.loc)))
+		if err != nil {
+			s.log.Warn("job schedule not read", "job", e.job.Name, "err", err)
+			continue
+		}
+		e.next = next
+		s.log.Info("job scheduled", "job", e.job.Name, "schedule", e.job.Spec, "next_run", next.In(s.loc).Format(time.RFC3339))
+	}
 	go func() {
 		defer close(s.loop)
 		t := time.NewTicker(s.TickEvery)

@@ -96,6 +96,9 @@ func (c Chart) SVG() template.HTML {
 	}
 	if ymax == ymin {
 		ymin, ymax = ymin-1, ymax+1
+		if c.Counts && ymin < 0 && ymax-1 >= 0 { // a flat count never reads as negative
+			ymin, ymax = 0, ymax+1
+		}
 	}
 	ticks := niceTicks(ymin, ymax, 5)
 	if c.Counts && ticks[1]-ticks[0] < 1 {
