@@ -16,10 +16,6 @@ const (
 	RouteSlackActions = "POST /slack/actions"
 )
 
-// APIRoutes are the patterns Server.Handler serves: the service mounts each beside the
-// dashboard, which has "/".
-var APIRoutes = []string{RouteHealthz, RouteReadyz, RouteSignals, RouteAffiliateWebhooks, RouteOpenAPI}
-
 // Routes lists every pattern above.
 var Routes = []string{RouteHealthz, RouteReadyz, RouteSignals, RouteAffiliateWebhooks, RouteOpenAPI,
 	RouteMetrics, RouteUnsubscribe, RouteSlackActions}

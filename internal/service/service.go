@@ -366,9 +366,11 @@ func (s *Service) routes(cfg *config.Config, hooks http.Handler) *http.ServeMux 
 	// The API, probes and signed webhooks authenticate themselves; everything else is the
 	// dashboard, which asks for a signed-in user.
 	api := srv.Handler()
-	for _, p := range server.APIRoutes {
-		mux.Handle(p, api)
-	}
+	mux.Handle(server.RouteHealthz, api)
+	mux.Handle(server.RouteReadyz, api)
+	mux.Handle(server.RouteSignals, api)
+	mux.Handle(server.RouteAffiliateWebhooks, api)
+	mux.Handle(server.RouteOpenAPI, api)
 	loc, _ := time.LoadLocation(cfg.Shortlist.Timezone) // checked in New
 	dash := &web.Server{Store: s.o.Store, Log: s.log, Now: s.o.Now, Decide: s.decide, Drip: s.drip, Location: loc,
 		Config: func() *config.Config { c, _ := s.live.Current(); return c }}

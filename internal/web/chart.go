@@ -5,6 +5,7 @@ package web
 // inline in the page.
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"html/template"
@@ -48,30 +49,10 @@ var seriesColors = []string{"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9
 
 // SVG renders the chart as an inline <svg>. A chart with no points says so in words.
 func (c Chart) SVG() template.HTML {
-	w, h := c.Width, c.Height
-	if w == 0 {
-		w = 640
-	}
-	if h == 0 {
-		h = 220
-	}
+	w, h := cmp.Or(c.Width, 640), cmp.Or(c.Height, 220)
 	var b strings.Builder
 	esc := html.EscapeString
-	n := 0
-	var tmin, tmax time.Time
-	ymin, ymax := math.Inf(1), math.Inf(-1)
-	for _, s := range c.Series {
-		for _, p := range s.Points {
-			if n == 0 || p.T.Before(tmin) {
-				tmin = p.T
-			}
-			if n == 0 || p.T.After(tmax) {
-				tmax = p.T
-			}
-			ymin, ymax = math.Min(ymin, p.V), math.Max(ymax, p.V)
-			n++
-		}
-	}
+	n, tmin, tmax, ymin, ymax := c.extent()
 	names := make([]string, len(c.Series))
 	for i, s := range c.Series {
 		names[i] = s.Name
@@ -88,6 +69,47 @@ func (c Chart) SVG() template.HTML {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13">No data yet.</text></svg>`, chartLeft, h/2)
 		return template.HTML(b.String())
 	}
+	p := plot{w: w, h: h, tmin: tmin, span: tmax.Sub(tmin), pw: float64(w - chartLeft - chartRight), ph: float64(h - chartTop - chartBottom)}
+	p.ymin, p.ymax, p.ticks = c.yRange(ymin, ymax)
+	if c.Bars { // bars need room either side of the first and last group
+		p.slot = p.pw / float64(c.groups())
+	}
+	p.axes(&b, c, tmax)
+	for i, s := range c.Series {
+		p.series(&b, c, i, s)
+	}
+	// Legend, right-aligned along the top.
+	lx := w - chartRight
+	for i := len(c.Series) - 1; i >= 0; i-- {
+		s := c.Series[i]
+		lx -= 8*len(s.Name) + 22
+		fmt.Fprintf(&b, `<g class="legend"><rect x="%d" y="8" width="10" height="10" fill="%s"/><text x="%d" y="17" font-size="11">%s</text></g>`,
+			lx, seriesColors[i%len(seriesColors)], lx+14, esc(s.Name))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// extent is how many points the chart has and the range of their times and values.
+func (c Chart) extent() (n int, tmin, tmax time.Time, ymin, ymax float64) {
+	ymin, ymax = math.Inf(1), math.Inf(-1)
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			if n == 0 || p.T.Before(tmin) {
+				tmin = p.T
+			}
+			if n == 0 || p.T.After(tmax) {
+				tmax = p.T
+			}
+			ymin, ymax = math.Min(ymin, p.V), math.Max(ymax, p.V)
+			n++
+		}
+	}
+	return n, tmin, tmax, ymin, ymax
+}
+
+// yRange is the value axis: the data's range (or the chart's fixed one), widened to round ticks.
+func (c Chart) yRange(ymin, ymax float64) (float64, float64, []float64) {
 	if c.YMin != 0 || c.YMax != 0 {
 		ymin, ymax = c.YMin, c.YMax
 	}
@@ -104,87 +126,93 @@ func (c Chart) SVG() template.HTML {
 	if c.Counts && ticks[1]-ticks[0] < 1 {
 		ticks = niceTicks(ymin, math.Max(ymax, ymin+5), 5)
 	}
-	ymin, ymax = math.Min(ymin, ticks[0]), math.Max(ymax, ticks[len(ticks)-1])
-	pw, ph := float64(w-chartLeft-chartRight), float64(h-chartTop-chartBottom)
-	span := tmax.Sub(tmin)
-	// Bars need room either side of the first and last group.
-	slot := 0.0
-	if c.Bars {
-		groups := map[int64]bool{}
-		for _, s := range c.Series {
-			for _, p := range s.Points {
-				groups[p.T.Unix()] = true
-			}
-		}
-		slot = pw / float64(len(groups))
-	}
-	x := func(t time.Time) float64 {
-		if span == 0 {
-			return chartLeft + pw/2
-		}
-		return chartLeft + slot/2 + (pw-slot)*float64(t.Sub(tmin))/float64(span)
-	}
-	y := func(v float64) float64 { return chartTop + ph - ph*(v-ymin)/(ymax-ymin) }
+	return math.Min(ymin, ticks[0]), math.Max(ymax, ticks[len(ticks)-1]), ticks
+}
 
-	// Axes with tick labels.
-	fmt.Fprintf(&b, `<g class="axes" stroke="#888" stroke-width="1"><line x1="%d" y1="%d" x2="%d" y2="%d"/><line x1="%d" y1="%d" x2="%d" y2="%d"/></g>`,
+// groups is how many distinct times the points have (one bar group each).
+func (c Chart) groups() int {
+	g := map[int64]bool{}
+	for _, s := range c.Series {
+		for _, p := range s.Points {
+			g[p.T.Unix()] = true
+		}
+	}
+	return len(g)
+}
+
+// plot maps times and values to the drawing area.
+type plot struct {
+	w, h       int
+	tmin       time.Time
+	span       time.Duration
+	pw, ph     float64
+	slot       float64 // the width of one bar group; 0 for lines
+	ymin, ymax float64
+	ticks      []float64
+}
+
+func (p plot) x(t time.Time) float64 {
+	if p.span == 0 {
+		return chartLeft + p.pw/2
+	}
+	return chartLeft + p.slot/2 + (p.pw-p.slot)*float64(t.Sub(p.tmin))/float64(p.span)
+}
+
+func (p plot) y(v float64) float64 { return chartTop + p.ph - p.ph*(v-p.ymin)/(p.ymax-p.ymin) }
+
+// axes draws both axes with their tick labels.
+func (p plot) axes(b *strings.Builder, c Chart, tmax time.Time) {
+	w, h := p.w, p.h
+	fmt.Fprintf(b, `<g class="axes" stroke="#888" stroke-width="1"><line x1="%d" y1="%d" x2="%d" y2="%d"/><line x1="%d" y1="%d" x2="%d" y2="%d"/></g>`,
 		chartLeft, chartTop, chartLeft, h-chartBottom, chartLeft, h-chartBottom, w-chartRight, h-chartBottom)
 	b.WriteString(`<g class="y-ticks" font-size="11" text-anchor="end">`)
-	for _, v := range ticks {
-		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#eee"/><text x="%d" y="%.1f">%s</text>`,
-			chartLeft, w-chartRight, y(v), y(v), chartLeft-4, y(v)+4, formatTick(v))
+	for _, v := range p.ticks {
+		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#eee"/><text x="%d" y="%.1f">%s</text>`,
+			chartLeft, w-chartRight, p.y(v), p.y(v), chartLeft-4, p.y(v)+4, formatTick(v))
 	}
 	b.WriteString(`</g>`)
 	if c.YLabel != "" {
-		fmt.Fprintf(&b, `<text class="y-label" font-size="11" transform="translate(12 %d) rotate(-90)" text-anchor="middle">%s</text>`, chartTop+int(ph)/2, esc(c.YLabel))
+		fmt.Fprintf(b, `<text class="y-label" font-size="11" transform="translate(12 %d) rotate(-90)" text-anchor="middle">%s</text>`, chartTop+int(p.ph)/2, html.EscapeString(c.YLabel))
 	}
 	b.WriteString(`<g class="x-ticks" font-size="11" text-anchor="middle">`)
-	for _, t := range timeTicks(tmin, tmax, 5) {
+	for _, t := range timeTicks(p.tmin, tmax, 5) {
 		// A label at an edge of the plot is anchored inside it, so it is not cut off.
 		anchor := ""
-		switch px := x(t); {
+		switch px := p.x(t); {
 		case px <= chartLeft+20:
 			anchor = ` text-anchor="start"`
 		case px >= float64(w-chartRight)-20:
 			anchor = ` text-anchor="end"`
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d"%s>%s</text>`, x(t), h-chartBottom+16, anchor, t.Format("Jan 2"))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d"%s>%s</text>`, p.x(t), h-chartBottom+16, anchor, t.Format("Jan 2"))
 	}
 	b.WriteString(`</g>`)
+}
 
-	for i, s := range c.Series {
-		color := seriesColors[i%len(seriesColors)]
-		fmt.Fprintf(&b, `<g class="series" data-series="%s">`, esc(s.Name))
-		if c.Bars {
-			bw := slot * 0.8 / float64(len(c.Series))
-			for _, p := range s.Points {
-				x0 := x(p.T) - slot*0.4 + bw*float64(i)
-				fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`,
-					x0, math.Min(y(p.V), y(0)), bw, math.Abs(y(0)-y(p.V)), color, esc(s.Name), p.T.Format("2006-01-02"), formatTick(p.V))
-			}
-		} else {
-			var pts []string
-			for _, p := range s.Points {
-				pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.T), y(p.V)))
-			}
-			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, color, strings.Join(pts, " "))
-			for _, p := range s.Points {
-				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s %s: %s</title></circle>`,
-					x(p.T), y(p.V), color, esc(s.Name), p.T.Format("2006-01-02"), formatTick(p.V))
-			}
+// series draws series i as bars or as a line with a dot (and a tooltip) per point.
+func (p plot) series(b *strings.Builder, c Chart, i int, s Series) {
+	esc := html.EscapeString
+	color := seriesColors[i%len(seriesColors)]
+	fmt.Fprintf(b, `<g class="series" data-series="%s">`, esc(s.Name))
+	if c.Bars {
+		bw := p.slot * 0.8 / float64(len(c.Series))
+		for _, pt := range s.Points {
+			x0 := p.x(pt.T) - p.slot*0.4 + bw*float64(i)
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`,
+				x0, math.Min(p.y(pt.V), p.y(0)), bw, math.Abs(p.y(0)-p.y(pt.V)), color, esc(s.Name), pt.T.Format("2006-01-02"), formatTick(pt.V))
 		}
-		b.WriteString(`</g>`)
+	} else {
+		var pts []string
+		for _, pt := range s.Points {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", p.x(pt.T), p.y(pt.V)))
+		}
+		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, color, strings.Join(pts, " "))
+		for _, pt := range s.Points {
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s %s: %s</title></circle>`,
+				p.x(pt.T), p.y(pt.V), color, esc(s.Name), pt.T.Format("2006-01-02"), formatTick(pt.V))
+		}
 	}
-	// Legend, right-aligned along the top.
-	lx := w - chartRight
-	for i := len(c.Series) - 1; i >= 0; i-- {
-		s := c.Series[i]
-		lx -= 8*len(s.Name) + 22
-		fmt.Fprintf(&b, `<g class="legend"><rect x="%d" y="8" width="10" height="10" fill="%s"/><text x="%d" y="17" font-size="11">%s</text></g>`,
-			lx, seriesColors[i%len(seriesColors)], lx+14, esc(s.Name))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	b.WriteString(`</g>`)
 }
 
 // chartID makes an id from a title for aria-labelledby.
