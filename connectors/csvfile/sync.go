@@ -64,15 +64,10 @@ func (c *Connector) Sync(ctx context.Context, cursor string, sink connectors.Sin
 	r.Comma = c.delim
 	r.ReuseRecord = true
 	r.TrimLeadingSpace = trim
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: file is empty; the first line must be a header row", base)
-	}
+	header, err := readHeader(r, base)
 	if err != nil {
-		return fmt.Errorf("%s: reading header: %w", base, err)
+		return err
 	}
-	header = slices.Clone(header)
-	header[0] = strings.TrimPrefix(header[0], "\uFEFF") // Excel's "CSV UTF-8" starts with a BOM
 	l, err := c.resolve(base, header)
 	if err != nil {
 		return err
@@ -435,4 +430,18 @@ func (rp *rowParser) signal(rec []string, pg *pager, line int) error {
 		return nil // an answer left blank (a survey comment without a score): no observation
 	}
 	return pg.addSignal(connectors.Signal{Customer: ref, Name: name, Value: v, ObservedAt: at})
+}
+
+// readHeader reads a file's first row, its column names.
+func readHeader(r *csv.Reader, base string) ([]string, error) {
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: file is empty; the first line must be a header row", base)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading header: %w", base, err)
+	}
+	header = slices.Clone(header)
+	header[0] = strings.TrimPrefix(header[0], "\uFEFF") // Excel's "CSV UTF-8" starts with a BOM
+	return header, nil
 }

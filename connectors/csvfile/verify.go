@@ -3,13 +3,9 @@ package csvfile
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"unicode"
 )
 
@@ -35,15 +31,10 @@ func (c *Connector) Verify(ctx context.Context) error {
 	r := csv.NewReader(newLineFeed(f, c.delim, trim))
 	r.Comma = c.delim
 	r.TrimLeadingSpace = trim
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: file is empty; the first line must be a header row", base)
-	}
+	header, err := readHeader(r, base)
 	if err != nil {
-		return fmt.Errorf("%s: reading header: %w", base, err)
+		return err
 	}
-	header = slices.Clone(header)
-	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
 	_, err = c.resolve(base, header)
 	return err
 }

@@ -27,7 +27,6 @@ package outbox
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,16 +45,7 @@ import (
 )
 
 // SMTP says how to reach the mail server.
-type SMTP struct {
-	Host     string
-	Port     int
-	Username string
-	Password string // secret: never logged
-	TLS      string // none | starttls | tls
-	Timeout  time.Duration
-	// TLSConfig overrides the TLS settings (tests with a self-signed server).
-	TLSConfig *tls.Config
-}
+type SMTP = email.SMTP
 
 // Config tunes the workers.
 type Config struct {
@@ -233,24 +223,9 @@ func (c *conn) get(ctx context.Context) (*mail.Client, error) {
 		return c.client, nil
 	}
 	s := c.o.smtp
-	opts := []mail.Option{mail.WithPort(s.Port), mail.WithTimeout(s.Timeout),
-		// One NOOP per send and a RSET after each message would add two round trips to every
-		// email; a fresh transaction after DATA needs neither (RFC 5321 §4.1.4).
-		mail.WithoutNoop(), mail.WithoutRset()}
-	switch s.TLS {
-	case "none":
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	case "tls":
-		opts = append(opts, mail.WithSSL())
-	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	}
-	if s.TLSConfig != nil {
-		opts = append(opts, mail.WithTLSConfig(s.TLSConfig))
-	}
-	if s.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
-	}
+	// One NOOP per send and a RSET after each message would add two round trips to every
+	// email; a fresh transaction after DATA needs neither (RFC 5321 §4.1.4).
+	opts := append(email.ClientOptions(s), mail.WithoutNoop(), mail.WithoutRset())
 	client, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("smtp client for %s: %w", s.Host, err)

@@ -120,14 +120,7 @@ func (r *Reference) walk(docs *comments, t reflect.Type, v reflect.Value, prefix
 
 // child returns the schema of a value of type t and adds the keys under it.
 func (r *Reference) child(docs *comments, t reflect.Type, v reflect.Value, path string) (map[string]any, error) {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-		if v.IsValid() && !v.IsNil() {
-			v = v.Elem()
-		} else {
-			v = reflect.Value{}
-		}
-	}
+	t, v = deref(t, v)
 	switch t.Kind() {
 	case reflect.Struct:
 		return r.walk(docs, t, v, path)
@@ -171,14 +164,7 @@ const (
 
 // describe names a type for people and renders a default worth showing.
 func describe(t reflect.Type, v reflect.Value) (typ, def string) {
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-		if v.IsValid() && !v.IsNil() {
-			v = v.Elem()
-		} else {
-			v = reflect.Value{}
-		}
-	}
+	t, v = deref(t, v)
 	switch t.Kind() {
 	case reflect.Struct:
 		return "mapping", ""
@@ -398,4 +384,15 @@ func (r *Reference) Write(root string) error {
 		}
 	}
 	return nil
+}
+
+// deref sees through a pointer type (and its value, when set): a *T key documents as a T.
+func deref(t reflect.Type, v reflect.Value) (reflect.Type, reflect.Value) {
+	if t.Kind() != reflect.Pointer {
+		return t, v
+	}
+	if v.IsValid() && !v.IsNil() {
+		return t.Elem(), v.Elem()
+	}
+	return t.Elem(), reflect.Value{}
 }
