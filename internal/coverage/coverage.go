@@ -165,6 +165,13 @@ func gated(in scoring.Input) (string, bool) {
 	return in.UsedBy[i], true
 }
 
+// Gate reports whether a gate reads the input: missing data there keeps customers off the
+// shortlist, where a weight without data only leaves the score to the other signals.
+func (in Input) Gate() bool {
+	_, g := gated(in.Input)
+	return g
+}
+
 // warning words what is wrong with c, or "" when nothing is.
 func warning(c Input) string {
 	user, isGate := gated(c.Input)

@@ -329,9 +329,32 @@ func (r *runner) checkCoverage(ctx context.Context) Check {
 		}
 	}
 	rep := coverage.Check(model, coverage.Sources(cfg), held)
-	if len(rep.Warnings) > 0 {
-		return fail(strings.Join(rep.Warnings, "; "),
-			"map the input in a connector that can provide it, or change the weight or gate that reads it (scoring)")
+	// A gate without data (or naming nothing: a typo) keeps customers off the shortlist: a
+	// failure. A weight without data only leaves the score to the other signals: a warning.
+	var blocking, weak []string
+	fromInputs := map[string]bool{}
+	for _, in := range rep.Inputs {
+		if in.Warning == "" {
+			continue
+		}
+		fromInputs[in.Warning] = true
+		if in.Gate() {
+			blocking = append(blocking, in.Warning)
+		} else {
+			weak = append(weak, in.Warning)
+		}
+	}
+	for _, w := range rep.Warnings {
+		if !fromInputs[w] {
+			blocking = append(blocking, w)
+		}
+	}
+	const hint = "map the input in a connector that can provide it, or change the weight or gate that reads it (scoring)"
+	switch {
+	case len(blocking) > 0:
+		return fail(strings.Join(append(blocking, weak...), "; "), hint)
+	case len(weak) > 0:
+		return warn(strings.Join(weak, "; ")+" (weights without data count for nothing)", hint)
 	}
 	return pass("every one of the %d model inputs has a source (%s)", len(rep.Inputs), note)
 }

@@ -110,7 +110,7 @@ type world struct {
 	hubspot, slack, openai, rewardful string
 	smtpPort                          int
 	// The settings each failure case changes.
-	token, botToken, publicURL, gates string
+	token, botToken, publicURL, gates, weights string
 }
 
 func newWorld(t *testing.T) *world {
@@ -120,7 +120,7 @@ func newWorld(t *testing.T) *world {
 		smtpPort: smtptest.Start(t).Port,
 		token:    hubspotToken, botToken: slackToken, publicURL: "https://advocate.acme.io",
 		// tenure_days derives from customer_since, and upsells_12m: both HubSpot's.
-		gates: `["tenure_days >= 90"]`}
+		gates: `["tenure_days >= 90"]`, weights: `{upsells_12m: 1}`}
 }
 
 func (w *world) yaml() string {
@@ -128,7 +128,7 @@ func (w *world) yaml() string {
 connectors:
   - {name: crm, type: hubspot, base_url: %q, token: %q}
 scoring:
-  weights: {upsells_12m: 1}
+  weights: %s
   gates: %s
 shortlist: {channel: %q}
 slack: {bot_token: %q, api_url: %q}
@@ -137,7 +137,7 @@ email: {from: "Dana <dana@acme.io>", program_url: "https://acme.io/partners"}
 openai: {api_key: %q, base_url: %q, model: gpt-4o-mini}
 server: {public_url: %q}
 affiliates: {platform: rewardful, base_url: %q, api_key: %q, webhook_secret: "whsec-1234567890"}
-`, w.hubspot, w.token, w.gates, channelID, w.botToken, w.slack, w.smtpPort, openaiKey, w.openai, w.publicURL, w.rewardful, rewardfulfake.Key)
+`, w.hubspot, w.token, w.weights, w.gates, channelID, w.botToken, w.slack, w.smtpPort, openaiKey, w.openai, w.publicURL, w.rewardful, rewardfulfake.Key)
 }
 
 func (w *world) run(t *testing.T, st *store.Store) doctor.Report {
@@ -382,5 +382,26 @@ func TestTimeout(t *testing.T) {
 	}
 	if c := rep.Failed()[0]; !strings.Contains(c.Hint, "connectors[0].base_url") {
 		t.Errorf("hint %q does not point at base_url (detail %q)", c.Hint, c.Detail)
+	}
+}
+
+// A weight whose input nothing provides is a warning, not a failure: the score simply leans on
+// the other signals. (A gate without data fails: see TestFailures' "missing coverage".)
+func TestWeightWithoutDataWarns(t *testing.T) {
+	st := storetest.SQLite(t)
+	w := newWorld(t)
+	w.weights = `{upsells_12m: 1, nps: 3}`
+	rep := w.run(t, st)
+	var cov *doctor.Check
+	for i := range rep.Checks {
+		if rep.Checks[i].Name == "model inputs" {
+			cov = &rep.Checks[i]
+		}
+	}
+	if cov == nil || !cov.OK || !cov.Warning || !strings.Contains(cov.Detail, "weight nps needs nps") {
+		t.Fatalf("model inputs = %+v, want OK with a warning naming the nps weight", cov)
+	}
+	if got := names(rep.Failed()); len(got) != 0 {
+		t.Errorf("failed = %q, want none", got)
 	}
 }
