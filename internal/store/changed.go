@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ChangedCustomers returns the ids of customers whose model inputs — current signal values,
+// attributes or contacts — were written at or after since, sorted. Rows carry the time their
+// write transaction started, so a caller keeping a watermark should move it to a moment a
+// little before it asked (a transaction open then may commit later with an older time).
+func (s *Store) ChangedCustomers(ctx context.Context, since time.Time) ([]string, error) {
+	var ids []string
+	since = since.UTC()
+	err := each(ctx, s.db, func(r *sql.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	}, s.q("ChangedCustomerIDs"), since, since, since)
+	if err != nil {
+		return nil, fmt.Errorf("customers changed since %s: %w", since.Format(time.RFC3339), err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// CustomerInputs is what ScanInputsOf hands over: per call, one of its fields is set.
+type CustomerInputs struct {
+	// Attributes is called once per customer found, in id order, before its values.
+	Attributes func(id string, attrs map[string]string) error
+	// Reach is called for each customer with contacts: how many, and how many may be emailed.
+	Reach func(id string, contacts, reachable int) error
+	// Latest is called once per customer and source, ordered by customer then source, like
+	// ScanLatest; vals is reused between calls.
+	Latest func(id, source string, vals []LatestValue) error
+}
+
+// changedChunk bounds the ids bound per statement (SQLite caps bound parameters).
+const changedChunk = 900
+
+// ScanInputsOf streams the model inputs of the customers in ids (any order, unknown ids
+// ignored) — the same rows LoadTable reads for everyone — chunk by chunk: for each chunk the
+// attributes, then contact reachability, then current values.
+func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInputs) error {
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var (
+		intern interner
+		dec    latestDecoder
+		vals   []LatestValue
+	)
+	for chunk := range slices.Chunk(sorted, changedChunk) {
+		err := s.eachIn(ctx, "AttributesOfCustomers", chunk, func(r *sql.Rows) error {
+			var id string
+			var raw []byte
+			if err := r.Scan(&id, &raw); err != nil {
+				return err
+			}
+			attrs, ok := decodeFlat(raw, &intern)
+			if !ok {
+				attrs = nil
+				if err := json.Unmarshal(raw, &attrs); err != nil {
+					return fmt.Errorf("attributes of %s: %w", id, err)
+				}
+			}
+			return fn.Attributes(id, attrs)
+		})
+		if err == nil {
+			err = s.eachIn(ctx, "ReachabilityOfCustomers", chunk, func(r *sql.Rows) error {
+				var id string
+				var n, ok int
+				if err := r.Scan(&id, &n, &ok); err != nil {
+					return err
+				}
+				return fn.Reach(id, n, ok)
+			})
+		}
+		if err == nil {
+			err = s.eachIn(ctx, "LatestSignalsOfCustomers", chunk, func(r *sql.Rows) error {
+				var id, source string
+				var raw []byte
+				if err := r.Scan(&id, &source, &raw); err != nil {
+					return err
+				}
+				var err error
+				if vals, err = dec.decode(raw, vals[:0]); err != nil {
+					return fmt.Errorf("signals of %s from %s: %w", id, source, err)
+				}
+				return fn.Latest(id, source, vals)
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("read inputs of %d customers: %w", len(chunk), err)
+		}
+	}
+	return nil
+}
+
+// eachIn runs a named query whose one ? list is ids and hands each row to fn.
+func (s *Store) eachIn(ctx context.Context, name string, ids []string, fn func(*sql.Rows) error) error {
+	q, args, err := s.in(name, ids)
+	if err != nil {
+		return err
+	}
+	return each(ctx, s.db, fn, q, args...)
+}

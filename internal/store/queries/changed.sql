@@ -1,0 +1,17 @@
+-- Hot re-scoring (internal/ranker Hot): which customers' model inputs changed since a moment,
+-- and those customers' inputs. Each part finds its rows through an updated_at index
+-- (migration 020); the per-customer reads probe primary keys.
+
+-- name: ChangedCustomerIDs
+SELECT customer_id FROM signals WHERE updated_at >= ?
+UNION SELECT id FROM customers WHERE updated_at >= ?
+UNION SELECT customer_id FROM contacts WHERE updated_at >= ?;
+
+-- name: AttributesOfCustomers
+SELECT id, attributes FROM customers WHERE id IN (?) ORDER BY id;
+
+-- name: ReachabilityOfCustomers
+SELECT customer_id, COUNT(*), SUM(CASE WHEN opted_out THEN 0 ELSE 1 END) FROM contacts WHERE customer_id IN (?) GROUP BY customer_id;
+
+-- name: LatestSignalsOfCustomers
+SELECT customer_id, source, vals FROM signals WHERE customer_id IN (?) ORDER BY customer_id, source;
