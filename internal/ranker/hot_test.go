@@ -32,7 +32,9 @@ func TestHotRescoreMatchesFullRun(t *testing.T) {
 		ctx := context.Background()
 		clock := t0
 		st.Now = func() time.Time { return clock }
-		ref := func(i int) connectors.Ref { return connectors.Ref{ExternalID: fmt.Sprint(i), Domain: fmt.Sprintf("c%d.io", i)} }
+		ref := func(i int) connectors.Ref {
+			return connectors.Ref{ExternalID: fmt.Sprint(i), Domain: fmt.Sprintf("c%d.io", i)}
+		}
 		var crm, survey connectors.Page
 		for i := range 40 {
 			crm.Customers = append(crm.Customers, connectors.Customer{Ref: ref(i), Name: fmt.Sprint("C", i),
