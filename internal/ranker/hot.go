@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
@@ -28,6 +29,9 @@ type Hot struct {
 	expires [][]uint32
 	since   time.Time // store time from which changes have not been read yet
 	at      time.Time // the now of the last load or refresh
+	// read holds the changed rows the last refresh read at or after since: the next refresh
+	// reads that window again (see Lag) and skips them.
+	read map[store.Change]bool
 }
 
 // Lag is how far behind the store's clock a refresh's watermark stays: rows carry the time
@@ -67,11 +71,24 @@ func (h *Hot) Sources() advocate.Sources { return h.b.src }
 // customers it re-read.
 func (h *Hot) Refresh(ctx context.Context, now time.Time) (int, error) {
 	mark := h.st.Now().Add(-Lag)
-	ids, err := h.st.ChangedCustomers(ctx, h.since)
+	changes, err := h.st.ChangedSince(ctx, h.since)
 	if err != nil {
 		return 0, fmt.Errorf("refresh scoring table: %w", err)
 	}
+	read := map[store.Change]bool{}
+	var ids []string
+	for _, c := range changes {
+		if !c.At.Before(mark) {
+			read[c] = true
+		}
+		if !h.read[c] {
+			ids = append(ids, c.CustomerID)
+		}
+	}
 	ids = append(ids, h.expired(now)...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	n := len(ids)
 	h.b.now = now
 	// Each customer's row is cleared when its attributes arrive (every stored customer has a
 	// row in customers), then its contacts and values are applied as a full load would.
@@ -95,8 +112,8 @@ func (h *Hot) Refresh(ctx context.Context, now time.Time) (int, error) {
 	if err := h.b.t.Validate(); err != nil {
 		return 0, fmt.Errorf("refresh scoring table: %w", err)
 	}
-	h.since, h.at = mark, now
-	return len(ids), nil
+	h.since, h.at, h.read = mark, now, read
+	return n, nil
 }
 
 // expired lists the customers holding a value that went stale between the last pass and now.

@@ -90,6 +90,11 @@ func TestHotRescoreMatchesFullRun(t *testing.T) {
 		if want := 4 + 10; n != want {
 			t.Errorf("refresh re-read %d customers, want %d", n, want)
 		}
+		// The next refresh reads the same window again (rows may commit late) but re-reads
+		// nobody it already read.
+		if n, err := hot.Refresh(ctx, now); err != nil || n != 0 {
+			t.Errorf("second refresh re-read %d customers (err %v), want 0", n, err)
+		}
 		hotResults := model.ScoreTable(now, hot.Table(), scoring.Options{})
 		full, err := LoadTable(ctx, st, src, now)
 		if err != nil {

@@ -9,26 +9,48 @@ import (
 	"time"
 )
 
-// ChangedCustomers returns the ids of customers whose model inputs — current signal values,
-// attributes or contacts — were written at or after since, sorted. Rows carry the time their
-// write transaction started, so a caller keeping a watermark should move it to a moment a
-// little before it asked (a transaction open then may commit later with an older time).
-func (s *Store) ChangedCustomers(ctx context.Context, since time.Time) ([]string, error) {
-	var ids []string
+// Change is one row of a customer's model inputs written at At: its current values from one
+// source, its attributes, or one of its contacts (Row tells which).
+type Change struct {
+	CustomerID, Row string
+	At              time.Time
+}
+
+// ChangedSince returns the rows of model inputs — current signal values, attributes,
+// contacts — written at or after since. Rows carry the time their write transaction began, so
+// a caller keeping a watermark moves it to a moment a little before it asked (a transaction
+// open then may commit later with an older time), and uses Row and At to skip what it read.
+func (s *Store) ChangedSince(ctx context.Context, since time.Time) ([]Change, error) {
+	var out []Change
 	since = since.UTC()
 	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var id string
-		if err := r.Scan(&id); err != nil {
+		var c Change
+		if err := r.Scan(&c.CustomerID, &c.Row, &c.At); err != nil {
 			return err
 		}
-		ids = append(ids, id)
+		c.At = c.At.UTC()
+		out = append(out, c)
 		return nil
-	}, s.q("ChangedCustomerIDs"), since, since, since)
+	}, s.q("ChangedRows"), since, since, since)
 	if err != nil {
-		return nil, fmt.Errorf("customers changed since %s: %w", since.Format(time.RFC3339), err)
+		return nil, fmt.Errorf("inputs changed since %s: %w", since.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// ChangedCustomers returns the ids of customers with a row changed at or after since (see
+// ChangedSince), sorted.
+func (s *Store) ChangedCustomers(ctx context.Context, since time.Time) ([]string, error) {
+	changes, err := s.ChangedSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.CustomerID
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return slices.Compact(ids), nil
 }
 
 // CustomerInputs is what ScanInputsOf hands over: per call, one of its fields is set.

@@ -2,10 +2,12 @@
 -- and those customers' inputs. Each part finds its rows through an updated_at index
 -- (migration 020); the per-customer reads probe primary keys.
 
--- name: ChangedCustomerIDs
-SELECT customer_id FROM signals WHERE updated_at >= ?
-UNION SELECT id FROM customers WHERE updated_at >= ?
-UNION SELECT customer_id FROM contacts WHERE updated_at >= ?;
+-- name: ChangedRows
+-- Each written row with what identifies it within its customer, so a caller reading an
+-- overlapping window can tell a row it already read from one committed since.
+SELECT customer_id, 's:' || source, updated_at FROM signals WHERE updated_at >= ?
+UNION ALL SELECT id, 'a:', updated_at FROM customers WHERE updated_at >= ?
+UNION ALL SELECT customer_id, 'c:' || email, updated_at FROM contacts WHERE updated_at >= ?;
 
 -- name: AttributesOfCustomers
 SELECT id, attributes FROM customers WHERE id IN (?) ORDER BY id;
