@@ -39,6 +39,10 @@ type Figure struct {
 	minRun, medianRun float64
 }
 
+// HigherIsBetter is true for rates (a unit per second, "signals/s") and figures with a lower
+// bound: the best run is then the highest.
+func (f Figure) HigherIsBetter() bool { return f.Min != 0 || strings.HasSuffix(f.Unit, "/s") }
+
 // Pass reports whether Figure and Ratio meet their bounds.
 func (f Figure) Pass() bool {
 	return (f.Max == 0 || f.Figure <= f.Max) && (f.Min == 0 || f.Figure >= f.Min) && (f.MinRatio == 0 || f.Ratio >= f.MinRatio)
@@ -139,7 +143,7 @@ func Parse(line string) (Figure, bool) {
 
 // Collect copies r to w unchanged and returns the figures of the BENCH lines in it, one per
 // name in first-seen order: the median run (by Figure; the better one of the middle two when
-// the count is even) with every run's figure kept for the min and median columns.
+// the count is even) with every run's figure kept for the best and median columns.
 func Collect(r io.Reader, w io.Writer) ([]Figure, error) {
 	byName := map[string][]Figure{}
 	var order []string
@@ -160,7 +164,7 @@ func Collect(r io.Reader, w io.Writer) ([]Figure, error) {
 	var out []Figure
 	for _, name := range order {
 		runs := byName[name]
-		higher := runs[0].Min != 0 // a rate: more is better
+		higher := runs[0].HigherIsBetter()
 		slices.SortFunc(runs, func(a, b Figure) int {
 			if higher {
 				return cmp.Compare(b.Figure, a.Figure)
