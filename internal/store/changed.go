@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // Change is one row of a customer's model inputs written at At: its current values from one
@@ -64,7 +67,8 @@ type CustomerInputs struct {
 	Latest func(id, source string, vals []LatestValue) error
 }
 
-// changedChunk bounds the ids bound per statement (SQLite caps bound parameters).
+// changedChunk bounds the ids bound per statement on SQLite (it caps bound parameters);
+// Postgres takes them all as one array.
 const changedChunk = 900
 
 // ScanInputsOf streams the model inputs of the customers in ids (any order, unknown ids
@@ -79,7 +83,11 @@ func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInput
 		dec    latestDecoder
 		vals   []LatestValue
 	)
-	for chunk := range slices.Chunk(sorted, changedChunk) {
+	size := changedChunk
+	if s.dialect == Postgres {
+		size = max(len(sorted), 1)
+	}
+	for chunk := range slices.Chunk(sorted, size) {
 		err := s.eachIn(ctx, "AttributesOfCustomers", chunk, func(r *sql.Rows) error {
 			var id string
 			var raw []byte
@@ -126,11 +134,18 @@ func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInput
 	return nil
 }
 
-// eachIn runs a named query whose one ? list is ids and hands each row to fn.
+// eachIn runs a named query whose one IN (?) list is ids and hands each row to fn. On Postgres
+// the list is one array parameter (= ANY): one statement for any number of ids.
 func (s *Store) eachIn(ctx context.Context, name string, ids []string, fn func(*sql.Rows) error) error {
-	q, args, err := s.in(name, ids)
+	raw := s.query(name).Raw
+	var arg any = ids
+	if s.dialect == Postgres {
+		i := strings.LastIndex(raw, "IN (?)")
+		raw, arg = raw[:i]+"= ANY(?)"+raw[i+len("IN (?)"):], pq.Array(ids)
+	}
+	q, args, err := s.expand(raw, arg)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return each(ctx, s.db, fn, q, args...)
 }
