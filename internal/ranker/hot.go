@@ -235,7 +235,9 @@ type HotTimes struct {
 }
 
 // Rescore refreshes h as of now, scores the whole table with model (percentiles are relative
-// to everyone, so every score is recomputed) and stores the run as Score does.
+// to everyone, so every score is recomputed) and stores the run as Score does. The returned
+// Scored has no Results: a million of them are let go before the write, which keeps the
+// daemon's peak memory down; the stored run has them.
 func (h *Hot) Rescore(ctx context.Context, model *scoring.Model, now time.Time) (Scored, HotTimes, error) {
 	var tm HotTimes
 	t0 := time.Now()
@@ -248,12 +250,17 @@ func (h *Hot) Rescore(ctx context.Context, model *scoring.Model, now time.Time) 
 	results := model.ScoreTable(now, h.b.t, scoring.Options{Detail: detailPolicy(len(h.b.t.IDs))})
 	tm.Score = time.Since(t1)
 	t2 := time.Now()
-	run, err := h.store(ctx, model, results)
+	rows := make([]store.Score, len(results))
+	for i, r := range results {
+		rows[i] = ToStore(r)
+	}
+	results = nil
+	run, err := h.store(ctx, model, rows)
 	tm.Write = time.Since(t2)
-	return Scored{Run: run, Results: results, Table: h.b.t}, tm, err
+	return Scored{Run: run, Table: h.b.t}, tm, err
 }
 
-// store writes results as a score run, as Score does, and prunes old runs.
+// store writes rows as a score run, as Score does, and prunes old runs.
 //
 // Every row is written: after a sync that changed 1% of a million customers, the rank of
 // 99.9% of customers and the score (by 0.005 or more) of about 95% move, because percentiles
@@ -261,11 +268,7 @@ func (h *Hot) Rescore(ctx context.Context, model *scoring.Model, now time.Time) 
 // full write. That write (a million rows through COPY) is what keeps a hot run above 1 s; a
 // packed form of a run (one compact value per run, rows only for the explained top) would
 // fix it, and needs the readers in store/scores.go to read it (issue 16).
-func (h *Hot) store(ctx context.Context, model *scoring.Model, results []scoring.Result) (store.ScoreRun, error) {
-	rows := make([]store.Score, len(results))
-	for i, r := range results {
-		rows[i] = ToStore(r)
-	}
+func (h *Hot) store(ctx context.Context, model *scoring.Model, rows []store.Score) (store.ScoreRun, error) {
 	run, err := h.st.SaveScoreRun(ctx, model.Hash(), rows)
 	if err != nil {
 		return run, fmt.Errorf("score: %w", err)
