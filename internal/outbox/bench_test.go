@@ -8,6 +8,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/advocate-hq/advocate/internal/benchtable"
 	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -51,6 +52,8 @@ func BenchmarkOutboxSend(b *testing.B) {
 				rate := float64(benchEmails*b.N) / total.Seconds()
 				b.ReportMetric(rate, "emails/s")
 				fmt.Printf("outbox on %s, %d workers: %.0f emails/s (%.2fx raw go-mail on one connection)\n", e.Name, workers, rate, rate/raw)
+				benchtable.Print(benchtable.Figure{Name: fmt.Sprintf("drip-send/%s/workers=%d", e.Name, workers), Figure: rate, Unit: "emails/s",
+					Reference: raw, RefName: "raw go-mail", Ratio: rate / raw, MinRatio: 0.5})
 			})
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -81,6 +82,9 @@ type Service struct {
 
 	covMu   sync.Mutex
 	covLast []string // coverage warnings last logged
+
+	hotMu sync.Mutex
+	hot   *ranker.Hot // the scoring table kept between runs; nil until the first
 
 	http   *http.Server
 	ln     net.Listener
@@ -266,18 +270,36 @@ func (s *Service) addScoring() error {
 	return s.add(scheduler.Job{Name: "score", Spec: "@hourly", Run: s.score})
 }
 
+// score re-scores everyone from the hot table (ranker.Hot): the first run reads the whole
+// base, later runs read only the customers a sync changed. A change of the current-value rule
+// (sources, precedence, freshness) rebuilds the table; a change of the model only re-scores it.
 func (s *Service) score(ctx context.Context) error {
 	cfg, model := s.live.Current()
 	if fresh, err := s.upToDate(ctx, model.Hash()); err != nil || fresh {
 		return err
 	}
-	scored, err := ranker.Score(ctx, s.o.Store, model, cfg.Sources(), s.o.Now())
+	s.hotMu.Lock()
+	defer s.hotMu.Unlock()
+	src, now := cfg.Sources(), s.o.Now()
+	if s.hot != nil && !reflect.DeepEqual(s.hot.Sources(), src) {
+		s.hot = nil // let the old table go before the new one is read
+	}
+	if s.hot == nil {
+		hot, err := ranker.LoadHot(ctx, s.o.Store, src, now)
+		if err != nil {
+			return err
+		}
+		s.hot = hot
+	}
+	scored, tm, err := s.hot.Rescore(ctx, model, now)
 	if err != nil {
+		s.hot = nil // a refresh that failed part-way: read everything again next time
 		return err
 	}
 	run := scored.Run
 	s.metrics.ScoreDone()
-	s.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID)
+	s.log.Info("scored", "customers", run.Customers, "eligible", run.Eligible, "run", run.ID, "reread", tm.Reread,
+		"refresh", tm.Refresh.Round(time.Millisecond), "score", tm.Score.Round(time.Millisecond), "write", tm.Write.Round(time.Millisecond))
 	s.warnCoverage(coverage.Check(model, coverage.Sources(cfg), coverage.FromTable(scored.Table)))
 	return nil
 }

@@ -21,17 +21,12 @@ func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
-	scores, err := st.Scores(ctx, run.ID)
+	// A large base is a million scores: read only what choosing needs (eligible customers in
+	// rank order, failed gates counted by distinct list), then the full rows, customers and
+	// contacts of the few listed.
+	ranked, err := st.EligibleOfRun(ctx, run.ID)
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
-	}
-	customers, err := st.Customers(ctx)
-	if err != nil {
-		return sl, false, fmt.Errorf("shortlist: %w", err)
-	}
-	byID := make(map[string]advocate.Customer, len(customers))
-	for _, c := range customers {
-		byID[c.ID] = c
 	}
 	contacts, err := st.Contacts(ctx, "")
 	if err != nil {
@@ -53,21 +48,27 @@ func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.
 	if err != nil {
 		return sl, false, fmt.Errorf("shortlist: %w", err)
 	}
-	confidence := make(map[string]float64, len(scores))
-	cands := make([]Candidate, 0, len(scores))
-	for _, sc := range scores {
-		c := byID[sc.CustomerID]
-		confidence[c.ID] = sc.Confidence
-		cand := Candidate{Customer: c, Contacts: contacts[c.ID],
-			Score: sc.Score, Eligible: sc.Eligible, Reasons: sc.Reasons, LastAsked: asked[c.ID]}
-		cands = append(cands, cand)
+	// Build skips ineligible candidates, so only the eligible are handed over; Considered
+	// counts everyone the run scored.
+	cands := make([]Candidate, len(ranked))
+	for i, r := range ranked {
+		cands[i] = Candidate{Customer: advocate.Customer{ID: r.CustomerID}, Contacts: contacts[r.CustomerID],
+			Score: r.Score, Eligible: true, LastAsked: asked[r.CustomerID]}
 	}
 	sl = Build(now, p, cands, decisions)
-	sl.Week = week
-	failed := make([][]string, 0, len(scores)-sl.Eligible)
-	for _, sc := range scores {
-		if !sc.Eligible {
-			failed = append(failed, sc.FailedGates)
+	sl.Week, sl.Considered = week, run.Customers
+	confidence, err := fillEntries(ctx, st, run.ID, sl.Entries)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	gates, err := st.GateFailuresOfRun(ctx, run.ID)
+	if err != nil {
+		return sl, false, fmt.Errorf("shortlist: %w", err)
+	}
+	failed := make([][]string, 0, run.Customers-len(ranked))
+	for _, g := range gates {
+		for range g.Customers {
+			failed = append(failed, g.Gates)
 		}
 	}
 	sl.Ineligible = scoring.CountFailures(failed, 3)
@@ -87,6 +88,31 @@ func Make(ctx context.Context, st *store.Store, p advocate.Policy, src advocate.
 		return sl, false, err
 	}
 	return sl, false, nil
+}
+
+// fillEntries completes the listed entries, which Build made from ids and scores alone, with
+// their customer and reasons from the run, and returns their confidence by customer id.
+func fillEntries(ctx context.Context, st *store.Store, runID int64, entries []Entry) (map[string]float64, error) {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.Customer.ID
+	}
+	full, err := st.ScoresOfRunFor(ctx, runID, ids)
+	if err != nil {
+		return nil, err
+	}
+	confidence := make(map[string]float64, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		c, err := st.FindCustomer(ctx, e.Customer.ID)
+		if err != nil {
+			return nil, err
+		}
+		sc := full[c.ID]
+		e.Customer, e.Reasons = c, nonNil(sc.Reasons)
+		confidence[c.ID] = sc.Confidence
+	}
+	return confidence, nil
 }
 
 // lastWeek is how far back "last week's score" is looked up: a little under seven days, so a

@@ -210,12 +210,13 @@ func (s *Store) InterruptedRuns(ctx context.Context) (map[string]Interrupted, er
 // LastDataChange is when data last arrived: the end of the newest successful sync or push
 // that brought records. Zero when nothing ever did.
 func (s *Store) LastDataChange(ctx context.Context) (time.Time, error) {
-	var t *time.Time
-	if err := s.db.GetContext(ctx, &t, s.q("LastDataChange")); err != nil {
-		return time.Time{}, fmt.Errorf("last data change: %w", err)
-	}
-	if t == nil {
+	var t time.Time
+	err := s.db.GetContext(ctx, &t, s.q("LastDataChange"))
+	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last data change: %w", err)
 	}
 	return t.UTC(), nil
 }

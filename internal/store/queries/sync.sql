@@ -44,7 +44,8 @@ SELECT id, connector, started_at, finished_at, status, pages, records, problems,
 FROM sync_runs WHERE connector = ? ORDER BY id DESC LIMIT 1;
 
 -- name: LastDataChange
-SELECT MAX(finished_at) FROM sync_runs WHERE status = 'ok' AND records > 0;
+-- The column itself, not MAX(): an aggregate of a time reaches Go as text on SQLite.
+SELECT finished_at FROM sync_runs WHERE status = 'ok' AND records > 0 ORDER BY finished_at DESC LIMIT 1;
 
 -- A run still 'running' when its connector's lock is free belongs to a process that died.
 -- name: InterruptSyncRuns
