@@ -118,11 +118,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s.sched = scheduler.New(loc, o.Store, o.Log)
 	s.sched.OnOutcome = s.countJob
 	s.slack = Slack(cfg, o.Log)
-	// What the model needs against what the sources publish, before any data is read; the
-	// score job repeats the check with the data's counts.
-	if model, err := ranker.Model(cfg); err == nil {
-		s.warnCoverage(coverage.Check(model, coverage.Sources(cfg), coverage.Held{}))
-	}
+	// The model-input coverage is checked with the data's counts by the doctor checks `serve`
+	// runs at start, and again after each scoring: a check without data would warn about
+	// inputs that open sources (long CSV, push) do bring.
 	if err := s.build(ctx, cfg, loc); err != nil {
 		s.slack.Close(context.WithoutCancel(ctx))
 		return nil, err
