@@ -43,6 +43,14 @@ type tableBuilder struct {
 	rank  [][]int16      // precedence rank + 1 of the value held, per column and row; 0 = none yet
 	src   advocate.Sources
 	now   time.Time
+	// The column and precedence rank of the names in the row before, per position: rows of
+	// one source list the same signals in the same order, so most values skip two lookups.
+	last []lastName
+}
+
+type lastName struct {
+	name, source string
+	col, rank    int
 }
 
 func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
@@ -111,9 +119,16 @@ func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) er
 		return nil // a customer deleted since: ignore its values
 	}
 	cutoff := b.src.StaleBefore(source, b.now)
-	for _, v := range vals {
-		j := b.column(v.Name)
-		c := advocate.Candidate{Rank: b.src.Rank(v.Name, source), Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
+	for k, v := range vals {
+		if k == len(b.last) {
+			b.last = append(b.last, lastName{})
+		}
+		ln := &b.last[k]
+		if ln.name != v.Name || ln.source != source {
+			*ln = lastName{name: v.Name, source: source, col: b.column(v.Name), rank: b.src.Rank(v.Name, source)}
+		}
+		j := ln.col
+		c := advocate.Candidate{Rank: ln.rank, Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
 		if b.rank[j][i] != 0 && !advocate.Beats(c, b.held(j, i)) {
 			continue
 		}

@@ -63,25 +63,27 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 	return out, nil
 }
 
-// ScanLatest streams the current signal values, one call per customer and source, ordered by
-// customer id then source. vals is reused between calls: copy what you keep.
+// ScanLatest streams the current signal values, one call per customer and source, in no
+// particular order (see ScanAttributes). vals is reused between calls: copy what you keep.
 func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source string, vals []LatestValue) error) error {
 	var (
-		id, source string
-		raw        []byte
-		vals       []LatestValue
-		dec        latestDecoder
+		id        string
+		src, raw  sql.RawBytes // views of the driver's buffer: decoded, never kept
+		vals      []LatestValue
+		dec       latestDecoder
+		sourceStr interner // a handful of sources, a million rows
 	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
-		if err := r.Scan(&id, &source, &raw); err != nil {
+		if err := r.Scan(&id, &src, &raw); err != nil {
 			return err
 		}
+		source := sourceStr.get(src)
 		var err error
 		if vals, err = dec.decode(raw, vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
 		}
 		return fn(id, source, vals)
-	}, s.q("LatestSignals"))
+	}, s.q("ScanLatestSignals"))
 	if err != nil {
 		return fmt.Errorf("scan signals: %w", err)
 	}

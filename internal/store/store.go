@@ -216,21 +216,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // Migrate applies every embedded migration not applied yet. It is idempotent, and safe to run
 // from several processes at once on Postgres (goose takes an advisory lock).
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
-	sub, err := fs.Sub(migrations.FS, string(s.dialect))
-	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
-	}
-	gd := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if s.dialect == Postgres {
-		gd = goose.DialectPostgres
-		locker, err := lockerForPostgres()
-		if err != nil {
-			return 0, fmt.Errorf("migrate: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(gd, s.db.DB, sub, opts...)
+	p, err := s.migrations()
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
@@ -245,6 +231,25 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		s.checked = true
 	}
 	return len(results), nil
+}
+
+// migrations is the goose provider of the dialect's embedded migrations.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+		locker, err := lockerForPostgres()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, s.db.DB, sub, opts...)
 }
 
 // schemaCurrent reports whether every embedded migration was applied (or a newer binary's
