@@ -43,9 +43,11 @@ type tableBuilder struct {
 	rank  [][]int16      // precedence rank + 1 of the value held, per column and row; 0 = none yet
 	src   advocate.Sources
 	now   time.Time
-	// The column and precedence rank of the names in the row before, per position: rows of
-	// one source list the same signals in the same order, so most values skip two lookups.
-	last []lastName
+	// The column and precedence rank of each (signal, source) met so far: a handful, searched
+	// linearly. The decoder hands out one shared string per name, so comparing is cheap, and
+	// most values skip a map lookup and a search of the precedence order.
+	seen    []lastName
+	seenMap map[[2]string]lastName // once seen outgrows a linear search
 }
 
 type lastName struct {
@@ -60,11 +62,10 @@ func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
 	t.IDs = append(t.IDs, id)
 	for k, v := range attrs {
 		col := t.Attrs[k]
-		if len(col) < i+1 {
-			col = append(col, make([]string, i+1-len(col))...)
+		if len(col) < i { // customers before this one without the attribute
+			col = append(col, make([]string, i-len(col))...)
 		}
-		col[i] = v
-		t.Attrs[k] = col
+		t.Attrs[k] = append(col, v)
 	}
 	return nil
 }
@@ -119,14 +120,8 @@ func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) er
 		return nil // a customer deleted since: ignore its values
 	}
 	cutoff := b.src.StaleBefore(source, b.now)
-	for k, v := range vals {
-		if k == len(b.last) {
-			b.last = append(b.last, lastName{})
-		}
-		ln := &b.last[k]
-		if ln.name != v.Name || ln.source != source {
-			*ln = lastName{name: v.Name, source: source, col: b.column(v.Name), rank: b.src.Rank(v.Name, source)}
-		}
+	for _, v := range vals {
+		ln := b.lookup(v.Name, source)
 		j := ln.col
 		c := advocate.Candidate{Rank: ln.rank, Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
 		if b.rank[j][i] != 0 && !advocate.Beats(c, b.held(j, i)) {
@@ -135,6 +130,31 @@ func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) er
 		b.hold(j, i, c, v.Value)
 	}
 	return nil
+}
+
+// lookup returns the column and rank of signal name from source.
+func (b *tableBuilder) lookup(name, source string) lastName {
+	if len(b.seen) <= 32 {
+		for _, ln := range b.seen {
+			if ln.name == name && ln.source == source {
+				return ln
+			}
+		}
+	} else if ln, ok := b.seenMap[[2]string{name, source}]; ok {
+		return ln // many signals and sources: a linear search would cost more than the map
+	}
+	ln := lastName{name: name, source: source, col: b.column(name), rank: b.src.Rank(name, source)}
+	b.seen = append(b.seen, ln)
+	if len(b.seen) > 32 {
+		if b.seenMap == nil {
+			b.seenMap = map[[2]string]lastName{}
+			for _, o := range b.seen {
+				b.seenMap[[2]string{o.name, o.source}] = o
+			}
+		}
+		b.seenMap[[2]string{name, source}] = ln
+	}
+	return ln
 }
 
 func (b *tableBuilder) held(j, i int) advocate.Candidate {
