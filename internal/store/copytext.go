@@ -5,7 +5,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Bulk writes of a million rows through database/sql's COPY (one Exec per row) spend more time
@@ -77,4 +79,28 @@ func appendCopyText(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	return append(b, copyEscaper.Replace(s)...)
+}
+
+// appendCopyValue appends one field of the types ingest writes.
+func appendCopyValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, `\N`...), nil
+	case string:
+		return appendCopyText(b, v), nil
+	case time.Time:
+		return v.UTC().AppendFormat(b, time.RFC3339Nano), nil
+	case float64:
+		return strconv.AppendFloat(b, v, 'g', -1, 64), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		if v {
+			return append(b, 't'), nil
+		}
+		return append(b, 'f'), nil
+	}
+	return b, fmt.Errorf("no COPY text form for %T", v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,3 +147,47 @@ func TestSignalsCurBackfill(t *testing.T) {
 		})
 	}
 }
+
+// A page large enough for the bulk path (COPY on Postgres), then a second sync of the same
+// customers that moves half the values (the upsert path): every value lands, nothing twice.
+func TestBulkPagesStoreEveryValue(t *testing.T) {
+	const customers = 600
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	page := func(at time.Time, shift float64) connectors.Page {
+		var p connectors.Page
+		for i := range customers {
+			d := connectors.Ref{Domain: "c" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i) + ".example.com"}
+			p.Signals = append(p.Signals,
+				connectors.Signal{Customer: d, Name: "nps", Value: float64(i % 11), ObservedAt: at},
+				connectors.Signal{Customer: d, Name: "active_users", Value: float64(i) + shift, ObservedAt: at})
+		}
+		return p
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		res, err := st.CommitPage(ctx, "usage", 0, page(t0, 0))
+		if err != nil || res.Signals != 2*customers || res.CustomersCreated != customers {
+			t.Fatalf("first sync: %+v, %v", res, err)
+		}
+		res, err = st.CommitPage(ctx, "usage", 0, page(t0.Add(time.Hour), 0.5))
+		if err != nil || res.Signals != 2*customers || res.CustomersCreated != 0 {
+			t.Fatalf("second sync: %+v, %v", res, err)
+		}
+		res, err = st.CommitPage(ctx, "usage", 0, page(t0.Add(time.Hour), 0.5))
+		if err != nil || res.Signals != 0 {
+			t.Fatalf("the same sync again: %+v, %v", res, err)
+		}
+		want, err := st.LatestSignals(ctx, "")
+		if err != nil || len(want) != 2*customers {
+			t.Fatalf("%d current values (%v), want %d", len(want), err, 2*customers)
+		}
+		for _, v := range want {
+			if !v.ObservedAt.Equal(t0.Add(time.Hour)) {
+				t.Fatalf("%+v: not the second sync's value", v)
+			}
+		}
+		sameValues(t, scanned(t, st), want)
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

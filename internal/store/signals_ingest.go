@@ -292,20 +292,27 @@ func (in *ingest) copyFresh(ctx context.Context, table, cols string, rows [][]an
 	return err
 }
 
+// copyRows copies rows into table as COPY text lines formatted here (copyText).
 func (in *ingest) copyRows(ctx context.Context, table, cols string, rows [][]any) error {
-	stmt, err := in.tx.PrepareContext(ctx, `COPY `+table+` (`+cols+`) FROM STDIN`)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			stmt.Close()
-			return err
+	k := 0
+	var ferr error
+	err := copyText(ctx, in.conn, table, cols, func(b []byte) ([]byte, bool) {
+		if k == len(rows) || ferr != nil {
+			return b, false
 		}
+		for i, v := range rows[k] {
+			if i > 0 {
+				b = append(b, '\t')
+			}
+			if b, ferr = appendCopyValue(b, v); ferr != nil {
+				return b, false
+			}
+		}
+		k++
+		return b, true
+	})
+	if ferr != nil {
+		return fmt.Errorf("copy into %s: %w", table, ferr)
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return err
-	}
-	return stmt.Close()
+	return err
 }

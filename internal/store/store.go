@@ -294,6 +294,37 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) 
 	return nil
 }
 
+// withConnTxRetry is withTxRetry for work that also needs the transaction's connection itself
+// (copyText streams COPY lines on it).
+func (s *Store) withConnTxRetry(ctx context.Context, fn func(conn *sqlx.Conn, tx *sqlx.Tx, now time.Time) error) error {
+	once := func() error {
+		conn, err := s.db.Connx(ctx)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		if err := fn(conn, tx, s.Now().UTC()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+	var err error
+	for range txAttempts {
+		if err = once(); err == nil || !concurrentConflict(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
 // txAttempts bounds withTxRetry.
 const txAttempts = 4
 
