@@ -16,12 +16,19 @@ import (
 // Among sources reporting the same signal, advocate.Sources picks the current value (the one
 // rule everything else asks too); a stale current value is marked so scoring treats it as missing.
 func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*scoring.Table, error) {
-	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: map[string]int{}, col: map[string]int{}, src: src, now: now}
+	// Sized up front: growing a million-entry map rehashes it several times.
+	n, err := st.CustomerCountEstimate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n = min(n+n/8, 50_000_000) // an estimate: room for some more
+	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}, index: make(map[string]int, n), col: map[string]int{}, src: src, now: now}
 	if err := st.ScanAttributes(ctx, b.addCustomer); err != nil {
 		return nil, err
 	}
 	b.padAttributes()
-	reach, err := st.Reachability(ctx)
+	var reach map[string][2]int
+	reach, err = st.Reachability(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +69,9 @@ func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
 	t.IDs = append(t.IDs, id)
 	for k, v := range attrs {
 		col := t.Attrs[k]
+		if col == nil {
+			col = make([]string, 0, cap(t.IDs)) // as long as the table will be, roughly
+		}
 		if len(col) < i { // customers before this one without the attribute
 			col = append(col, make([]string, i-len(col))...)
 		}

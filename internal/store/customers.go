@@ -74,22 +74,32 @@ func (s *Store) ScanCustomers(ctx context.Context, fn func(advocate.Customer) er
 	return nil
 }
 
+// CustomerCountEstimate is about how many customers there are (on Postgres the planner's
+// estimate, without a scan), for sizing what a whole-base read fills; 0 when unknown.
+func (s *Store) CustomerCountEstimate(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, s.q("CustomerCountEstimate")); err != nil {
+		return 0, fmt.Errorf("estimate customers: %w", err)
+	}
+	return int(n), nil
+}
+
 // ScanAttributes streams every customer's id and attributes, in no particular order: what scoring needs
 // of a customer, without the columns it does not.
 func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map[string]string) error) error {
 	var (
 		id     string
-		raw    sql.RawBytes // a view of the driver's buffer: decodeFlat copies what it keeps
-		intern interner     // attribute keys and most values (plan, channel…) repeat
+		raw    string   // a string, not bytes: see ScanLatest
+		intern interner // attribute keys and most values (plan, channel…) repeat
 	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &raw); err != nil {
 			return err
 		}
-		attrs, ok := decodeFlat(raw, &intern)
+		attrs, ok := decodeFlat(bytesOf(raw), &intern)
 		if !ok {
 			attrs = nil
-			if err := json.Unmarshal(raw, &attrs); err != nil {
+			if err := json.Unmarshal(bytesOf(raw), &attrs); err != nil {
 				return fmt.Errorf("attributes of %s: %w", id, err)
 			}
 		}

@@ -76,11 +76,21 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 	signalsJSON, _ := json.Marshal(nonNil(run.Signals))
 	// Rows go in customer-id order: the primary key leads with the run, then the customer, so
 	// sorted input turns a million random B-tree inserts into appends.
-	order := make([]int, len(scores))
-	for i := range order {
-		order[i] = i
+	// The ids sort beside their indexes: comparing through scores[i] would miss the cache on
+	// every comparison of a million-row run.
+	type key struct {
+		id string
+		i  int
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(scores[a].CustomerID, scores[b].CustomerID) })
+	keys := make([]key, len(scores))
+	for i := range scores {
+		keys[i] = key{scores[i].CustomerID, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(a.id, b.id) })
+	order := make([]int, len(keys))
+	for k, key := range keys {
+		order[k] = key.i
+	}
 	var err error
 	if s.dialect == Postgres {
 		err = s.saveScoresPostgres(ctx, &run, string(signalsJSON), scores, order, col)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 )
@@ -67,19 +68,18 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 // particular order (see ScanAttributes). vals is reused between calls: copy what you keep.
 func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source string, vals []LatestValue) error) error {
 	var (
-		id        string
-		src, raw  sql.RawBytes // views of the driver's buffer: decoded, never kept
-		vals      []LatestValue
-		dec       latestDecoder
-		sourceStr interner // a handful of sources, a million rows
+		// Strings, not []byte or sql.RawBytes: both drivers hand text columns over as new
+		// strings, which a string destination takes as they are and a byte one copies again.
+		id, source, raw string
+		vals            []LatestValue
+		dec             latestDecoder
 	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
-		if err := r.Scan(&id, &src, &raw); err != nil {
+		if err := r.Scan(&id, &source, &raw); err != nil {
 			return err
 		}
-		source := sourceStr.get(src)
 		var err error
-		if vals, err = dec.decode(raw, vals[:0]); err != nil {
+		if vals, err = dec.decode(bytesOf(raw), vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
 		}
 		return fn(id, source, vals)
@@ -89,6 +89,10 @@ func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source strin
 	}
 	return nil
 }
+
+// bytesOf views s as bytes without copying, for the decoders, which only read their input and
+// keep none of it (they copy or intern what they return).
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // SignalHistory returns every stored observation of one signal for one customer, oldest first.
 func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]advocate.SignalValue, error) {

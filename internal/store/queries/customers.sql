@@ -21,3 +21,7 @@ UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at
 
 -- name: IdentitiesOf
 SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?);
+
+-- name: CustomerCountEstimate
+-- How many customers, roughly: whole-base scoring sizes its tables with it.
+SELECT COUNT(*) FROM customers;
