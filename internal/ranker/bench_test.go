@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,9 @@ import (
 )
 
 const benchCustomers = 1_000_000
+
+// scoreRuns is how many score runs BenchmarkScorePostgres1M makes per iteration.
+const scoreRuns = 3
 
 var benchNow = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 
@@ -34,9 +38,13 @@ func benchModel(b *testing.B) *scoring.Model {
 }
 
 // BenchmarkScorePostgres1M is `advocate score` end to end on Postgres with a million customers
-// x 15 signals: read customers and current signals, score, write every score. It also runs the
-// same model as window-function SQL (percent_rank() per signal, weighted sum) over the same
-// rows and prints the ratio. Target: end to end <= 20 s.
+// x 15 signals: read customers and current signals, score, write every score. Each iteration
+// makes scoreRuns score runs (-benchtime 1x: three, each a new run stored, as weekly scoring
+// does); the figure is the median run, printed with the minimum: load varies the figures ~40%.
+// The reference is the same model as window-function SQL (percent_rank() per signal, weighted
+// sum) over the same rows, given work_mem = 1GB as an analyst tuning it would, run once after
+// the score runs: it takes minutes, and loading the million rows again would too.
+// Targets (issue 16): a score run <= 5 s and >= 4x faster than the SQL.
 func BenchmarkScorePostgres1M(b *testing.B) {
 	st := storetest.Postgres(b)
 	start := time.Now()
@@ -45,8 +53,9 @@ func BenchmarkScorePostgres1M(b *testing.B) {
 	model := benchModel(b)
 	src := advocate.Sources{Order: []string{"bench"}, Freshness: 180 * 24 * time.Hour}
 	ctx := context.Background()
+	var runs []time.Duration
 	b.ResetTimer()
-	for range b.N {
+	for range b.N * scoreRuns {
 		runtime.GC()
 		t0 := time.Now()
 		tbl, err := LoadTable(ctx, st, src, benchNow)
@@ -67,20 +76,26 @@ func BenchmarkScorePostgres1M(b *testing.B) {
 		}
 		written := time.Since(t2)
 		total := time.Since(t0)
+		runs = append(runs, total)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		b.ReportMetric(total.Seconds(), "s/score-run")
 		b.ReportMetric(float64(ms.HeapAlloc)/1e6, "heap-MB")
 		b.Logf("advocate score, %d customers on Postgres: %s total (read %s, score %s, write %s)",
 			len(results), total.Round(time.Millisecond), read.Round(time.Millisecond), scored.Round(time.Millisecond), written.Round(time.Millisecond))
-
-		t3 := time.Now()
-		n := windowSQL(b, st, model)
-		sqlTime := time.Since(t3)
-		b.ReportMetric(sqlTime.Seconds()/scored.Seconds(), "sql/go-ratio")
-		b.Logf("same model as Postgres window-function SQL: %s for %d rows; in-memory scoring is %.1fx faster",
-			sqlTime.Round(time.Millisecond), n, sqlTime.Seconds()/scored.Seconds())
 	}
+	b.StopTimer()
+	slices.Sort(runs)
+	minRun, median := runs[0], runs[len(runs)/2]
+	b.ReportMetric(median.Seconds(), "s/score-run")
+	b.ReportMetric(minRun.Seconds(), "min-s/score-run")
+
+	t3 := time.Now()
+	n := windowSQL(b, st, model)
+	sqlTime := time.Since(t3)
+	b.ReportMetric(sqlTime.Seconds()/median.Seconds(), "sql/score-run-ratio")
+	b.Logf("score runs: min %s, median %s of %d (target <= 5 s); same model as Postgres window-function SQL (work_mem 1GB): %s for %d rows, %.1fx the median run, %.1fx the fastest (target >= 4x)",
+		minRun.Round(time.Millisecond), median.Round(time.Millisecond), len(runs), sqlTime.Round(time.Millisecond), n,
+		sqlTime.Seconds()/median.Seconds(), sqlTime.Seconds()/minRun.Seconds())
 }
 
 // windowSQL computes the weighted percentile-rank score in Postgres and reads every row back.
@@ -102,7 +117,17 @@ func windowSQL(b *testing.B, st *store.Store, model *scoring.Model) int {
 	q := `WITH v AS (SELECT customer_id, ` + strings.Join(vals, ", ") + ` FROM signals WHERE source = 'bench'),
 		r AS (SELECT customer_id, ` + strings.Join(ranks, ", ") + ` FROM v)
 		SELECT customer_id, 100 * (` + strings.Join(sum, " + ") + fmt.Sprintf(`) / %g AS score FROM r ORDER BY score DESC, customer_id`, total)
-	rows, err := st.DB().Query(q)
+	ctx := context.Background()
+	conn, err := st.DB().Conn(ctx) // one session, so the SET applies to the query
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET work_mem = '1GB'`); err != nil {
+		b.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, `RESET work_mem`)
+	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,12 +16,19 @@ import (
 // Among sources reporting the same signal, advocate.Sources picks the current value (the one
 // rule everything else asks too); a stale current value is marked so scoring treats it as missing.
 func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*scoring.Table, error) {
-	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: map[string]int{}, col: map[string]int{}, src: src, now: now}
+	// Sized up front: growing a million-entry map rehashes it several times.
+	n, err := st.CustomerCountEstimate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n = min(n+n/8, 50_000_000) // an estimate: room for some more
+	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}, index: make(map[string]int, n), col: map[string]int{}, src: src, now: now}
 	if err := st.ScanAttributes(ctx, b.addCustomer); err != nil {
 		return nil, err
 	}
 	b.padAttributes()
-	reach, err := st.Reachability(ctx)
+	var reach map[string][2]int
+	reach, err = st.Reachability(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +50,16 @@ type tableBuilder struct {
 	rank  [][]int16      // precedence rank + 1 of the value held, per column and row; 0 = none yet
 	src   advocate.Sources
 	now   time.Time
+	// The column and precedence rank of each (signal, source) met so far: a handful, searched
+	// linearly. The decoder hands out one shared string per name, so comparing is cheap, and
+	// most values skip a map lookup and a search of the precedence order.
+	seen    []lastName
+	seenMap map[[2]string]lastName // once seen outgrows a linear search
+}
+
+type lastName struct {
+	name, source string
+	col, rank    int
 }
 
 func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
@@ -52,11 +69,13 @@ func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
 	t.IDs = append(t.IDs, id)
 	for k, v := range attrs {
 		col := t.Attrs[k]
-		if len(col) < i+1 {
-			col = append(col, make([]string, i+1-len(col))...)
+		if col == nil {
+			col = make([]string, 0, cap(t.IDs)) // as long as the table will be, roughly
 		}
-		col[i] = v
-		t.Attrs[k] = col
+		if len(col) < i { // customers before this one without the attribute
+			col = append(col, make([]string, i-len(col))...)
+		}
+		t.Attrs[k] = append(col, v)
 	}
 	return nil
 }
@@ -112,14 +131,40 @@ func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) er
 	}
 	cutoff := b.src.StaleBefore(source, b.now)
 	for _, v := range vals {
-		j := b.column(v.Name)
-		c := advocate.Candidate{Rank: b.src.Rank(v.Name, source), Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
+		ln := b.lookup(v.Name, source)
+		j := ln.col
+		c := advocate.Candidate{Rank: ln.rank, Stale: v.ObservedAt.Before(cutoff), Observed: v.ObservedAt}
 		if b.rank[j][i] != 0 && !advocate.Beats(c, b.held(j, i)) {
 			continue
 		}
 		b.hold(j, i, c, v.Value)
 	}
 	return nil
+}
+
+// lookup returns the column and rank of signal name from source.
+func (b *tableBuilder) lookup(name, source string) lastName {
+	if len(b.seen) <= 32 {
+		for _, ln := range b.seen {
+			if ln.name == name && ln.source == source {
+				return ln
+			}
+		}
+	} else if ln, ok := b.seenMap[[2]string{name, source}]; ok {
+		return ln // many signals and sources: a linear search would cost more than the map
+	}
+	ln := lastName{name: name, source: source, col: b.column(name), rank: b.src.Rank(name, source)}
+	b.seen = append(b.seen, ln)
+	if len(b.seen) > 32 {
+		if b.seenMap == nil {
+			b.seenMap = map[[2]string]lastName{}
+			for _, o := range b.seen {
+				b.seenMap[[2]string{o.name, o.source}] = o
+			}
+		}
+		b.seenMap[[2]string{name, source}] = ln
+	}
+	return ln
 }
 
 func (b *tableBuilder) held(j, i int) advocate.Candidate {

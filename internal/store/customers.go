@@ -53,8 +53,11 @@ func (s *Store) Customers(ctx context.Context) ([]advocate.Customer, error) {
 }
 
 // The scoring job reads every customer and every current signal value. At a million customers
-// that is a million rows per table; ScanCustomers, ScanAttributes and ScanLatest stream them in
-// customer order instead of building slices, and decode the JSON columns without reflection.
+// that is a million rows per table; ScanCustomers, ScanAttributes and ScanLatest stream them
+// instead of building slices, and decode the JSON columns without reflection. ScanAttributes and
+// ScanLatest, the scoring job's readers, return rows in no particular order: ordering by the
+// key makes Postgres walk the primary key into random heap pages, several times slower than a
+// sequential read of the table.
 
 // ScanCustomers streams every customer, ordered by id.
 func (s *Store) ScanCustomers(ctx context.Context, fn func(advocate.Customer) error) error {
@@ -71,22 +74,32 @@ func (s *Store) ScanCustomers(ctx context.Context, fn func(advocate.Customer) er
 	return nil
 }
 
-// ScanAttributes streams every customer's id and attributes, ordered by id: what scoring needs
+// CustomerCountEstimate is about how many customers there are (on Postgres the planner's
+// estimate, without a scan), for sizing what a whole-base read fills; 0 when unknown.
+func (s *Store) CustomerCountEstimate(ctx context.Context) (int, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, s.q("CustomerCountEstimate")); err != nil {
+		return 0, fmt.Errorf("estimate customers: %w", err)
+	}
+	return int(n), nil
+}
+
+// ScanAttributes streams every customer's id and attributes, in no particular order: what scoring needs
 // of a customer, without the columns it does not.
 func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map[string]string) error) error {
 	var (
 		id     string
-		raw    []byte
+		raw    string   // a string, not bytes: see ScanLatest
 		intern interner // attribute keys and most values (plan, channel…) repeat
 	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &raw); err != nil {
 			return err
 		}
-		attrs, ok := decodeFlat(raw, &intern)
+		attrs, ok := decodeFlat(bytesOf(raw), &intern)
 		if !ok {
 			attrs = nil
-			if err := json.Unmarshal(raw, &attrs); err != nil {
+			if err := json.Unmarshal(bytesOf(raw), &attrs); err != nil {
 				return fmt.Errorf("attributes of %s: %w", id, err)
 			}
 		}

@@ -27,3 +27,13 @@ func (s *Store) CheckQueries(ctx context.Context) error { return s.checkQueries(
 
 // QueryCount is how many named queries the store checks.
 func (s *Store) QueryCount() int { return len(s.queries) }
+
+// MigrateTo applies the embedded migrations up to version: tests of a migration's backfill
+// write data in the schema before it.
+func (s *Store) MigrateTo(ctx context.Context, version int64) error {
+	p, err := s.migrations()
+	if err == nil {
+		_, err = p.UpTo(ctx, version)
+	}
+	return err
+}

@@ -42,9 +42,9 @@ const bulkThreshold = 256
 // when a domain is known. A customer is never created twice for one domain.
 func (s *Store) CommitPage(ctx context.Context, connector string, runID int64, page connectors.Page) (PageResult, error) {
 	var res PageResult
-	err := s.withTxRetry(ctx, func(tx *sqlx.Tx, now time.Time) error {
+	err := s.withConnTxRetry(ctx, func(conn *sqlx.Conn, tx *sqlx.Tx, now time.Time) error {
 		res = PageResult{Records: page.Records(), Problems: page.Problems}
-		ing := &ingest{s: s, tx: tx, now: now, source: connector, res: &res,
+		ing := &ingest{s: s, conn: conn, tx: tx, now: now, source: connector, res: &res,
 			byExt: map[string]string{}, byDomain: map[string]string{}, rows: map[string]*customerRow{}, created: map[string]bool{}, newIdentities: map[string]string{}, domains: map[string]string{}}
 		if err := ing.resolve(ctx, page); err != nil {
 			return fmt.Errorf("resolve customers: %w", err)
@@ -102,6 +102,7 @@ type customerRow struct {
 // ingest holds one page's identity maps while it is written.
 type ingest struct {
 	s        *Store
+	conn     *sqlx.Conn // tx's connection, for copyText
 	tx       *sqlx.Tx
 	now      time.Time
 	source   string

@@ -74,49 +74,110 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 		col[name] = i
 	}
 	signalsJSON, _ := json.Marshal(nonNil(run.Signals))
-	err := s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-		run.CreatedAt = now
-		if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
-			return err
-		}
-		// Postgres: COPY, written here rather than in queries/ because it cannot be prepared at
-		// boot to check it (a prepared COPY starts the copy). SQLite: one prepared INSERT.
-		q := s.q("InsertScore")
-		if s.dialect == Postgres {
-			q = `COPY scores (run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons) FROM STDIN`
-		}
-		stmt, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		// Rows go in customer-id order: both indexes on scores lead with the run or the customer,
-		// so sorted input turns a million random B-tree inserts into near-sequential ones.
-		order := make([]int, len(scores))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return strings.Compare(scores[a].CustomerID, scores[b].CustomerID) })
-		buf := make([]byte, 0, 512)
-		for _, i := range order {
-			sc := &scores[i]
-			buf = encodeContributions(buf[:0], sc.Contributions, col)
-			if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
-				encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
-				return fmt.Errorf("score of %s: %w", sc.CustomerID, err)
-			}
-		}
-		if s.dialect == Postgres {
-			if _, err := stmt.ExecContext(ctx); err != nil {
+	// Rows go in customer-id order: the primary key leads with the run, then the customer, so
+	// sorted input turns a million random B-tree inserts into appends.
+	// The ids sort beside their indexes: comparing through scores[i] would miss the cache on
+	// every comparison of a million-row run.
+	type key struct {
+		id string
+		i  int
+	}
+	keys := make([]key, len(scores))
+	for i := range scores {
+		keys[i] = key{scores[i].CustomerID, i}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(a.id, b.id) })
+	order := make([]int, len(keys))
+	for k, key := range keys {
+		order[k] = key.i
+	}
+	var err error
+	if s.dialect == Postgres {
+		err = s.saveScoresPostgres(ctx, &run, string(signalsJSON), scores, order, col)
+	} else {
+		err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
+			run.CreatedAt = now
+			if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
 				return err
 			}
-		}
-		return nil
-	})
+			stmt, err := tx.PrepareContext(ctx, s.q("InsertScore"))
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			buf := make([]byte, 0, 512)
+			for _, i := range order {
+				sc := &scores[i]
+				buf = encodeContributions(buf[:0], sc.Contributions, col)
+				if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
+					encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
+					return fmt.Errorf("score of %s: %w", sc.CustomerID, err)
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return ScoreRun{}, fmt.Errorf("save score run: %w", err)
 	}
 	return run, nil
+}
+
+// saveScoresPostgres stores the run and its scores in one transaction, the scores through COPY
+// with rows formatted here (copyText): database/sql's per-row Exec cost more than the COPY.
+// The COPY is written here rather than in queries/ because it cannot be prepared at boot to
+// check it (a prepared COPY starts the copy).
+func (s *Store) saveScoresPostgres(ctx context.Context, run *ScoreRun, signalsJSON string, scores []Score, order []int, col map[string]int) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	run.CreatedAt = s.Now().UTC()
+	if err := tx.QueryRowContext(ctx, s.q("InsertScoreRun"), run.CreatedAt, run.ModelHash, signalsJSON, run.Customers, run.Eligible).Scan(&run.ID); err != nil {
+		return err
+	}
+	runID := strconv.FormatInt(run.ID, 10)
+	k := 0
+	err = copyText(ctx, conn, "scores", "run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons",
+		func(b []byte) ([]byte, bool) {
+			if k == len(order) {
+				return b, false
+			}
+			sc := &scores[order[k]]
+			k++
+			b = append(b, runID...)
+			b = append(b, '\t')
+			b = appendCopyText(b, sc.CustomerID)
+			b = append(b, '\t')
+			b = strconv.AppendInt(b, int64(sc.Rank), 10)
+			b = append(b, '\t')
+			b = strconv.AppendFloat(b, sc.Score, 'g', -1, 64)
+			b = append(b, '\t')
+			b = strconv.AppendFloat(b, sc.Confidence, 'g', -1, 64)
+			if sc.Eligible {
+				b = append(b, "\tt\t"...)
+			} else {
+				b = append(b, "\tf\t"...)
+			}
+			b = appendCopyText(b, encodeStrings(sc.FailedGates))
+			b = append(b, '\t')
+			b = encodeContributions(b, sc.Contributions, col) // JSON numbers and punctuation only
+			b = append(b, '\t')
+			return appendCopyText(b, encodeStrings(sc.Reasons)), true
+		})
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // encodeContributions writes [[value|null, points, weight], …] aligned with col; a signal the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 )
@@ -63,30 +64,35 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 	return out, nil
 }
 
-// ScanLatest streams the current signal values, one call per customer and source, ordered by
-// customer id then source. vals is reused between calls: copy what you keep.
+// ScanLatest streams the current signal values, one call per customer and source, in no
+// particular order (see ScanAttributes). vals is reused between calls: copy what you keep.
 func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source string, vals []LatestValue) error) error {
 	var (
-		id, source string
-		raw        []byte
-		vals       []LatestValue
-		dec        latestDecoder
+		// Strings, not []byte or sql.RawBytes: both drivers hand text columns over as new
+		// strings, which a string destination takes as they are and a byte one copies again.
+		id, source, raw string
+		vals            []LatestValue
+		dec             latestDecoder
 	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &source, &raw); err != nil {
 			return err
 		}
 		var err error
-		if vals, err = dec.decode(raw, vals[:0]); err != nil {
+		if vals, err = dec.decode(bytesOf(raw), vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
 		}
 		return fn(id, source, vals)
-	}, s.q("LatestSignals"))
+	}, s.q("ScanLatestSignals"))
 	if err != nil {
 		return fmt.Errorf("scan signals: %w", err)
 	}
 	return nil
 }
+
+// bytesOf views s as bytes without copying, for the decoders, which only read their input and
+// keep none of it (they copy or intern what they return).
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // SignalHistory returns every stored observation of one signal for one customer, oldest first.
 func (s *Store) SignalHistory(ctx context.Context, customerID, name string) ([]advocate.SignalValue, error) {

@@ -202,7 +202,7 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 	for _, id := range slices.Sorted(maps.Keys(incoming)) {
 		old, had := stored[id]
 		if !had {
-			fresh = append(fresh, []any{id, in.source, enc.latest(incoming[id]), in.now})
+			fresh = append(fresh, []any{id, in.source, enc.latest(incoming[id]), enc.compact(incoming[id]), in.now})
 			continue
 		}
 		merged, changed := maps.Clone(old), false
@@ -213,11 +213,11 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 			}
 		}
 		if changed {
-			updates = append(updates, []any{id, in.source, enc.latest(merged), in.now})
+			updates = append(updates, []any{id, in.source, enc.latest(merged), enc.compact(merged), in.now})
 		}
 	}
-	return in.upsertWide(ctx, "signals", "customer_id, source, vals, updated_at", "(customer_id, source)",
-		in.mergeVals("signals")+", updated_at = excluded.updated_at", fresh, updates)
+	return in.upsertWide(ctx, "signals", "customer_id, source, vals, cur, updated_at", "(customer_id, source)",
+		in.mergeVals("signals")+", "+in.mergeCur()+", updated_at = excluded.updated_at", fresh, updates)
 }
 
 // mergeVals is how a written row's vals meet a stored one. The rows were merged in Go with what
@@ -232,6 +232,16 @@ func (in *ingest) mergeVals(table string) string {
 	}
 	return "vals = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(" + table + ".vals))) " +
 		"THEN excluded.vals ELSE (" + table + ".vals::jsonb || excluded.vals::jsonb)::json END"
+}
+
+// mergeCur keeps signals.cur in step with mergeVals: the written row's compact form when vals
+// is stored as written, NULL (readers fall back to vals) when SQL merged the JSON.
+func (in *ingest) mergeCur() string {
+	if in.s.dialect != Postgres {
+		return "cur = excluded.cur"
+	}
+	return "cur = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(signals.vals))) " +
+		"THEN excluded.cur END"
 }
 
 // upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their
@@ -282,20 +292,27 @@ func (in *ingest) copyFresh(ctx context.Context, table, cols string, rows [][]an
 	return err
 }
 
+// copyRows copies rows into table as COPY text lines formatted here (copyText).
 func (in *ingest) copyRows(ctx context.Context, table, cols string, rows [][]any) error {
-	stmt, err := in.tx.PrepareContext(ctx, `COPY `+table+` (`+cols+`) FROM STDIN`)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			stmt.Close()
-			return err
+	k := 0
+	var ferr error
+	err := copyText(ctx, in.conn, table, cols, func(b []byte) ([]byte, bool) {
+		if k == len(rows) || ferr != nil {
+			return b, false
 		}
+		for i, v := range rows[k] {
+			if i > 0 {
+				b = append(b, '\t')
+			}
+			if b, ferr = appendCopyValue(b, v); ferr != nil {
+				return b, false
+			}
+		}
+		k++
+		return b, true
+	})
+	if ferr != nil {
+		return fmt.Errorf("copy into %s: %w", table, ferr)
 	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		stmt.Close()
-		return err
-	}
-	return stmt.Close()
+	return err
 }

@@ -216,21 +216,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // Migrate applies every embedded migration not applied yet. It is idempotent, and safe to run
 // from several processes at once on Postgres (goose takes an advisory lock).
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
-	sub, err := fs.Sub(migrations.FS, string(s.dialect))
-	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
-	}
-	gd := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if s.dialect == Postgres {
-		gd = goose.DialectPostgres
-		locker, err := lockerForPostgres()
-		if err != nil {
-			return 0, fmt.Errorf("migrate: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(gd, s.db.DB, sub, opts...)
+	p, err := s.migrations()
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
@@ -245,6 +231,25 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 		s.checked = true
 	}
 	return len(results), nil
+}
+
+// migrations is the goose provider of the dialect's embedded migrations.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations.FS, string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	gd := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+		locker, err := lockerForPostgres()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, s.db.DB, sub, opts...)
 }
 
 // schemaCurrent reports whether every embedded migration was applied (or a newer binary's
@@ -287,6 +292,37 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx, now time.Time) 
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// withConnTxRetry is withTxRetry for work that also needs the transaction's connection itself
+// (copyText streams COPY lines on it).
+func (s *Store) withConnTxRetry(ctx context.Context, fn func(conn *sqlx.Conn, tx *sqlx.Tx, now time.Time) error) error {
+	once := func() error {
+		conn, err := s.db.Connx(ctx)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer conn.Close()
+		tx, err := conn.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		if err := fn(conn, tx, s.Now().UTC()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+	var err error
+	for range txAttempts {
+		if err = once(); err == nil || !concurrentConflict(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // txAttempts bounds withTxRetry.

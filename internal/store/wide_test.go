@@ -88,3 +88,44 @@ func TestDecodeFlatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// The compact form of the current values (signals.cur) reads back to the same values and
+// times; a name it cannot hold gives no compact form (NULL: readers use the JSON).
+func TestCompactCurrentRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 16, 6, 0, 0, 123456000, time.UTC)
+	for _, m := range []map[string]latestVal{
+		{"nps": {9, at}},
+		{"nps": {9, at}, "csat": {0.1 + 0.2, at.Add(-time.Hour)}, "ltv": {48200.5, at}, "tiny": {-1e-9, at.Add(time.Second)}, "big": {3e21, at}},
+	} {
+		var e encoder
+		raw, ok := e.compact(m).(string)
+		if !ok {
+			t.Fatalf("%v: no compact form", m)
+		}
+		var d latestDecoder
+		got, err := d.decode([]byte(raw), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if len(got) != len(m) {
+			t.Fatalf("%s: %d values, want %d", raw, len(got), len(m))
+		}
+		for _, v := range got {
+			if w := m[v.Name]; v.Value != w.V || !v.ObservedAt.Equal(w.T) {
+				t.Errorf("%s: %s = %v at %v, want %v at %v", raw, v.Name, v.Value, v.ObservedAt, w.V, w.T)
+			}
+		}
+	}
+	for _, name := range []string{"a,b", "a b", "a=b", "a;b", ""} {
+		var e encoder
+		if got := e.compact(map[string]latestVal{name: {1, at}}); got != nil {
+			t.Errorf("name %q: compact form %v, want none", name, got)
+		}
+	}
+	var d latestDecoder
+	for _, bad := range []string{"2026-11-16T06:00:00Z", "2026-11-16T06:00:00Z nps", "2026-11-16T06:00:00Z nps=x", "2026-13-16T06:00:00Z nps=1"} {
+		if _, err := d.decode([]byte(bad), nil); err == nil {
+			t.Errorf("%q decoded without error", bad)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,6 +43,9 @@ func (in *interner) get(b []byte) string {
 }
 
 func (d *latestDecoder) decode(raw []byte, out []LatestValue) ([]LatestValue, error) {
+	if len(raw) > 0 && raw[0] >= '0' && raw[0] <= '9' { // signals.cur: it starts with a year
+		return d.compact(raw, out)
+	}
 	if res, ok := d.fast(raw, out); ok {
 		return res, nil
 	}
@@ -49,6 +55,48 @@ func (d *latestDecoder) decode(raw []byte, out []LatestValue) ([]LatestValue, er
 	}
 	for name, v := range m {
 		out = append(out, LatestValue{Name: name, Value: v.V, ObservedAt: v.T.UTC()})
+	}
+	return out, nil
+}
+
+// compact reads signals.cur: groups "time name=value,name=value" joined by ';' (see
+// migrations/*/015_signals_current.sql).
+func (d *latestDecoder) compact(b []byte, out []LatestValue) ([]LatestValue, error) {
+	for len(b) > 0 {
+		sp := bytes.IndexByte(b, ' ')
+		if sp < 0 {
+			return out, fmt.Errorf("compact signals: no values after time %q", b)
+		}
+		at, ok := d.time(b[:sp])
+		if !ok {
+			return out, fmt.Errorf("compact signals: bad time %q", b[:sp])
+		}
+		b = b[sp+1:]
+		for {
+			eq := bytes.IndexByte(b, '=')
+			if eq <= 0 {
+				return out, fmt.Errorf("compact signals: bad entry %q", b)
+			}
+			name := d.names.get(b[:eq])
+			b = b[eq+1:]
+			end := 0
+			for end < len(b) && b[end] != ',' && b[end] != ';' {
+				end++
+			}
+			v, err := strconv.ParseFloat(string(b[:end]), 64)
+			if err != nil {
+				return out, fmt.Errorf("compact signals: value of %s: %w", name, err)
+			}
+			out = append(out, LatestValue{Name: name, Value: v, ObservedAt: at})
+			if end == len(b) {
+				return out, nil
+			}
+			sep := b[end]
+			b = b[end+1:]
+			if sep == ';' {
+				break
+			}
+		}
 	}
 	return out, nil
 }
@@ -281,6 +329,43 @@ func (e *encoder) latest(m map[string]latestVal) string {
 	}
 	e.buf = append(b, '}')
 	return string(e.buf)
+}
+
+// compact writes the signals.cur form of m — values grouped by observation time, times in
+// order, names sorted within a time — or returns nil (NULL: readers use vals) when a name
+// cannot be written in it.
+func (e *encoder) compact(m map[string]latestVal) any {
+	if len(m) == 0 {
+		return nil
+	}
+	e.keys = sortedKeys(e.keys[:0], m)
+	for _, k := range e.keys {
+		if k == "" || strings.ContainsAny(k, " ,;=") {
+			return nil
+		}
+	}
+	// Stable by time keeps names sorted within each time.
+	slices.SortStableFunc(e.keys, func(a, b string) int { return m[a].T.Compare(m[b].T) })
+	b := e.buf[:0]
+	for i, k := range e.keys {
+		v := m[k]
+		switch {
+		case i == 0:
+		case v.T.Equal(m[e.keys[i-1]].T):
+			b = append(b, ',')
+		default:
+			b = append(b, ';')
+		}
+		if i == 0 || !v.T.Equal(m[e.keys[i-1]].T) {
+			b = v.T.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = append(b, ' ')
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		b = strconv.AppendFloat(b, v.V, 'g', -1, 64)
+	}
+	e.buf = b
+	return string(b)
 }
 
 // sortedKeys appends m's keys to keys, sorted, reusing its array across rows.

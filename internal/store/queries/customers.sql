@@ -7,7 +7,8 @@ SELECT id, name, domain, owner, attributes, created_at, updated_at FROM customer
 SELECT id, name, domain, owner, attributes, created_at, updated_at FROM customers ORDER BY id;
 
 -- name: CustomerAttributes
-SELECT id, attributes FROM customers ORDER BY id;
+-- Unordered, as ScanLatestSignals: a sequential read of the table.
+SELECT id, attributes FROM customers;
 
 -- name: CustomersByDomain
 SELECT id, domain FROM customers WHERE domain IN (?);
@@ -20,3 +21,7 @@ UPDATE customers SET name = ?, domain = ?, owner = ?, attributes = ?, updated_at
 
 -- name: IdentitiesOf
 SELECT external_id, customer_id FROM customer_identities WHERE source = ? AND external_id IN (?);
+
+-- name: CustomerCountEstimate
+-- How many customers, roughly: whole-base scoring sizes its tables with it.
+SELECT COUNT(*) FROM customers;

@@ -4,6 +4,12 @@
 -- name: LatestSignals
 SELECT customer_id, source, vals FROM signals ORDER BY customer_id, source;
 
+-- name: ScanLatestSignals
+-- Whole-base scoring: no ORDER BY, so Postgres reads the table sequentially instead of walking
+-- the primary key into a million random heap pages (18 s against 2 s at a million customers).
+-- It reads the compact form (cur) where there is one: see migrations/*/015_signals_current.sql.
+SELECT customer_id, source, COALESCE(cur, CAST(vals AS TEXT)) FROM signals;
+
 -- name: LatestSignalsOfCustomer
 SELECT customer_id, source, vals FROM signals WHERE customer_id = ? ORDER BY source;
 

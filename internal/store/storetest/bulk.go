@@ -61,13 +61,17 @@ func LoadBulk(tb testing.TB, st *store.Store, n int, at time.Time) {
 	if pg {
 		cust()
 	}
-	sig := prep(`COPY signals (customer_id, source, vals, updated_at) FROM STDIN`,
-		`INSERT INTO signals (customer_id, source, vals, updated_at) VALUES (?, ?, ?, ?)`)
+	// Both forms of the current values, as the store's ingest writes them (signals.cur: see
+	// migrations/*/015_signals_current.sql).
+	sig := prep(`COPY signals (customer_id, source, vals, cur, updated_at) FROM STDIN`,
+		`INSERT INTO signals (customer_id, source, vals, cur, updated_at) VALUES (?, ?, ?, ?, ?)`)
 	r = rand.New(rand.NewPCG(13, 17))
 	ts := at.UTC().Format(time.RFC3339Nano)
 	buf := make([]byte, 0, 1024)
+	cur := make([]byte, 0, 512)
 	for i := range n {
 		buf = append(buf[:0], '{')
+		cur = append(append(cur[:0], ts...), ' ')
 		first := true
 		for _, name := range BulkSignals {
 			if r.Float64() < 0.08 {
@@ -79,7 +83,10 @@ func LoadBulk(tb testing.TB, st *store.Store, n int, at time.Time) {
 			}
 			if !first {
 				buf = append(buf, ',')
+				cur = append(cur, ',')
 			}
+			cur = append(append(cur, name...), '=')
+			cur = strconv.AppendFloat(cur, v, 'g', -1, 64)
 			first = false
 			buf = strconv.AppendQuote(buf, name)
 			buf = append(buf, `:{"v":`...)
@@ -89,7 +96,11 @@ func LoadBulk(tb testing.TB, st *store.Store, n int, at time.Time) {
 			buf = append(buf, `"}`...)
 		}
 		buf = append(buf, '}')
-		sig(id(i), "bench", string(buf), at)
+		var compact any // NULL for a customer without values, as the store writes it
+		if !first {
+			compact = string(cur)
+		}
+		sig(id(i), "bench", string(buf), compact, at)
 	}
 	if pg {
 		sig()

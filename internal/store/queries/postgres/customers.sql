@@ -4,3 +4,7 @@
 -- overwriting it (SQLite's write transactions are already serial).
 SELECT name, domain, owner, attributes FROM customers WHERE id = ? FOR UPDATE;
 
+
+-- name: CustomerCountEstimate
+-- The planner's estimate (ANALYZE, autovacuum): no scan of the table. -1 before the first.
+SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'customers'::regclass;

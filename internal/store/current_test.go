@@ -1,0 +1,193 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/advocate-hq/advocate/connectors"
+	"github.com/advocate-hq/advocate/internal/advocate"
+	"github.com/advocate-hq/advocate/internal/store"
+	"github.com/advocate-hq/advocate/internal/store/storetest"
+)
+
+// scanned is every value ScanLatest streams, in LatestSignals' order, for comparing the two
+// readers: scoring reads the compact form (signals.cur), everything else the JSON.
+func scanned(t *testing.T, st *store.Store) []advocate.SignalValue {
+	t.Helper()
+	var out []advocate.SignalValue
+	err := st.ScanLatest(context.Background(), func(id, source string, vals []store.LatestValue) error {
+		for _, v := range vals {
+			out = append(out, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(out, func(a, b advocate.SignalValue) int {
+		return strings.Compare(a.CustomerID+"\x00"+a.Name+"\x00"+a.Source, b.CustomerID+"\x00"+b.Name+"\x00"+b.Source)
+	})
+	return out
+}
+
+func sameValues(t *testing.T, got, want []advocate.SignalValue) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("scoring reads %d current values, the JSON holds %d:\n%v\n%v", len(got), len(want), got, want)
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.CustomerID != w.CustomerID || g.Name != w.Name || g.Source != w.Source || g.Value != w.Value || !g.ObservedAt.Equal(w.ObservedAt) {
+			t.Errorf("scoring reads %+v, the JSON holds %+v", g, w)
+		}
+	}
+}
+
+// What scoring reads must be what every other reader sees, through the sync path: several
+// sources, observation times, a later sync moving some values, and values whose decimal form is long.
+func TestScoringReadsTheCurrentValues(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 123456000, time.UTC)
+	pages := []struct {
+		source string
+		sigs   []connectors.Signal
+	}{
+		{"usage", []connectors.Signal{
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "active_users", Value: 120, ObservedAt: t0},
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "product_events_30d", Value: 0.30000000000000004, ObservedAt: t0},
+			{Customer: connectors.Ref{Domain: "globex.io"}, Name: "active_users", Value: 3, ObservedAt: t0.Add(-48 * time.Hour)},
+		}},
+		{"survey", []connectors.Signal{
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "nps", Value: 9, ObservedAt: t0.Add(-24 * time.Hour)},
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "csat", Value: 87.25, ObservedAt: t0.Add(-72 * time.Hour)},
+		}},
+		// A later sync: one value moves, one is new, an older observation changes nothing current.
+		{"usage", []connectors.Signal{
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "active_users", Value: 130, ObservedAt: t0.Add(time.Hour)},
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "seats", Value: 200, ObservedAt: t0.Add(time.Hour)},
+			{Customer: connectors.Ref{Domain: "globex.io"}, Name: "active_users", Value: 1, ObservedAt: t0.Add(-72 * time.Hour)},
+		}},
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		for _, p := range pages {
+			if _, err := st.CommitPage(ctx, p.source, 0, connectors.Page{Signals: p.sigs}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := st.LatestSignals(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 6 {
+			t.Fatalf("%d current values stored, want 6: %v", len(want), want)
+		}
+		sameValues(t, scanned(t, st), want)
+	})
+}
+
+// Migration 015 fills signals.cur from the JSON of rows stored before it, exactly (long decimal
+// forms, several observation times), and leaves it NULL where the compact form cannot hold a row
+// (a name with a separator), where scoring then reads the JSON.
+func TestSignalsCurBackfill(t *testing.T) {
+	rows := []struct{ id, vals string }{
+		{"c1", `{"nps": {"v": 9, "t": "2026-11-15T09:00:00Z"}, "csat": {"v": 0.30000000000000004, "t": "2026-11-16T09:00:00.123456Z"}, "ltv": {"v": 48200.5, "t": "2026-11-15T09:00:00Z"}}`},
+		{"c2", `{"seats,paid": {"v": 12, "t": "2026-11-15T09:00:00Z"}}`},
+		{"c3", `{}`},
+	}
+	wantNull := map[string]bool{"c1": false, "c2": true, "c3": true}
+	engines := []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "advocate.db") }},
+		{"postgres", func(t *testing.T) string { return storetest.SchemaDSN(t) }},
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, e.dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.MigrateTo(ctx, 14); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if _, err := st.DB().Exec(st.DB().Rebind(`INSERT INTO signals (customer_id, source, vals, updated_at) VALUES (?, 'usage', ?, ?)`),
+					r.id, r.vals, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				var isNull bool
+				if err := st.DB().Get(&isNull, st.DB().Rebind(`SELECT cur IS NULL FROM signals WHERE customer_id = ?`), r.id); err != nil {
+					t.Fatal(err)
+				}
+				if isNull != wantNull[r.id] {
+					t.Errorf("%s: cur is NULL = %v after the backfill, want %v", r.id, isNull, wantNull[r.id])
+				}
+			}
+			want, err := st.LatestSignals(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 4 {
+				t.Fatalf("%d values, want 4", len(want))
+			}
+			sameValues(t, scanned(t, st), want)
+		})
+	}
+}
+
+// A page large enough for the bulk path (COPY on Postgres), then a second sync of the same
+// customers that moves half the values (the upsert path): every value lands, nothing twice.
+func TestBulkPagesStoreEveryValue(t *testing.T) {
+	const customers = 600
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	page := func(at time.Time, shift float64) connectors.Page {
+		var p connectors.Page
+		for i := range customers {
+			d := connectors.Ref{Domain: "c" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + itoa(i) + ".example.com"}
+			p.Signals = append(p.Signals,
+				connectors.Signal{Customer: d, Name: "nps", Value: float64(i % 11), ObservedAt: at},
+				connectors.Signal{Customer: d, Name: "active_users", Value: float64(i) + shift, ObservedAt: at})
+		}
+		return p
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		res, err := st.CommitPage(ctx, "usage", 0, page(t0, 0))
+		if err != nil || res.Signals != 2*customers || res.CustomersCreated != customers {
+			t.Fatalf("first sync: %+v, %v", res, err)
+		}
+		res, err = st.CommitPage(ctx, "usage", 0, page(t0.Add(time.Hour), 0.5))
+		if err != nil || res.Signals != 2*customers || res.CustomersCreated != 0 {
+			t.Fatalf("second sync: %+v, %v", res, err)
+		}
+		res, err = st.CommitPage(ctx, "usage", 0, page(t0.Add(time.Hour), 0.5))
+		if err != nil || res.Signals != 0 {
+			t.Fatalf("the same sync again: %+v, %v", res, err)
+		}
+		want, err := st.LatestSignals(ctx, "")
+		if err != nil || len(want) != 2*customers {
+			t.Fatalf("%d current values (%v), want %d", len(want), err, 2*customers)
+		}
+		for _, v := range want {
+			if !v.ObservedAt.Equal(t0.Add(time.Hour)) {
+				t.Fatalf("%+v: not the second sync's value", v)
+			}
+		}
+		sameValues(t, scanned(t, st), want)
+	})
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
