@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/benchtable"
+
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -96,6 +98,8 @@ func BenchmarkScorePostgres1M(b *testing.B) {
 	b.Logf("score runs: min %s, median %s of %d (target <= 5 s); same model as Postgres window-function SQL (work_mem 1GB): %s for %d rows, %.1fx the median run, %.1fx the fastest (target >= 4x)",
 		minRun.Round(time.Millisecond), median.Round(time.Millisecond), len(runs), sqlTime.Round(time.Millisecond), n,
 		sqlTime.Seconds()/median.Seconds(), sqlTime.Seconds()/minRun.Seconds())
+	benchtable.Print(benchtable.Figure{Name: "score-1m/postgres", Figure: median.Seconds(), Unit: "s", Max: 5, Reference: sqlTime.Seconds(),
+		RefName: "window-function SQL", RefUnit: "s", Ratio: sqlTime.Seconds() / median.Seconds(), MinRatio: 4})
 }
 
 // windowSQL computes the weighted percentile-rank score in Postgres and reads every row back.

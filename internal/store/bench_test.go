@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advocate-hq/advocate/internal/benchtable"
+
 	"github.com/advocate-hq/advocate/connectors"
 	"github.com/advocate-hq/advocate/internal/store"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -77,8 +79,11 @@ func BenchmarkIngest(b *testing.B) {
 					b.ReportMetric(raw, "rawCOPY-rows/s")
 					b.Logf("%s: %.0f signals/s through CommitPage, raw COPY %.0f rows/s, ratio %.2f; customers %.0f/s",
 						e.Name, float64(rows)/secs, raw, float64(rows)/secs/raw, float64(customers)/custSecs)
+					benchtable.Print(benchtable.Figure{Name: "ingest/postgres", Figure: float64(rows) / secs, Unit: "signals/s", Reference: raw,
+						RefName: "raw COPY", RefUnit: "rows/s", Ratio: float64(rows) / secs / raw, MinRatio: 0.5})
 				} else {
 					b.Logf("%s: %.0f signals/s through CommitPage; customers %.0f/s", e.Name, float64(rows)/secs, float64(customers)/custSecs)
+					benchtable.Print(benchtable.Figure{Name: "ingest/sqlite", Figure: float64(rows) / secs, Unit: "signals/s"})
 				}
 				b.StartTimer()
 			}
