@@ -53,38 +53,7 @@ func BenchmarkScorePostgres1M(b *testing.B) {
 	storetest.LoadBulk(b, st, benchCustomers, benchNow)
 	b.Logf("loaded %d customers in %s", benchCustomers, time.Since(start).Round(time.Millisecond))
 	model := benchModel(b)
-	src := advocate.Sources{Order: []string{"bench"}, Freshness: 180 * 24 * time.Hour}
-	ctx := context.Background()
-	var runs []time.Duration
-	b.ResetTimer()
-	for range b.N * scoreRuns {
-		runtime.GC()
-		t0 := time.Now()
-		tbl, err := LoadTable(ctx, st, src, benchNow)
-		if err != nil {
-			b.Fatal(err)
-		}
-		read := time.Since(t0)
-		t1 := time.Now()
-		results := model.ScoreTable(benchNow, tbl, scoring.Options{Detail: detailPolicy(len(tbl.IDs))})
-		scored := time.Since(t1)
-		t2 := time.Now()
-		rows := make([]store.Score, len(results))
-		for i, r := range results {
-			rows[i] = ToStore(r)
-		}
-		if _, err := st.SaveScoreRun(ctx, model.Hash(), rows); err != nil {
-			b.Fatal(err)
-		}
-		written := time.Since(t2)
-		total := time.Since(t0)
-		runs = append(runs, total)
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		b.ReportMetric(float64(ms.HeapAlloc)/1e6, "heap-MB")
-		b.Logf("advocate score, %d customers on Postgres: %s total (read %s, score %s, write %s)",
-			len(results), total.Round(time.Millisecond), read.Round(time.Millisecond), scored.Round(time.Millisecond), written.Round(time.Millisecond))
-	}
+	runs := timeScoreRuns(b, st, model, "Postgres", b.N*scoreRuns)
 	b.StopTimer()
 	slices.Sort(runs)
 	minRun, median := runs[0], runs[len(runs)/2]
@@ -156,4 +125,43 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// timeScoreRuns times n runs of `advocate score` (read, score, write every score) on st and
+// logs each with its parts; the 1M benchmarks on both engines share it.
+func timeScoreRuns(b *testing.B, st *store.Store, model *scoring.Model, engine string, n int) []time.Duration {
+	b.Helper()
+	src := advocate.Sources{Order: []string{"bench"}, Freshness: 180 * 24 * time.Hour}
+	ctx := context.Background()
+	var runs []time.Duration
+	b.ResetTimer()
+	for range n {
+		runtime.GC()
+		t0 := time.Now()
+		tbl, err := LoadTable(ctx, st, src, benchNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read := time.Since(t0)
+		t1 := time.Now()
+		results := model.ScoreTable(benchNow, tbl, scoring.Options{Detail: detailPolicy(len(tbl.IDs))})
+		scored := time.Since(t1)
+		t2 := time.Now()
+		rows := make([]store.Score, len(results))
+		for i, r := range results {
+			rows[i] = ToStore(r)
+		}
+		if _, err := st.SaveScoreRun(ctx, model.Hash(), rows); err != nil {
+			b.Fatal(err)
+		}
+		written := time.Since(t2)
+		total := time.Since(t0)
+		runs = append(runs, total)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapAlloc)/1e6, "heap-MB")
+		b.Logf("advocate score, %d customers on %s: %s total (read %s, score %s, write %s)",
+			len(results), engine, total.Round(time.Millisecond), read.Round(time.Millisecond), scored.Round(time.Millisecond), written.Round(time.Millisecond))
+	}
+	return runs
 }
