@@ -42,8 +42,8 @@ const Lag = time.Minute
 // LoadHot reads every customer's inputs, as LoadTable does, and remembers where to resume.
 func LoadHot(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*Hot, error) {
 	h := &Hot{st: st, since: st.Now().Add(-Lag), at: now}
-	h.b = &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: map[string]int{}, col: map[string]int{}, src: src, now: now}
-	if err := st.ScanAttributes(ctx, h.b.addCustomer); err != nil {
+	h.b = &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: newIDIndex(0), col: map[string]int{}, src: src, now: now}
+	if err := st.ScanAttributePairs(ctx, h.b.addCustomer); err != nil {
 		return nil, fmt.Errorf("load scoring table: %w", err)
 	}
 	h.b.padAttributes()
@@ -98,7 +98,7 @@ func (h *Hot) Refresh(ctx context.Context, now time.Time) (int, error) {
 			return nil
 		},
 		Reach: func(id string, contacts, reachable int) error {
-			if i, ok := h.b.index[id]; ok {
+			if i, ok := h.b.index.get(h.b.t.IDs, id); ok {
 				t := h.b.t
 				t.OptedOut[i] = advocate.AccountOptedOut(attr(t, advocate.AttrOptedOut, i), contacts, contacts-reachable)
 			}
@@ -137,13 +137,13 @@ func (h *Hot) expired(now time.Time) []string {
 
 // row returns the row of id, appending an empty one for a customer not seen before.
 func (h *Hot) row(id string) int {
-	if i, ok := h.b.index[id]; ok {
+	if i, ok := h.b.index.get(h.b.t.IDs, id); ok {
 		return i
 	}
 	t := h.b.t
 	i := len(t.IDs)
-	h.b.index[id] = i
 	t.IDs = append(t.IDs, id)
+	h.b.index.add(t.IDs, i)
 	for k, col := range t.Attrs {
 		t.Attrs[k] = append(col, "")
 	}
@@ -196,13 +196,11 @@ func (h *Hot) reset(i int, attrs map[string]string) {
 
 // addValues offers the values to the builder, then notes when each value now held expires.
 func (h *Hot) addValues(id, source string, vals []store.LatestValue) error {
-	if err := h.b.addValues(id, source, vals); err != nil {
-		return err
-	}
-	i, ok := h.b.index[id]
+	i, ok := h.b.index.get(h.b.t.IDs, id)
 	if !ok {
-		return nil
+		return nil // a customer deleted since: ignore its values
 	}
+	h.b.addValuesAt(i, source, vals)
 	fresh := h.b.src.FreshnessOf(source)
 	for _, v := range vals {
 		j := h.b.col[v.Name]

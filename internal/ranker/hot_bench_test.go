@@ -143,7 +143,7 @@ func ranksByRow(h *Hot, results []scoring.Result) ([]int, []float64) {
 	n := len(h.Table().IDs)
 	rank, score := make([]int, n), make([]float64, n)
 	for _, r := range results {
-		i := h.b.index[r.ID]
+		i := hotRow(h, r.ID)
 		rank[i], score[i] = r.Rank, r.Score
 	}
 	return rank, score
@@ -159,7 +159,7 @@ func packedWrite(b *testing.B, st *store.Store, results []scoring.Result, h *Hot
 	t := time.Now()
 	buf := make([]byte, 11*len(h.Table().IDs))
 	for _, r := range results {
-		o := buf[11*h.b.index[r.ID]:]
+		o := buf[11*hotRow(h, r.ID):]
 		binary.LittleEndian.PutUint32(o, math.Float32bits(float32(r.Score)))
 		binary.LittleEndian.PutUint32(o[4:], uint32(r.Rank))
 		binary.LittleEndian.PutUint16(o[8:], uint16(r.Confidence*65535))
@@ -179,4 +179,9 @@ func packedWrite(b *testing.B, st *store.Store, results []scoring.Result, h *Hot
 		b.Fatal(err)
 	}
 	return time.Since(t)
+}
+
+func hotRow(h *Hot, id string) int {
+	i, _ := h.b.index.get(h.b.t.IDs, id)
+	return i
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -22,8 +24,8 @@ func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now t
 		return nil, err
 	}
 	n = min(n+n/8, 50_000_000) // an estimate: room for some more
-	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}, index: make(map[string]int, n), col: map[string]int{}, src: src, now: now}
-	if err := st.ScanAttributes(ctx, b.addCustomer); err != nil {
+	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}, index: newIDIndex(n), col: map[string]int{}, src: src, now: now}
+	if err := st.ScanAttributePairs(ctx, b.addCustomer); err != nil {
 		return nil, err
 	}
 	b.padAttributes()
@@ -45,7 +47,7 @@ func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now t
 // tableBuilder fills a scoring.Table column by column as the store streams rows.
 type tableBuilder struct {
 	t     *scoring.Table
-	index map[string]int // customer id -> row
+	index *idIndex       // customer id -> row
 	col   map[string]int // signal -> column
 	rank  [][]int16      // precedence rank + 1 of the value held, per column and row; 0 = none yet
 	src   advocate.Sources
@@ -55,27 +57,46 @@ type tableBuilder struct {
 	// most values skip a map lookup and a search of the precedence order.
 	seen    []lastName
 	seenMap map[[2]string]lastName // once seen outgrows a linear search
+	next    int                    // where in seen the next lookup looks first
+	ids     arena                  // the customer ids, copied out of the read buffer
 }
 
 type lastName struct {
-	name, source string
-	col, rank    int
+	name, source   string
+	col, rank, pos int // pos: its index in seen
 }
 
-func (b *tableBuilder) addCustomer(id string, attrs map[string]string) error {
+// arena copies strings into shared blocks: a million ids as a few hundred allocations instead
+// of a million, which the garbage collector then need not trace one by one.
+type arena struct{ buf []byte }
+
+func (a *arena) clone(s string) string {
+	if len(s) > 1024 {
+		return strings.Clone(s)
+	}
+	if cap(a.buf)-len(a.buf) < len(s) {
+		a.buf = make([]byte, 0, 64<<10)
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, s...)
+	return unsafe.String(unsafe.SliceData(a.buf[start:]), len(s))
+}
+
+func (b *tableBuilder) addCustomer(id string, attrs []store.Attr) error {
 	t := b.t
 	i := len(t.IDs)
-	b.index[id] = i
-	t.IDs = append(t.IDs, id)
-	for k, v := range attrs {
-		col := t.Attrs[k]
+	// No check for an id read twice: it is the customers table's primary key.
+	t.IDs = append(t.IDs, b.ids.clone(id))
+	b.index.add(t.IDs, i)
+	for _, a := range attrs {
+		col := t.Attrs[a.Key]
 		if col == nil {
 			col = make([]string, 0, cap(t.IDs)) // as long as the table will be, roughly
 		}
 		if len(col) < i { // customers before this one without the attribute
 			col = append(col, make([]string, i-len(col))...)
 		}
-		t.Attrs[k] = append(col, v)
+		t.Attrs[a.Key] = append(col, a.Value)
 	}
 	return nil
 }
@@ -95,7 +116,7 @@ func (b *tableBuilder) padAttributes() {
 func (b *tableBuilder) setFlags(reach map[string][2]int) {
 	t, n := b.t, len(b.t.IDs)
 	t.OptedOut, t.IsPartner = make([]bool, n), make([]bool, n)
-	for id, i := range b.index {
+	for i, id := range t.IDs {
 		r := reach[id] // [contacts, contacts not opted out]; zero when it has none
 		t.OptedOut[i] = advocate.AccountOptedOut(attr(t, advocate.AttrOptedOut, i), r[0], r[0]-r[1])
 		t.IsPartner[i] = advocate.IsPartner(attr(t, advocate.AttrIsPartner, i))
@@ -125,10 +146,14 @@ func (b *tableBuilder) column(name string) int {
 // addValues offers one customer's latest values from one source; each becomes the held value
 // when advocate.Beats says it should be current rather than what is held.
 func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) error {
-	i, ok := b.index[id]
-	if !ok {
-		return nil // a customer deleted since: ignore its values
+	if i, ok := b.index.get(b.t.IDs, id); ok {
+		b.addValuesAt(i, source, vals)
 	}
+	return nil // else a customer deleted since: ignore its values
+}
+
+// addValuesAt is addValues for the customer at row i.
+func (b *tableBuilder) addValuesAt(i int, source string, vals []store.LatestValue) {
 	cutoff := b.src.StaleBefore(source, b.now)
 	for _, v := range vals {
 		ln := b.lookup(v.Name, source)
@@ -139,22 +164,30 @@ func (b *tableBuilder) addValues(id, source string, vals []store.LatestValue) er
 		}
 		b.hold(j, i, c, v.Value)
 	}
-	return nil
 }
 
-// lookup returns the column and rank of signal name from source.
+// lookup returns the column and rank of signal name from source. A source sends the same
+// signals in the same order row after row, so the entry after the last one found is tried
+// first: most lookups cost one comparison.
 func (b *tableBuilder) lookup(name, source string) lastName {
+	if k := b.next; k < len(b.seen) && b.seen[k].name == name && b.seen[k].source == source {
+		b.next = k + 1
+		return b.seen[k]
+	}
 	if len(b.seen) <= 32 {
-		for _, ln := range b.seen {
+		for k, ln := range b.seen {
 			if ln.name == name && ln.source == source {
+				b.next = k + 1
 				return ln
 			}
 		}
 	} else if ln, ok := b.seenMap[[2]string{name, source}]; ok {
+		b.next = ln.pos + 1
 		return ln // many signals and sources: a linear search would cost more than the map
 	}
-	ln := lastName{name: name, source: source, col: b.column(name), rank: b.src.Rank(name, source)}
+	ln := lastName{name: name, source: source, col: b.column(name), rank: b.src.Rank(name, source), pos: len(b.seen)}
 	b.seen = append(b.seen, ln)
+	b.next = len(b.seen)
 	if len(b.seen) > 32 {
 		if b.seenMap == nil {
 			b.seenMap = map[[2]string]lastName{}

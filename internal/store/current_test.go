@@ -22,7 +22,7 @@ func scanned(t *testing.T, st *store.Store) []advocate.SignalValue {
 	var out []advocate.SignalValue
 	err := st.ScanLatest(context.Background(), func(id, source string, vals []store.LatestValue) error {
 		for _, v := range vals {
-			out = append(out, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
+			out = append(out, advocate.SignalValue{CustomerID: strings.Clone(id), Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
 		}
 		return nil
 	})
@@ -191,3 +191,46 @@ func TestBulkPagesStoreEveryValue(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Whole-base reads on Postgres go through a pgconn connection of their own (bulkscan.go). A DSN
+// option only lib/pq understands must not break them: they fall back to the pool, and read the
+// same values and attributes either way.
+func TestWholeBaseReadsWithALibpqOnlyDSN(t *testing.T) {
+	base := storetest.SchemaDSN(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	page := connectors.Page{
+		Customers: []connectors.Customer{{Ref: connectors.Ref{Domain: "acme.com"}, Name: "Acme", Attributes: map[string]string{"plan": "growth", "customer_since": "2024-01-02"}}},
+		Signals: []connectors.Signal{
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "nps", Value: 9, ObservedAt: t0},
+			{Customer: connectors.Ref{Domain: "acme.com"}, Name: "seats", Value: 0.30000000000000004, ObservedAt: t0},
+		},
+	}
+	var reads [][]advocate.SignalValue
+	var attrs []map[string]string
+	for _, dsn := range []string{base, base + "&binary_parameters=yes"} {
+		st, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.CommitPage(ctx, "crm", 0, page); err != nil {
+			t.Fatal(err)
+		}
+		reads = append(reads, scanned(t, st))
+		err = st.ScanAttributes(ctx, func(_ string, a map[string]string) error { attrs = append(attrs, a); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(reads[0]) != 2 {
+		t.Fatalf("read %d current values, want 2: %v", len(reads[0]), reads[0])
+	}
+	sameValues(t, reads[1], reads[0])
+	if len(attrs) != 2 || attrs[0]["plan"] != "growth" || attrs[1]["plan"] != "growth" || attrs[1]["customer_since"] != "2024-01-02" {
+		t.Errorf("attributes read = %v, want plan growth and customer_since 2024-01-02 both ways", attrs)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/advocate-hq/advocate/connectors"
@@ -84,27 +86,44 @@ func (s *Store) CustomerCountEstimate(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
+// Attr is one customer attribute.
+type Attr struct{ Key, Value string }
+
 // ScanAttributes streams every customer's id and attributes, in no particular order: what scoring needs
 // of a customer, without the columns it does not.
 func (s *Store) ScanAttributes(ctx context.Context, fn func(id string, attrs map[string]string) error) error {
-	var (
-		id     string
-		raw    string   // a string, not bytes: see ScanLatest
-		intern interner // attribute keys and most values (plan, channel…) repeat
-	)
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		if err := r.Scan(&id, &raw); err != nil {
-			return err
+	return s.ScanAttributePairs(ctx, func(id string, pairs []Attr) error {
+		attrs := make(map[string]string, len(pairs))
+		for _, a := range pairs {
+			attrs[a.Key] = a.Value
 		}
-		attrs, ok := decodeFlat(bytesOf(raw), &intern)
-		if !ok {
-			attrs = nil
-			if err := json.Unmarshal(bytesOf(raw), &attrs); err != nil {
+		return fn(strings.Clone(id), attrs)
+	})
+}
+
+// ScanAttributePairs is ScanAttributes for whole-base scoring, without a map per customer:
+// id and the attrs slice are valid only during the call (they view the read buffer and are
+// reused); the keys and values themselves are strings of their own.
+func (s *Store) ScanAttributePairs(ctx context.Context, fn func(id string, attrs []Attr) error) error {
+	var (
+		intern interner // attribute keys and most values (plan, channel…) repeat
+		pairs  []Attr
+	)
+	err := s.scanRaw(ctx, "CustomerAttributes", func(cols [][]byte) error {
+		id := view(cols[0])
+		var ok bool
+		if pairs, ok = decodePairs(cols[1], &intern, pairs); !ok {
+			var attrs map[string]string
+			if err := json.Unmarshal(cols[1], &attrs); err != nil {
 				return fmt.Errorf("attributes of %s: %w", id, err)
 			}
+			pairs = pairs[:0]
+			for _, k := range slices.Sorted(maps.Keys(attrs)) {
+				pairs = append(pairs, Attr{k, attrs[k]})
+			}
 		}
-		return fn(id, attrs)
-	}, s.q("CustomerAttributes"))
+		return fn(id, pairs)
+	})
 	if err != nil {
 		return fmt.Errorf("scan customers: %w", err)
 	}

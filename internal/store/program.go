@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
 )
@@ -112,11 +113,12 @@ func (s *Store) ProgramCustomers(ctx context.Context, attr string, signals ...st
 			}
 			c := byID[id]
 			if c == nil {
+				id = strings.Clone(id) // id views the read buffer
 				c = &ProgramCustomer{ID: id}
 				byID[id] = c
 				ids = append(ids, id)
 			}
-			c.Values = append(c.Values, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
+			c.Values = append(c.Values, advocate.SignalValue{CustomerID: c.ID, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
 		}
 		return nil
 	})

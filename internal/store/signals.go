@@ -65,25 +65,22 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 }
 
 // ScanLatest streams the current signal values, one call per customer and source, in no
-// particular order (see ScanAttributes). vals is reused between calls: copy what you keep.
+// particular order (see ScanAttributes). customerID and vals are valid only during the call
+// (they view the read buffer): copy what you keep.
 func (s *Store) ScanLatest(ctx context.Context, fn func(customerID, source string, vals []LatestValue) error) error {
 	var (
-		// Strings, not []byte or sql.RawBytes: both drivers hand text columns over as new
-		// strings, which a string destination takes as they are and a byte one copies again.
-		id, source, raw string
-		vals            []LatestValue
-		dec             latestDecoder
+		vals    []LatestValue
+		dec     latestDecoder
+		sources interner // a handful of sources
 	)
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		if err := r.Scan(&id, &source, &raw); err != nil {
-			return err
-		}
+	err := s.scanRaw(ctx, "ScanLatestSignals", func(cols [][]byte) error {
+		id, source := view(cols[0]), sources.get(cols[1])
 		var err error
-		if vals, err = dec.decode(bytesOf(raw), vals[:0]); err != nil {
+		if vals, err = dec.decode(cols[2], vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
 		}
 		return fn(id, source, vals)
-	}, s.q("ScanLatestSignals"))
+	})
 	if err != nil {
 		return fmt.Errorf("scan signals: %w", err)
 	}

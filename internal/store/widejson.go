@@ -20,25 +20,40 @@ import (
 // escapes, other shapes — goes to encoding/json, so it is a fast path, never a second grammar.
 type latestDecoder struct {
 	times map[string]time.Time // most values from one sync share their observation time
-	names interner             // a handful of signal names, repeated millions of times
+	// the last time read, checked before the map: a sync's rows follow each other
+	lastTS string
+	last   time.Time
+	names  interner // a handful of signal names, repeated millions of times
 }
 
 // interner returns one shared string per distinct byte sequence, so decoding millions of rows
 // of the same few keys and values allocates each only once. It stops growing at a bound:
-// past it, strings are simply allocated.
-type interner map[string]string
+// past it, strings are simply allocated. A small direct-mapped cache in front of the map
+// answers the few names every row repeats without hashing them (a million rows x 15 names).
+type interner struct {
+	m      map[string]string
+	recent [64]string
+}
 
 func (in *interner) get(b []byte) string {
-	if s, ok := (*in)[string(b)]; ok { // no allocation: the compiler special-cases this lookup
-		return s
+	if len(b) == 0 {
+		return ""
 	}
-	s := string(b)
-	if *in == nil {
-		*in = interner{}
+	slot := &in.recent[(len(b)*31+int(b[0])*7+int(b[len(b)-1]))&63]
+	if *slot == string(b) { // no allocation: the compiler special-cases this comparison
+		return *slot
 	}
-	if len(*in) < 10000 {
-		(*in)[s] = s
+	s, ok := in.m[string(b)] // no allocation either
+	if !ok {
+		s = string(b)
+		if in.m == nil {
+			in.m = map[string]string{}
+		}
+		if len(in.m) < 10000 {
+			in.m[s] = s
+		}
 	}
+	*slot = s
 	return s
 }
 
@@ -163,7 +178,11 @@ func (d *latestDecoder) entry(c *cursor, lv *LatestValue) bool {
 
 // time parses an RFC 3339 observation time, remembering recent ones.
 func (d *latestDecoder) time(ts []byte) (time.Time, bool) {
+	if d.lastTS == string(ts) && d.lastTS != "" {
+		return d.last, true
+	}
 	if t, ok := d.times[string(ts)]; ok {
+		d.lastTS, d.last = string(ts), t
 		return t, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(ts))
@@ -175,37 +194,63 @@ func (d *latestDecoder) time(ts []byte) (time.Time, bool) {
 		d.times = map[string]time.Time{}
 	}
 	d.times[string(ts)] = t
+	d.lastTS, d.last = string(ts), t
 	return t, true
 }
 
 // decodeFlat reads a flat {"key": "value", …} object of plain strings (no escapes), the shape
 // attributes always have; anything else reports !ok for encoding/json to handle.
 func decodeFlat(b []byte, intern *interner) (map[string]string, bool) {
-	c := cursor{b: b}
-	if !c.expect('{') {
+	pairs, ok := decodePairs(b, intern, nil)
+	if !ok {
 		return nil, false
 	}
-	m := map[string]string{}
+	m := make(map[string]string, len(pairs))
+	for _, a := range pairs {
+		m[a.Key] = a.Value
+	}
+	return m, true
+}
+
+// decodePairs is decodeFlat into out (reused), in the object's order, without a map: whole-base
+// scoring reads a million customers' attributes and keeps none of the maps. A key repeated
+// in the object keeps its last value, as in a map.
+func decodePairs(b []byte, intern *interner, out []Attr) ([]Attr, bool) {
+	c := cursor{b: b}
+	out = out[:0]
+	if !c.expect('{') {
+		return out, false
+	}
 	if c.expect('}') {
-		return m, c.end()
+		return out, c.end()
 	}
 	for {
 		k, ok := c.str()
 		if !ok || !c.expect(':') {
-			return nil, false
+			return out, false
 		}
 		v, ok := c.str()
 		if !ok {
-			return nil, false
+			return out, false
 		}
-		m[intern.get(k)] = intern.get(v)
+		out = setAttr(out, intern.get(k), intern.get(v))
 		if c.expect('}') {
-			return m, c.end()
+			return out, c.end()
 		}
 		if !c.expect(',') {
-			return nil, false
+			return out, false
 		}
 	}
+}
+
+func setAttr(out []Attr, k, v string) []Attr {
+	for i := range out {
+		if out[i].Key == k {
+			out[i].Value = v
+			return out
+		}
+	}
+	return append(out, Attr{k, v})
 }
 
 // cursor walks JSON text for the fast decoders. It understands only what they accept: plain
