@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/advocate-hq/advocate/internal/advocate"
@@ -76,23 +77,57 @@ func (h *Hot) Refresh(ctx context.Context, now time.Time) (int, error) {
 		return 0, fmt.Errorf("refresh scoring table: %w", err)
 	}
 	read := map[store.Change]bool{}
+	// A customer of whom only current values changed (the usual sync), or one holding a
+	// value that went stale, needs only its values re-read; one whose attributes or contacts
+	// changed, or who is new, needs everything.
+	full := map[string]bool{}
 	var ids []string
 	for _, c := range changes {
 		if !c.At.Before(mark) {
 			read[c] = true
 		}
-		if !h.read[c] {
-			ids = append(ids, c.CustomerID)
+		if h.read[c] {
+			continue
+		}
+		ids = append(ids, c.CustomerID)
+		if _, known := h.b.index.get(h.b.t.IDs, c.CustomerID); !known || !strings.HasPrefix(c.Row, store.SignalRowPrefix) {
+			full[c.CustomerID] = true
 		}
 	}
 	ids = append(ids, h.expired(now)...)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	n := len(ids)
+	var everything, values []string
+	for _, id := range ids {
+		if full[id] {
+			everything = append(everything, id)
+		} else {
+			values = append(values, id)
+		}
+	}
 	h.b.now = now
-	// Each customer's row is cleared when its attributes arrive (every stored customer has a
-	// row in customers), then its contacts and values are applied as a full load would.
-	err = h.st.ScanInputsOf(ctx, ids, store.CustomerInputs{
+	if err := h.rereadAll(ctx, everything); err != nil {
+		return 0, fmt.Errorf("refresh scoring table: %w", err)
+	}
+	for _, id := range values {
+		i, _ := h.b.index.get(h.b.t.IDs, id)
+		h.clearValues(i)
+	}
+	if err := h.st.ScanInputsOf(ctx, values, store.CustomerInputs{Latest: h.addValues}); err != nil {
+		return 0, fmt.Errorf("refresh scoring table: %w", err)
+	}
+	if err := h.b.t.Validate(); err != nil {
+		return 0, fmt.Errorf("refresh scoring table: %w", err)
+	}
+	h.since, h.at, h.read = mark, now, read
+	return len(ids), nil
+}
+
+// rereadAll re-reads everything of the customers in ids: each one's row is cleared when its
+// attributes arrive (every stored customer has a row in customers), then its contacts and
+// values are applied as a full load would.
+func (h *Hot) rereadAll(ctx context.Context, ids []string) error {
+	return h.st.ScanInputsOf(ctx, ids, store.CustomerInputs{
 		Attributes: func(id string, attrs map[string]string) error {
 			h.reset(h.row(id), attrs)
 			return nil
@@ -106,14 +141,6 @@ func (h *Hot) Refresh(ctx context.Context, now time.Time) (int, error) {
 		},
 		Latest: h.addValues,
 	})
-	if err != nil {
-		return 0, fmt.Errorf("refresh scoring table: %w", err)
-	}
-	if err := h.b.t.Validate(); err != nil {
-		return 0, fmt.Errorf("refresh scoring table: %w", err)
-	}
-	h.since, h.at, h.read = mark, now, read
-	return n, nil
 }
 
 // expired lists the customers holding a value that went stale between the last pass and now.
@@ -179,6 +206,12 @@ func (h *Hot) reset(i int, attrs map[string]string) {
 	}
 	t.IsPartner[i] = advocate.IsPartner(attr(t, advocate.AttrIsPartner, i))
 	t.OptedOut[i] = advocate.AccountOptedOut(attr(t, advocate.AttrOptedOut, i), 0, 0) // contacts follow
+	h.clearValues(i)
+}
+
+// clearValues empties row i's values.
+func (h *Hot) clearValues(i int) {
+	t := h.b.t
 	for j := range t.Cols {
 		t.Cols[j][i] = math.NaN()
 		h.b.rank[j][i] = 0

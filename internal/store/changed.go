@@ -14,6 +14,10 @@ import (
 
 // Change is one row of a customer's model inputs written at At: its current values from one
 // source, its attributes, or one of its contacts (Row tells which).
+// SignalRowPrefix starts the Row of a change to current signal values (queries/changed.sql's
+// ChangedRows): "s:" and the source. Attributes are "a:", contacts "c:" and the email.
+const SignalRowPrefix = "s:"
+
 type Change struct {
 	CustomerID, Row string
 	At              time.Time
@@ -63,7 +67,8 @@ type CustomerInputs struct {
 	// Reach is called for each customer with contacts: how many, and how many may be emailed.
 	Reach func(id string, contacts, reachable int) error
 	// Latest is called once per customer and source, ordered by customer then source, like
-	// ScanLatest; vals is reused between calls.
+	// ScanLatest; vals is reused between calls. With Attributes and Reach nil, only the values
+	// are read: for customers whose attributes and contacts the caller knows did not change.
 	Latest func(id, source string, vals []LatestValue) error
 }
 
@@ -88,6 +93,12 @@ func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInput
 		size = max(len(sorted), 1)
 	}
 	for chunk := range slices.Chunk(sorted, size) {
+		if fn.Attributes == nil { // values only: see CustomerInputs
+			if err := s.latestOf(ctx, chunk, &dec, &vals, fn.Latest); err != nil {
+				return fmt.Errorf("read values of %d customers: %w", len(chunk), err)
+			}
+			continue
+		}
 		err := s.eachIn(ctx, "AttributesOfCustomers", chunk, func(r *sql.Rows) error {
 			var id string
 			var raw []byte
@@ -114,24 +125,30 @@ func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInput
 			})
 		}
 		if err == nil {
-			err = s.eachIn(ctx, "LatestSignalsOfCustomers", chunk, func(r *sql.Rows) error {
-				var id, source string
-				var raw []byte
-				if err := r.Scan(&id, &source, &raw); err != nil {
-					return err
-				}
-				var err error
-				if vals, err = dec.decode(raw, vals[:0]); err != nil {
-					return fmt.Errorf("signals of %s from %s: %w", id, source, err)
-				}
-				return fn.Latest(id, source, vals)
-			})
+			err = s.latestOf(ctx, chunk, &dec, &vals, fn.Latest)
 		}
 		if err != nil {
 			return fmt.Errorf("read inputs of %d customers: %w", len(chunk), err)
 		}
 	}
 	return nil
+}
+
+// latestOf streams the current values of the customers in ids to fn, ordered by customer
+// then source; dec and vals are the caller's, reused across chunks.
+func (s *Store) latestOf(ctx context.Context, ids []string, dec *latestDecoder, vals *[]LatestValue, fn func(id, source string, vals []LatestValue) error) error {
+	return s.eachIn(ctx, "LatestSignalsOfCustomers", ids, func(r *sql.Rows) error {
+		var id, source string
+		var raw []byte
+		if err := r.Scan(&id, &source, &raw); err != nil {
+			return err
+		}
+		var err error
+		if *vals, err = dec.decode(raw, (*vals)[:0]); err != nil {
+			return fmt.Errorf("signals of %s from %s: %w", id, source, err)
+		}
+		return fn(id, source, *vals)
+	})
 }
 
 // eachIn runs a named query whose one IN (?) list is ids and hands each row to fn. On Postgres
