@@ -42,22 +42,9 @@ const Lag = time.Minute
 
 // LoadHot reads every customer's inputs, as LoadTable does, and remembers where to resume.
 func LoadHot(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*Hot, error) {
-	h := &Hot{st: st, since: st.Now().Add(-Lag), at: now}
-	h.b = &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}}, index: newIDIndex(0), col: map[string]int{}, src: src, now: now}
-	if err := st.ScanAttributePairs(ctx, h.b.addCustomer); err != nil {
+	h := &Hot{st: st, since: st.Now().Add(-Lag), at: now, b: &tableBuilder{src: src, now: now}}
+	if err := h.b.load(ctx, st, h.addValues); err != nil {
 		return nil, fmt.Errorf("load scoring table: %w", err)
-	}
-	h.b.padAttributes()
-	reach, err := st.Reachability(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load scoring table: %w", err)
-	}
-	h.b.setFlags(reach)
-	if err := st.ScanLatest(ctx, h.addValues); err != nil {
-		return nil, fmt.Errorf("load scoring table: %w", err)
-	}
-	if err := h.b.t.Validate(); err != nil {
-		return nil, fmt.Errorf("build scoring table: %w", err)
 	}
 	return h, nil
 }

@@ -18,30 +18,40 @@ import (
 // Among sources reporting the same signal, advocate.Sources picks the current value (the one
 // rule everything else asks too); a stale current value is marked so scoring treats it as missing.
 func LoadTable(ctx context.Context, st *store.Store, src advocate.Sources, now time.Time) (*scoring.Table, error) {
-	// Sized up front: growing a million-entry map rehashes it several times.
-	n, err := st.CustomerCountEstimate(ctx)
-	if err != nil {
+	b := &tableBuilder{src: src, now: now}
+	if err := b.load(ctx, st, b.addValues); err != nil {
 		return nil, err
-	}
-	n = min(n+n/8, 50_000_000) // an estimate: room for some more
-	b := &tableBuilder{t: &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}, index: newIDIndex(n), col: map[string]int{}, src: src, now: now}
-	if err := st.ScanAttributePairs(ctx, b.addCustomer); err != nil {
-		return nil, err
-	}
-	b.padAttributes()
-	var reach map[string][2]int
-	reach, err = st.Reachability(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b.setFlags(reach)
-	if err := st.ScanLatest(ctx, b.addValues); err != nil {
-		return nil, err
-	}
-	if err := b.t.Validate(); err != nil {
-		return nil, fmt.Errorf("build scoring table: %w", err)
 	}
 	return b.t, nil
+}
+
+// load reads every customer's inputs into b, handing the current values to addValues (the
+// builder's own, or Hot's, which also notes when each expires).
+func (b *tableBuilder) load(ctx context.Context, st *store.Store, addValues func(id, source string, vals []store.LatestValue) error) error {
+	// Sized up front: growing million-entry columns and the index copies them several times.
+	n, err := st.CustomerCountEstimate(ctx)
+	if err != nil {
+		return err
+	}
+	n = min(n+n/8, 50_000_000) // an estimate: room for some more
+	b.t = &scoring.Table{Attrs: map[string][]string{}, IDs: make([]string, 0, n)}
+	b.index, b.col = newIDIndex(n), map[string]int{}
+	if err := st.ScanAttributePairs(ctx, b.addCustomer); err != nil {
+		return err
+	}
+	b.padAttributes()
+	reach, err := st.Reachability(ctx)
+	if err != nil {
+		return err
+	}
+	b.setFlags(reach)
+	if err := st.ScanLatest(ctx, addValues); err != nil {
+		return err
+	}
+	if err := b.t.Validate(); err != nil {
+		return fmt.Errorf("build scoring table: %w", err)
+	}
+	return nil
 }
 
 // tableBuilder fills a scoring.Table column by column as the store streams rows.
