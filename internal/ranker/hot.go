@@ -268,31 +268,7 @@ func (h *Hot) Rescore(ctx context.Context, model *scoring.Model, now time.Time) 
 	results := model.ScoreTable(now, h.b.t, scoring.Options{Detail: detailPolicy(len(h.b.t.IDs))})
 	tm.Score = time.Since(t1)
 	t2 := time.Now()
-	rows := make([]store.Score, len(results))
-	for i, r := range results {
-		rows[i] = ToStore(r)
-	}
-	results = nil
-	run, err := h.store(ctx, model, rows)
+	run, err := saveRun(ctx, h.st, model, results)
 	tm.Write = time.Since(t2)
 	return Scored{Run: run, Table: h.b.t}, tm, err
-}
-
-// store writes rows as a score run, as Score does, and prunes old runs.
-//
-// Every row is written: after a sync that changed 1% of a million customers, the rank of
-// 99.9% of customers and the score (by 0.005 or more) of about 95% move, because percentiles
-// are relative (BenchmarkHotRescore1M counts them), so a write of "changed rows only" is a
-// full write. That write (a million rows through COPY) is what keeps a hot run above 1 s; a
-// packed form of a run (one compact value per run, rows only for the explained top) would
-// fix it, and needs the readers in store/scores.go to read it (issue 16).
-func (h *Hot) store(ctx context.Context, model *scoring.Model, rows []store.Score) (store.ScoreRun, error) {
-	run, err := h.st.SaveScoreRun(ctx, model.Hash(), rows)
-	if err != nil {
-		return run, fmt.Errorf("score: %w", err)
-	}
-	if _, err := h.st.PruneScoreRuns(ctx, store.DefaultRetention); err != nil {
-		return run, fmt.Errorf("score run %d saved, but pruning old runs failed: %w", run.ID, err)
-	}
-	return run, nil
 }
