@@ -20,10 +20,15 @@ import (
 
 	_ "github.com/advocate-hq/advocate/connectors/all" // registers every connector type
 	"github.com/advocate-hq/advocate/internal/config"
+	"github.com/advocate-hq/advocate/internal/memlimit"
 	"github.com/advocate-hq/advocate/internal/store"
 )
 
 func main() {
+	// Before any work: a container's memory limit becomes the garbage collector's (see memlimit).
+	if _, _, err := memlimit.Apply("/sys/fs/cgroup", os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "advocate: warning:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -38,6 +40,9 @@ func cmdServe(ctx context.Context, a *app, listen string) error {
 	cfg, st, err := a.configAndStore(ctx)
 	if err != nil {
 		return err
+	}
+	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 { // set by main (memlimit)
+		a.log.Info("memory limit for the Go heap", "MiB", limit>>20)
 	}
 	// The same checks as `advocate doctor`, logged as warnings: serve starts anyway, and a slow
 	// vendor does not hold the start up.
