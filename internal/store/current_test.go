@@ -191,3 +191,66 @@ func TestBulkPagesStoreEveryValue(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A latest row holds its values once (migration 018): in cur, or in vals when a name cannot be
+// written compactly; rows stored before keep both. Every reader sees the same values whichever
+// form a row has, through the insert and the update path.
+func TestLatestRowHoldsOneForm(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	sig := func(domain, name string, v float64, at time.Time) connectors.Signal {
+		return connectors.Signal{Customer: connectors.Ref{Domain: domain}, Name: name, Value: v, ObservedAt: at}
+	}
+	cases := []struct {
+		name             string
+		pages            [][]connectors.Signal
+		valsNull, curNil bool
+		values           int
+	}{
+		{"compact", [][]connectors.Signal{{sig("a.com", "nps", 9, t0)}}, true, false, 1},
+		{"compact updated", [][]connectors.Signal{{sig("b.com", "nps", 9, t0)}, {sig("b.com", "csat", 80, t0.Add(time.Hour)), sig("b.com", "nps", 7, t0.Add(time.Hour))}}, true, false, 2},
+		{"separator in a name", [][]connectors.Signal{{sig("c.com", "seats,paid", 12, t0)}}, false, true, 1},
+		{"separator updated", [][]connectors.Signal{{sig("d.com", "nps", 9, t0)}, {sig("d.com", "seats=paid", 12, t0.Add(time.Hour))}}, false, true, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				ctx := context.Background()
+				for _, p := range tc.pages {
+					if _, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: p}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var valsNull, curNull bool
+				if err := st.DB().QueryRow(`SELECT vals IS NULL, cur IS NULL FROM signals`).Scan(&valsNull, &curNull); err != nil {
+					t.Fatal(err)
+				}
+				if valsNull != tc.valsNull || curNull != tc.curNil {
+					t.Errorf("vals NULL %v, cur NULL %v; want %v, %v", valsNull, curNull, tc.valsNull, tc.curNil)
+				}
+				want, err := st.LatestSignals(ctx, "")
+				if err != nil || len(want) != tc.values {
+					t.Fatalf("%d current values (%v), want %d", len(want), err, tc.values)
+				}
+				sameValues(t, scanned(t, st), want)
+				if n, err := st.SourceCounts(ctx); err != nil || n["usage"] != [2]int64{1, int64(tc.values)} {
+					t.Errorf("source counts %v (%v), want 1 customer with %d values", n, err, tc.values)
+				}
+			})
+		})
+	}
+	// A row from before 018 has both forms; it is read (and counted) once.
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := st.DB().Exec(st.DB().Rebind(`INSERT INTO signals (customer_id, source, vals, cur, updated_at) VALUES ('c1', 'usage', ?, ?, ?)`),
+			`{"csat":{"v":80,"t":"2026-11-16T09:00:00Z"},"nps":{"v":9,"t":"2026-11-16T09:00:00Z"}}`, "2026-11-16T09:00:00Z csat=80,nps=9", t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.LatestSignals(ctx, "c1")
+		if err != nil || len(got) != 2 || got[0].Name != "csat" || got[0].Value != 80 || got[1].Name != "nps" || !got[1].ObservedAt.Equal(t0) {
+			t.Errorf("old row read as %+v (%v)", got, err)
+		}
+		if n, err := st.SourceCounts(ctx); err != nil || n["usage"] != [2]int64{1, 2} {
+			t.Errorf("source counts %v (%v), want 1 customer with 2 values", n, err)
+		}
+	})
+}

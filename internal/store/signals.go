@@ -39,19 +39,23 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 	if customerID != "" {
 		q, args = s.q("LatestSignalsOfCustomer"), []any{customerID}
 	}
-	var out []advocate.SignalValue
+	var (
+		out  []advocate.SignalValue
+		vals []LatestValue
+		dec  latestDecoder
+	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		var id, source string
 		var raw []byte
 		if err := r.Scan(&id, &source, &raw); err != nil {
 			return err
 		}
-		var vals map[string]latestVal
-		if err := json.Unmarshal(raw, &vals); err != nil {
+		var err error
+		if vals, err = dec.decode(raw, vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s: %w", id, err)
 		}
-		for name, v := range vals {
-			out = append(out, advocate.SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
+		for _, v := range vals {
+			out = append(out, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
 		}
 		return nil
 	}, q, args...)

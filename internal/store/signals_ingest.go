@@ -73,6 +73,10 @@ func (in *ingest) signals(ctx context.Context, recs []connectors.Signal, ids []s
 // loadLatest reads this source's stored latest row of every customer in the page.
 func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[string]latestVal) (map[string]map[string]latestVal, error) {
 	stored := map[string]map[string]latestVal{}
+	var (
+		dec  latestDecoder
+		vals []LatestValue
+	)
 	err := in.selectKeys(ctx, "LatestOfCustomers", []any{in.source},
 		slices.Sorted(maps.Keys(customers)), func(rows *sql.Rows) error {
 			var id string
@@ -80,11 +84,15 @@ func (in *ingest) loadLatest(ctx context.Context, customers map[string]map[strin
 			if err := rows.Scan(&id, &raw); err != nil {
 				return err
 			}
-			var vals map[string]latestVal
-			if err := json.Unmarshal(raw, &vals); err != nil {
+			var err error
+			if vals, err = dec.decode(raw, vals[:0]); err != nil {
 				return fmt.Errorf("latest signals of %s: %w", id, err)
 			}
-			stored[id] = vals
+			m := make(map[string]latestVal, len(vals))
+			for _, v := range vals {
+				m[v.Name] = latestVal{v.Value, v.ObservedAt}
+			}
+			stored[id] = m
 			return nil
 		})
 	return stored, err
@@ -202,7 +210,7 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 	for _, id := range slices.Sorted(maps.Keys(incoming)) {
 		old, had := stored[id]
 		if !had {
-			fresh = append(fresh, []any{id, in.source, enc.latest(incoming[id]), enc.compact(incoming[id]), in.now})
+			fresh = append(fresh, in.latestRow(&enc, id, incoming[id]))
 			continue
 		}
 		merged, changed := maps.Clone(old), false
@@ -213,35 +221,59 @@ func (in *ingest) mergeLatest(ctx context.Context, incoming, stored map[string]m
 			}
 		}
 		if changed {
-			updates = append(updates, []any{id, in.source, enc.latest(merged), enc.compact(merged), in.now})
+			updates = append(updates, in.latestRow(&enc, id, merged))
 		}
 	}
-	return in.upsertWide(ctx, "signals", "customer_id, source, vals, cur, updated_at", "(customer_id, source)",
-		in.mergeVals("signals")+", "+in.mergeCur()+", updated_at = excluded.updated_at", fresh, updates)
+	// Fresh rows go in without ON CONFLICT: a row another page inserted since this one read
+	// (two first pushes for a customer) makes the insert fail with a unique violation, and the
+	// page runs again (withConnTxRetry) and merges with that row. Updated rows were locked when
+	// they were read (LatestOfCustomers … FOR UPDATE on Postgres; SQLite's write transactions
+	// are serial), so they are written as merged here.
+	const cols = "customer_id, source, vals, cur, updated_at"
+	if err := in.insertNew(ctx, "signals", cols, fresh); err != nil {
+		return err
+	}
+	return in.upsert(ctx, "signals", cols,
+		"ON CONFLICT (customer_id, source) DO UPDATE SET vals = excluded.vals, cur = excluded.cur, updated_at = excluded.updated_at", updates)
 }
 
-// mergeVals is how a written row's vals meet a stored one. The rows were merged in Go with what
-// the page read: on SQLite nothing can have changed since (write transactions are serial), and
-// on Postgres a stored latest row was locked when it was read (LatestOfCustomers … FOR UPDATE).
-// What Postgres can still meet is a row another page inserted meanwhile (two first pushes for a
-// customer): its signals are kept, and the page's own win where both observed one. A written
-// row that already holds every stored signal (the usual case) is stored as written.
+// latestRow is the signals row of one customer's current values: the compact form in cur and
+// vals NULL, or the JSON in vals when a name cannot be written compactly (see
+// migrations/*/018_signals_cur_only.sql).
+func (in *ingest) latestRow(enc *encoder, id string, vals map[string]latestVal) []any {
+	cur := enc.compact(vals)
+	var js any
+	if cur == nil {
+		js = enc.latest(vals)
+	}
+	return []any{id, in.source, js, cur, in.now}
+}
+
+// insertNew inserts rows that must not exist yet: by COPY on Postgres from bulkThreshold rows,
+// else by multi-row INSERT. A row that exists fails the statement with a unique violation.
+func (in *ingest) insertNew(ctx context.Context, table, cols string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if in.s.dialect == Postgres && len(rows) >= bulkThreshold {
+		return in.copyRows(ctx, table, cols, rows)
+	}
+	return in.insertRows(ctx, table, cols, "", len(rows[0]), rows)
+}
+
+// mergeVals is how a written history row's vals meet a stored one. The rows were merged in Go
+// with what the page read: on SQLite nothing can have changed since (write transactions are
+// serial), and on Postgres the customers' latest rows were locked when they were read
+// (LatestOfCustomers … FOR UPDATE). What Postgres can still meet is a row another page
+// inserted meanwhile (two first pushes for a customer): its signals are kept, and the page's
+// own win where both observed one. A written row that already holds every stored signal (the
+// usual case) is stored as written.
 func (in *ingest) mergeVals(table string) string {
 	if in.s.dialect != Postgres {
 		return "vals = excluded.vals"
 	}
 	return "vals = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(" + table + ".vals))) " +
 		"THEN excluded.vals ELSE (" + table + ".vals::jsonb || excluded.vals::jsonb)::json END"
-}
-
-// mergeCur keeps signals.cur in step with mergeVals: the written row's compact form when vals
-// is stored as written, NULL (readers fall back to vals) when SQL merged the JSON.
-func (in *ingest) mergeCur() string {
-	if in.s.dialect != Postgres {
-		return "cur = excluded.cur"
-	}
-	return "cur = CASE WHEN jsonb_exists_all(excluded.vals::jsonb, ARRAY(SELECT json_object_keys(signals.vals))) " +
-		"THEN excluded.cur END"
 }
 
 // upsertWide writes merged rows. Rows known to be new (fresh: nothing was stored under their
@@ -258,18 +290,23 @@ func (in *ingest) upsertWide(ctx context.Context, table, cols, conflict, set str
 	} else {
 		updates = append(updates, fresh...)
 	}
-	if len(updates) == 0 {
+	return in.upsert(ctx, table, cols, "ON CONFLICT "+conflict+" DO UPDATE SET "+set, updates)
+}
+
+// upsert writes rows with an INSERT … suffix (ON CONFLICT …): on Postgres from bulkThreshold
+// rows through COPY into a temporary table and one INSERT … SELECT, else by multi-row INSERT.
+func (in *ingest) upsert(ctx context.Context, table, cols, suffix string, rows [][]any) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	suffix := "ON CONFLICT " + conflict + " DO UPDATE SET " + set
-	if in.s.dialect != Postgres || len(updates) < bulkThreshold {
-		return in.insertRows(ctx, table, cols, suffix, len(updates[0]), updates)
+	if in.s.dialect != Postgres || len(rows) < bulkThreshold {
+		return in.insertRows(ctx, table, cols, suffix, len(rows[0]), rows)
 	}
 	tmp := "incoming_" + table
 	if _, err := in.tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+` INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
 		return err
 	}
-	if err := in.copyRows(ctx, tmp, cols, updates); err != nil {
+	if err := in.copyRows(ctx, tmp, cols, rows); err != nil {
 		return err
 	}
 	_, err := in.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+tmp+` `+suffix)

@@ -16,4 +16,4 @@ SELECT id, attributes FROM customers WHERE id IN (?) ORDER BY id;
 SELECT customer_id, COUNT(*), SUM(CASE WHEN opted_out THEN 0 ELSE 1 END) FROM contacts WHERE customer_id IN (?) GROUP BY customer_id;
 
 -- name: LatestSignalsOfCustomers
-SELECT customer_id, source, vals FROM signals WHERE customer_id IN (?) ORDER BY customer_id, source;
+SELECT customer_id, source, COALESCE(cur, CAST(vals AS TEXT)) FROM signals WHERE customer_id IN (?) ORDER BY customer_id, source;
