@@ -254,3 +254,63 @@ func TestLatestRowHoldsOneForm(t *testing.T) {
 		}
 	})
 }
+
+// A page's observations are grouped per customer whatever their order: customers interleaved,
+// several observation times, and a (time, name) repeated — the later record in the page wins,
+// and is counted once.
+func TestPageObservationsMerge(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	a, b := connectors.Ref{Domain: "a.com"}, connectors.Ref{Domain: "b.com"}
+	page := []connectors.Signal{
+		{Customer: a, Name: "nps", Value: 5, ObservedAt: t0},
+		{Customer: b, Name: "nps", Value: 8, ObservedAt: t0},
+		{Customer: a, Name: "csat", Value: 70, ObservedAt: t0.Add(-time.Hour)},
+		{Customer: a, Name: "nps", Value: 6, ObservedAt: t0}, // corrects the first record
+		{Customer: a, Name: "nps", Value: 4, ObservedAt: t0.Add(-2 * time.Hour)},
+		{Customer: b, Name: "csat", Value: 90, ObservedAt: t0.Add(time.Hour)},
+	}
+	cases := []struct {
+		customer, name string
+		latest         float64
+		history        []float64 // oldest first
+	}{
+		{"a.com", "nps", 6, []float64{4, 6}},
+		{"a.com", "csat", 70, []float64{70}},
+		{"b.com", "nps", 8, []float64{8}},
+		{"b.com", "csat", 90, []float64{90}},
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		res, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: page})
+		if err != nil || res.Signals != 5 {
+			t.Fatalf("first commit: %+v, %v; want 5 observations", res, err)
+		}
+		for _, tc := range cases {
+			c, err := st.FindCustomer(ctx, tc.customer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, _ := st.LatestSignals(ctx, c.ID)
+			found := false
+			for _, v := range latest {
+				if v.Name == tc.name {
+					found = v.Value == tc.latest
+				}
+			}
+			if !found {
+				t.Errorf("%s %s: latest %+v, want %v", tc.customer, tc.name, latest, tc.latest)
+			}
+			h, _ := st.SignalHistory(ctx, c.ID, tc.name)
+			var got []float64
+			for _, v := range h {
+				got = append(got, v.Value)
+			}
+			if !slices.Equal(got, tc.history) {
+				t.Errorf("%s %s: history %v, want %v", tc.customer, tc.name, got, tc.history)
+			}
+		}
+		if res, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: page}); err != nil || res.Signals != 0 {
+			t.Errorf("the same page again: %+v, %v; want nothing new", res, err)
+		}
+	})
+}

@@ -15,8 +15,10 @@ import (
 )
 
 // Signal observations are stored wide: one history row per customer, source and observation
-// time, and one latest row per customer and source (see migrations/*/001_init.sql). This file
-// reads them; signals_ingest.go writes them.
+// time, and one latest row per customer and source (see migrations/*/001_init.sql). A latest
+// row holds its values in cur, or in vals when cur is NULL (migrations 015 and 018); readers
+// select COALESCE(cur, vals) and decode either form with latestDecoder. This file reads them;
+// signals_ingest.go writes them.
 
 // latestVal is one signal's newest value in the signals table.
 type latestVal struct {

@@ -86,7 +86,7 @@ func (in *ingest) group(recs []connectors.Signal, ids []string) []pageCustomer {
 			in.res.Unmatched++
 			continue
 		}
-		if id != prev || len(custs) == 0 { // a page usually lists one customer's signals together
+		if id != prev { // a page usually lists one customer's signals together
 			s, ok := index[id]
 			if !ok {
 				s = int32(len(custs))
