@@ -234,3 +234,126 @@ func TestWholeBaseReadsWithALibpqOnlyDSN(t *testing.T) {
 		t.Errorf("attributes read = %v, want plan growth and customer_since 2024-01-02 both ways", attrs)
 	}
 }
+
+// A latest row holds its values once (migration 018): in cur, or in vals when a name cannot be
+// written compactly; rows stored before keep both. Every reader sees the same values whichever
+// form a row has, through the insert and the update path.
+func TestLatestRowHoldsOneForm(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	sig := func(domain, name string, v float64, at time.Time) connectors.Signal {
+		return connectors.Signal{Customer: connectors.Ref{Domain: domain}, Name: name, Value: v, ObservedAt: at}
+	}
+	cases := []struct {
+		name             string
+		pages            [][]connectors.Signal
+		valsNull, curNil bool
+		values           int
+	}{
+		{"compact", [][]connectors.Signal{{sig("a.com", "nps", 9, t0)}}, true, false, 1},
+		{"compact updated", [][]connectors.Signal{{sig("b.com", "nps", 9, t0)}, {sig("b.com", "csat", 80, t0.Add(time.Hour)), sig("b.com", "nps", 7, t0.Add(time.Hour))}}, true, false, 2},
+		{"separator in a name", [][]connectors.Signal{{sig("c.com", "seats,paid", 12, t0)}}, false, true, 1},
+		{"separator updated", [][]connectors.Signal{{sig("d.com", "nps", 9, t0)}, {sig("d.com", "seats=paid", 12, t0.Add(time.Hour))}}, false, true, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				ctx := context.Background()
+				for _, p := range tc.pages {
+					if _, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: p}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var valsNull, curNull bool
+				if err := st.DB().QueryRow(`SELECT vals IS NULL, cur IS NULL FROM signals`).Scan(&valsNull, &curNull); err != nil {
+					t.Fatal(err)
+				}
+				if valsNull != tc.valsNull || curNull != tc.curNil {
+					t.Errorf("vals NULL %v, cur NULL %v; want %v, %v", valsNull, curNull, tc.valsNull, tc.curNil)
+				}
+				want, err := st.LatestSignals(ctx, "")
+				if err != nil || len(want) != tc.values {
+					t.Fatalf("%d current values (%v), want %d", len(want), err, tc.values)
+				}
+				sameValues(t, scanned(t, st), want)
+				if n, err := st.SourceCounts(ctx); err != nil || n["usage"] != [2]int64{1, int64(tc.values)} {
+					t.Errorf("source counts %v (%v), want 1 customer with %d values", n, err, tc.values)
+				}
+			})
+		})
+	}
+	// A row from before 018 has both forms; it is read (and counted) once.
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := st.DB().Exec(st.DB().Rebind(`INSERT INTO signals (customer_id, source, vals, cur, updated_at) VALUES ('c1', 'usage', ?, ?, ?)`),
+			`{"csat":{"v":80,"t":"2026-11-16T09:00:00Z"},"nps":{"v":9,"t":"2026-11-16T09:00:00Z"}}`, "2026-11-16T09:00:00Z csat=80,nps=9", t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.LatestSignals(ctx, "c1")
+		if err != nil || len(got) != 2 || got[0].Name != "csat" || got[0].Value != 80 || got[1].Name != "nps" || !got[1].ObservedAt.Equal(t0) {
+			t.Errorf("old row read as %+v (%v)", got, err)
+		}
+		if n, err := st.SourceCounts(ctx); err != nil || n["usage"] != [2]int64{1, 2} {
+			t.Errorf("source counts %v (%v), want 1 customer with 2 values", n, err)
+		}
+	})
+}
+
+// A page's observations are grouped per customer whatever their order: customers interleaved,
+// several observation times, and a (time, name) repeated — the later record in the page wins,
+// and is counted once.
+func TestPageObservationsMerge(t *testing.T) {
+	t0 := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	a, b := connectors.Ref{Domain: "a.com"}, connectors.Ref{Domain: "b.com"}
+	page := []connectors.Signal{
+		{Customer: a, Name: "nps", Value: 5, ObservedAt: t0},
+		{Customer: b, Name: "nps", Value: 8, ObservedAt: t0},
+		{Customer: a, Name: "csat", Value: 70, ObservedAt: t0.Add(-time.Hour)},
+		{Customer: a, Name: "nps", Value: 6, ObservedAt: t0}, // corrects the first record
+		{Customer: a, Name: "nps", Value: 4, ObservedAt: t0.Add(-2 * time.Hour)},
+		{Customer: b, Name: "csat", Value: 90, ObservedAt: t0.Add(time.Hour)},
+	}
+	cases := []struct {
+		customer, name string
+		latest         float64
+		history        []float64 // oldest first
+	}{
+		{"a.com", "nps", 6, []float64{4, 6}},
+		{"a.com", "csat", 70, []float64{70}},
+		{"b.com", "nps", 8, []float64{8}},
+		{"b.com", "csat", 90, []float64{90}},
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		res, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: page})
+		if err != nil || res.Signals != 5 {
+			t.Fatalf("first commit: %+v, %v; want 5 observations", res, err)
+		}
+		for _, tc := range cases {
+			c, err := st.FindCustomer(ctx, tc.customer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, _ := st.LatestSignals(ctx, c.ID)
+			found := false
+			for _, v := range latest {
+				if v.Name == tc.name {
+					found = v.Value == tc.latest
+				}
+			}
+			if !found {
+				t.Errorf("%s %s: latest %+v, want %v", tc.customer, tc.name, latest, tc.latest)
+			}
+			h, _ := st.SignalHistory(ctx, c.ID, tc.name)
+			var got []float64
+			for _, v := range h {
+				got = append(got, v.Value)
+			}
+			if !slices.Equal(got, tc.history) {
+				t.Errorf("%s %s: history %v, want %v", tc.customer, tc.name, got, tc.history)
+			}
+		}
+		if res, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: page}); err != nil || res.Signals != 0 {
+			t.Errorf("the same page again: %+v, %v; want nothing new", res, err)
+		}
+	})
+}

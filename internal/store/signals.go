@@ -15,8 +15,10 @@ import (
 )
 
 // Signal observations are stored wide: one history row per customer, source and observation
-// time, and one latest row per customer and source (see migrations/*/001_init.sql). This file
-// reads them; signals_ingest.go writes them.
+// time, and one latest row per customer and source (see migrations/*/001_init.sql). A latest
+// row holds its values in cur, or in vals when cur is NULL (migrations 015 and 018); readers
+// select COALESCE(cur, vals) and decode either form with latestDecoder. This file reads them;
+// signals_ingest.go writes them.
 
 // latestVal is one signal's newest value in the signals table.
 type latestVal struct {
@@ -39,19 +41,23 @@ func (s *Store) LatestSignals(ctx context.Context, customerID string) ([]advocat
 	if customerID != "" {
 		q, args = s.q("LatestSignalsOfCustomer"), []any{customerID}
 	}
-	var out []advocate.SignalValue
+	var (
+		out  []advocate.SignalValue
+		vals []LatestValue
+		dec  latestDecoder
+	)
 	err := each(ctx, s.db, func(r *sql.Rows) error {
 		var id, source string
 		var raw []byte
 		if err := r.Scan(&id, &source, &raw); err != nil {
 			return err
 		}
-		var vals map[string]latestVal
-		if err := json.Unmarshal(raw, &vals); err != nil {
+		var err error
+		if vals, err = dec.decode(raw, vals[:0]); err != nil {
 			return fmt.Errorf("signals of %s: %w", id, err)
 		}
-		for name, v := range vals {
-			out = append(out, advocate.SignalValue{CustomerID: id, Name: name, Source: source, Value: v.V, ObservedAt: v.T.UTC()})
+		for _, v := range vals {
+			out = append(out, advocate.SignalValue{CustomerID: id, Name: v.Name, Source: source, Value: v.Value, ObservedAt: v.ObservedAt})
 		}
 		return nil
 	}, q, args...)

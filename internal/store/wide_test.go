@@ -7,8 +7,14 @@ import (
 	"time"
 )
 
-func encodeVals(m map[string]float64) []byte     { var e encoder; return []byte(e.vals(m)) }
+func encodeVals(m map[string]float64) []byte {
+	var e encoder
+	return []byte(e.valsOf(valsAt(m, time.Time{})))
+}
 func encodeLatest(m map[string]latestVal) []byte { var e encoder; return []byte(e.latest(m)) }
+
+// compact is the signals.cur form of m, as ingest writes it.
+func (e *encoder) compact(m map[string]latestVal) any { return e.compactOf(sortedVals(m)) }
 
 // The hand-written encoders must produce JSON that encoding/json reads back to the same values.
 func TestWideEncodersRoundTrip(t *testing.T) {

@@ -340,17 +340,16 @@ type encoder struct {
 	buf  []byte
 }
 
-// vals writes {"signal": value, ...}, keys sorted.
-func (e *encoder) vals(m map[string]float64) string {
-	e.keys = sortedKeys(e.keys[:0], m)
+// valsOf writes a history row's {"signal": value, ...} from vals sorted by name, one each.
+func (e *encoder) valsOf(vals []LatestValue) string {
 	b := append(e.buf[:0], '{')
-	for i, k := range e.keys {
+	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, k)
+		b = strconv.AppendQuote(b, v.Name)
 		b = append(b, ':')
-		b = strconv.AppendFloat(b, m[k], 'g', -1, 64)
+		b = strconv.AppendFloat(b, v.Value, 'g', -1, 64)
 	}
 	e.buf = append(b, '}')
 	return string(e.buf)
@@ -376,38 +375,44 @@ func (e *encoder) latest(m map[string]latestVal) string {
 	return string(e.buf)
 }
 
-// compact writes the signals.cur form of m — values grouped by observation time, times in
-// order, names sorted within a time — or returns nil (NULL: readers use vals) when a name
-// cannot be written in it.
-func (e *encoder) compact(m map[string]latestVal) any {
-	if len(m) == 0 {
+// latestOf is latest for values in a slice (one per name); only rows whose names cannot be
+// written compactly take it.
+func (e *encoder) latestOf(vals []LatestValue) string {
+	m := make(map[string]latestVal, len(vals))
+	for _, v := range vals {
+		m[v.Name] = latestVal{v.Value, v.ObservedAt}
+	}
+	return e.latest(m)
+}
+
+// compactOf writes the signals.cur form of vals, sorted by observation time then name and one
+// per name — values grouped by observation time, times in order, names sorted within a time —
+// or returns nil (NULL: readers use vals) when a name cannot be written in it.
+func (e *encoder) compactOf(vals []LatestValue) any {
+	if len(vals) == 0 {
 		return nil
 	}
-	e.keys = sortedKeys(e.keys[:0], m)
-	for _, k := range e.keys {
-		if k == "" || strings.ContainsAny(k, " ,;=") {
+	for _, v := range vals {
+		if v.Name == "" || strings.ContainsAny(v.Name, " ,;=") {
 			return nil
 		}
 	}
-	// Stable by time keeps names sorted within each time.
-	slices.SortStableFunc(e.keys, func(a, b string) int { return m[a].T.Compare(m[b].T) })
 	b := e.buf[:0]
-	for i, k := range e.keys {
-		v := m[k]
+	for i, v := range vals {
 		switch {
 		case i == 0:
-		case v.T.Equal(m[e.keys[i-1]].T):
+		case v.ObservedAt.Equal(vals[i-1].ObservedAt):
 			b = append(b, ',')
 		default:
 			b = append(b, ';')
 		}
-		if i == 0 || !v.T.Equal(m[e.keys[i-1]].T) {
-			b = v.T.UTC().AppendFormat(b, time.RFC3339Nano)
+		if i == 0 || !v.ObservedAt.Equal(vals[i-1].ObservedAt) {
+			b = v.ObservedAt.UTC().AppendFormat(b, time.RFC3339Nano)
 			b = append(b, ' ')
 		}
-		b = append(b, k...)
+		b = append(b, v.Name...)
 		b = append(b, '=')
-		b = strconv.AppendFloat(b, v.V, 'g', -1, 64)
+		b = strconv.AppendFloat(b, v.Value, 'g', -1, 64)
 	}
 	e.buf = b
 	return string(b)

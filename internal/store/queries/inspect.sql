@@ -10,7 +10,7 @@ SELECT source, external_id, customer_id FROM customer_identities ORDER BY source
 SELECT email, customer_id, name, role, champion, opted_out FROM contacts ORDER BY email;
 
 -- name: DumpSignals
-SELECT customer_id, source, vals FROM signals ORDER BY customer_id, source;
+SELECT customer_id, source, COALESCE(cur, CAST(vals AS TEXT)) FROM signals ORDER BY customer_id, source;
 
 -- name: DumpHistory
 SELECT customer_id, source, observed_at, vals FROM signal_history ORDER BY customer_id, source, observed_at;
