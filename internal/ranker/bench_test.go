@@ -78,7 +78,8 @@ func windowSQL(b *testing.B, st *store.Store, model *scoring.Model) int {
 	var total float64
 	for _, s := range storetest.BulkSignals {
 		w := weights[s]
-		vals = append(vals, fmt.Sprintf("(vals->'%s'->>'v')::float8 AS %s", s, s))
+		// signals.cur: "time name=value,name=value" (migration 015); the value after "name=".
+		vals = append(vals, fmt.Sprintf(`CAST(substring(cur from '[ ,;]%s=([^,;]*)') AS float8) AS %s`, s, s))
 		pr := fmt.Sprintf("CASE WHEN %[1]s IS NULL THEN NULL ELSE percent_rank() OVER (PARTITION BY %[1]s IS NULL ORDER BY %[1]s) END", s)
 		if w < 0 {
 			pr = "1 - " + pr
