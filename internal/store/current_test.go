@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -354,6 +356,44 @@ func TestPageObservationsMerge(t *testing.T) {
 		}
 		if res, err := st.CommitPage(ctx, "usage", 0, connectors.Page{Signals: page}); err != nil || res.Signals != 0 {
 			t.Errorf("the same page again: %+v, %v; want nothing new", res, err)
+		}
+	})
+}
+
+// ScanLatest reads batches ahead of its caller: every row still arrives once, and an error the
+// caller returns part-way (past the first batch) stops the scan with that error.
+func TestScanLatestAcrossBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var p connectors.Page
+		for i := range 1300 {
+			p.Signals = append(p.Signals, connectors.Signal{Customer: connectors.Ref{Domain: fmt.Sprintf("c%d.io", i)}, Name: "nps", Value: float64(i % 11),
+				ObservedAt: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)})
+		}
+		if _, err := st.CommitPage(ctx, "survey", 0, p); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		err := st.ScanLatest(ctx, func(id, _ string, vals []store.LatestValue) error {
+			if seen[id] || len(vals) != 1 {
+				t.Errorf("customer %s: seen before %v, %d values", id, seen[id], len(vals))
+			}
+			seen[strings.Clone(id)] = true
+			return nil
+		})
+		if err != nil || len(seen) != 1300 {
+			t.Fatalf("ScanLatest read %d customers (err %v), want 1300", len(seen), err)
+		}
+		stop := errors.New("enough")
+		n := 0
+		err = st.ScanLatest(ctx, func(string, string, []store.LatestValue) error {
+			if n++; n == 700 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || n != 700 {
+			t.Errorf("ScanLatest after the caller's error at row 700: %v after %d rows, want that error at 700", err, n)
 		}
 	})
 }
