@@ -57,10 +57,11 @@ type Drip struct {
 	MessageIDDomain string `yaml:"message_id_domain"`
 
 	// Workers is the number of outbox workers, each with its own reused SMTP connection.
-	// Default DefaultDripWorkers.
+	// After a crash at most one email per worker can repeat. Default DefaultDripWorkers.
 	Workers int `yaml:"workers"`
-	// BatchSize is how many due rows a worker claims at once; it bounds how many emails can
-	// repeat after a crash (workers × batch_size). Default DefaultDripBatchSize.
+	// BatchSize is how many due rows a worker claims at once (one claim statement); rows a
+	// crashed worker had claimed but not begun are taken over, not sent twice.
+	// Default DefaultDripBatchSize.
 	BatchSize int `yaml:"batch_size"`
 	// RatePerSecond limits emails per second across this process; 0 = unlimited.
 	// Default DefaultDripRate.
@@ -113,10 +114,13 @@ type DripStep struct {
 
 // Drip defaults.
 const (
-	DefaultDripSchedule    = "@every 1m"
-	DefaultDripSendWindow  = "09:00-17:00"
-	DefaultDripMinGap      = "20h"
-	DefaultDripWorkers     = 4
+	DefaultDripSchedule   = "@every 1m"
+	DefaultDripSendWindow = "09:00-17:00"
+	DefaultDripMinGap     = "20h"
+	// 16 workers: each records every email (one commit) before its next SMTP conversation,
+	// so a worker sends at most one email per commit latency plus conversation; the drip
+	// benchmark sent about twice as many emails a second on Postgres with 16 as with 4.
+	DefaultDripWorkers     = 16
 	DefaultDripBatchSize   = 20
 	DefaultDripRate        = 50.0
 	DefaultDripDomainRate  = 5.0

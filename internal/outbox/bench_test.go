@@ -9,6 +9,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/advocate-hq/advocate/internal/benchtable"
+	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/outbox/smtptest"
 	"github.com/advocate-hq/advocate/internal/store/storetest"
@@ -19,7 +20,8 @@ const benchEmails = 10_000
 // BenchmarkOutboxSend sends 10,000 due emails through the outbox (claim, consent check,
 // go-mail over reused connections, mark sent) to a local SMTP server, on each engine, and
 // prints emails/s and the ratio to raw go-mail on one connection (BenchmarkRawGoMail's job,
-// measured here too so the ratio is from one run). Target: at least 2,000 emails/s.
+// measured here too so the ratio is from one run). The target (DESIGN.md: at least 0.5x) holds
+// at the default worker count, config.DefaultDripWorkers, marked "(default)".
 //
 //	go test -run '^$' -bench OutboxSend -benchtime 1x ./internal/outbox
 func BenchmarkOutboxSend(b *testing.B) {
@@ -51,7 +53,11 @@ func BenchmarkOutboxSend(b *testing.B) {
 				}
 				rate := float64(benchEmails*b.N) / total.Seconds()
 				b.ReportMetric(rate, "emails/s")
-				fmt.Printf("outbox on %s, %d workers: %.0f emails/s (%.2fx raw go-mail on one connection)\n", e.Name, workers, rate, rate/raw)
+				dflt := ""
+				if workers == config.DefaultDripWorkers {
+					dflt = " (default)"
+				}
+				fmt.Printf("outbox on %s, %d workers%s: %.0f emails/s (%.2fx raw go-mail on one connection)\n", e.Name, workers, dflt, rate, rate/raw)
 				benchtable.Print(benchtable.Figure{Name: fmt.Sprintf("drip-send/%s/workers=%d", e.Name, workers), Figure: rate, Unit: "emails/s",
 					Reference: raw, RefName: "raw go-mail", Ratio: rate / raw, MinRatio: 0.5})
 			})

@@ -39,6 +39,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/advocate-hq/advocate/internal/backoff"
+	"github.com/advocate-hq/advocate/internal/config"
 	"github.com/advocate-hq/advocate/internal/email"
 	"github.com/advocate-hq/advocate/internal/metrics"
 	"github.com/advocate-hq/advocate/internal/store"
@@ -49,8 +50,8 @@ type SMTP = email.SMTP
 
 // Config tunes the workers.
 type Config struct {
-	Workers    int           // concurrent workers, each with one SMTP connection; default 4
-	BatchSize  int           // rows claimed at once per worker; default 20
+	Workers    int           // concurrent workers, each with one SMTP connection; default config.DefaultDripWorkers
+	BatchSize  int           // rows claimed at once per worker; default config.DefaultDripBatchSize
 	Rate       float64       // emails/s for the whole process; 0 = unlimited
 	DomainRate float64       // emails/s to one recipient domain; 0 = unlimited
 	Lease      time.Duration // how long a claimed row is ours; default 5m
@@ -124,10 +125,10 @@ type Outbox struct {
 // New returns an Outbox. now is the clock deciding what is due (tests inject one).
 func New(st *store.Store, smtp SMTP, cfg Config, now func() time.Time, log *slog.Logger) *Outbox {
 	if cfg.Workers < 1 {
-		cfg.Workers = 4
+		cfg.Workers = config.DefaultDripWorkers
 	}
 	if cfg.BatchSize < 1 {
-		cfg.BatchSize = 20
+		cfg.BatchSize = config.DefaultDripBatchSize
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 5 * time.Minute
