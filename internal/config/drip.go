@@ -117,10 +117,11 @@ const (
 	DefaultDripSchedule   = "@every 1m"
 	DefaultDripSendWindow = "09:00-17:00"
 	DefaultDripMinGap     = "20h"
-	// 16 workers: each records every email (one commit) before its next SMTP conversation,
-	// so a worker sends at most one email per commit latency plus conversation; the drip
-	// benchmark sent about twice as many emails a second on Postgres with 16 as with 4.
-	DefaultDripWorkers     = 16
+	// 4 workers: each records every email (one commit) before its next SMTP conversation, so
+	// on Postgres throughput grows with workers (BenchmarkOutboxSend: about 0.2-0.3x raw go-mail
+	// with 4, 0.3-0.4x with 16). The default stays at 4 because relays cap simultaneous
+	// connections (Microsoft 365 allows 3) and the default rate limit (50/s) is far below either.
+	DefaultDripWorkers     = 4
 	DefaultDripBatchSize   = 20
 	DefaultDripRate        = 50.0
 	DefaultDripDomainRate  = 5.0

@@ -68,7 +68,7 @@ func TestReference(t *testing.T) {
 		"| `server.listen` | string | `:8080` |",
 		"| `server.metrics_token` | string |  | **secret.** MetricsToken",
 		"| `connectors[].token` | string |  | **secret.**",
-		"| `drip.workers` | integer | `16` |",
+		"| `drip.workers` | integer | `4` |",
 		"| `scoring.weights` | map of name to number | `{\"active_users\":1,",
 		"| `scoring.transforms` | map of name to mapping | (long: see `advocate init`'s starter file) |",
 	} {
