@@ -69,6 +69,12 @@ type Drip struct {
 	// DomainRatePerSecond limits emails per second to one recipient domain; 0 = unlimited.
 	// Default DefaultDripDomainRate.
 	DomainRatePerSecond *float64 `yaml:"domain_rate_per_second"`
+	// SynchronousCommit makes the outbox wait, on Postgres, until each email's "sent" record is
+	// flushed to disk before its worker's next SMTP conversation. Off (the default), an
+	// Advocate crash still loses nothing, but a crash of the database server itself can lose
+	// the last fraction of a second of records, and those emails are sent again; on, sending
+	// is about half as fast. SQLite always waits.
+	SynchronousCommit bool `yaml:"synchronous_commit"`
 	// Lease is how long a claimed row may stay "sending" before another worker reclaims it
 	// (the crash rule: at most the in-flight rows repeat). Default "5m".
 	Lease string `yaml:"lease"`

@@ -71,7 +71,7 @@ func newOutbox(s config.SMTP, dc config.Drip, st *store.Store, rt Runtime) *outb
 	ob := outbox.New(st, outbox.SMTP{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, TLS: s.TLS,
 		Timeout: dc.Duration(dc.SMTPTimeout)}, outbox.Config{
 		Workers: dc.Workers, BatchSize: dc.BatchSize, Rate: *dc.RatePerSecond, DomainRate: *dc.DomainRatePerSecond,
-		Lease: dc.Duration(dc.Lease),
+		Lease: dc.Duration(dc.Lease), SynchronousCommit: dc.SynchronousCommit,
 		Retry: outbox.RetryPolicy{Base: dc.Duration(dc.RetryBase), Max: dc.Duration(dc.RetryMax), MaxAttempts: dc.MaxAttempts},
 	}, rt.Now, rt.Log)
 	ob.Metrics = rt.Metrics

@@ -55,6 +55,8 @@ type Config struct {
 	Rate       float64       // emails/s for the whole process; 0 = unlimited
 	DomainRate float64       // emails/s to one recipient domain; 0 = unlimited
 	Lease      time.Duration // how long a claimed row is ours; default 5m
+	// SynchronousCommit makes each step wait for its WAL flush on Postgres (store.OutboxSender).
+	SynchronousCommit bool
 	// PauseRecheck is when an email of a paused enrollment is looked at again; default 1h.
 	PauseRecheck time.Duration
 	Retry        RetryPolicy
@@ -180,7 +182,7 @@ func (o *Outbox) Drain(ctx context.Context) (Stats, error) {
 		// Only the speed of claiming depends on it.
 		o.log.Warn("outbox statistics not refreshed", "err", err)
 	}
-	w, err := o.store.OutboxSender(ctx, committers)
+	w, err := o.store.OutboxSender(ctx, committers, o.cfg.SynchronousCommit)
 	if err != nil {
 		return total, err
 	}

@@ -37,3 +37,12 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	}
 	return err
 }
+
+// StepConnSetting shows a server setting on one of w's step connections (Postgres).
+func (w *OutboxSender) StepConnSetting(ctx context.Context, name string) (string, error) {
+	sc := <-w.conns
+	defer func() { w.conns <- sc }()
+	var v string
+	err := sc.c.QueryRowContext(ctx, "SHOW "+name).Scan(&v)
+	return v, err
+}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -280,7 +281,7 @@ func TestSenderClaim(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		w, err := s.OutboxSender(ctx, 1)
+		w, err := s.OutboxSender(ctx, 1, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,4 +319,48 @@ func TestSenderClaim(t *testing.T) {
 			t.Errorf("the claim's token does not own its rows: %v", err)
 		}
 	})
+}
+
+// On Postgres an OutboxSender's connections commit asynchronously unless asked to be durable,
+// and go back to the pool with the server's default, so no other statement runs without
+// waiting for its flush.
+func TestOutboxSenderCommitMode(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Postgres(t)
+	for _, durable := range []bool{false, true} {
+		w, err := s.OutboxSender(ctx, 1, durable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		during, err := w.StepConnSetting(ctx, "synchronous_commit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := "off"
+		if durable {
+			want = "on"
+		}
+		if during != want {
+			t.Errorf("durable %v: a step connection's synchronous_commit is %s, want %s", durable, during, want)
+		}
+		// Every pooled connection, the sender's among them, is back to the default.
+		var conns []*sql.Conn
+		for range 10 {
+			c, err := s.DB().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			var after string
+			if err := c.QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&after); err != nil || after != "on" {
+				t.Errorf("durable %v: a pooled connection has synchronous_commit %s (%v) after the sender closed, want on", durable, after, err)
+			}
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
 }

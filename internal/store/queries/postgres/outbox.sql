@@ -38,6 +38,15 @@ WHERE o.status = 'sending';
 -- not once per group of emails (see Store.OutboxSender).
 SET plan_cache_mode = force_generic_plan;
 
+-- name: AsyncStepCommits
+-- For the same connections, unless drip.synchronous_commit is set: a step's commit returns
+-- once its WAL record is written, not flushed to disk (see Store.OutboxSender).
+SET synchronous_commit = off;
+
+-- name: DefaultCommits
+-- Undoes AsyncStepCommits before such a connection goes back to the pool.
+RESET synchronous_commit;
+
 -- name: DefaultPlans
 -- Undoes ForceGenericPlans before such a connection goes back to the pool.
 RESET plan_cache_mode;
