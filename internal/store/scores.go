@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -142,17 +143,29 @@ func byCustomerID(scores []Score) ([]*Score, error) {
 		copy(b[:], scores[i].CustomerID[skip:])
 		keys[i] = key{binary.BigEndian.Uint64(b[:]), i}
 	}
-	slices.SortFunc(keys, func(a, b key) int {
+	byID := func(a, b key) int {
 		if a.head != b.head {
 			return cmp.Compare(a.head, b.head)
 		}
 		return strings.Compare(scores[a.i].CustomerID, scores[b.i].CustomerID)
-	})
-	out := make([]*Score, len(keys))
-	for k, key := range keys {
-		out[k] = &scores[key.i]
-		if k > 0 && out[k].CustomerID == out[k-1].CustomerID {
-			return nil, fmt.Errorf("customer %s scored twice", out[k].CustomerID)
+	}
+	// The two halves sort on two cores, then merge.
+	lo, hi := keys[:len(keys)/2], keys[len(keys)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(lo, byID) })
+	slices.SortFunc(hi, byID)
+	wg.Wait()
+	out := make([]*Score, 0, len(keys))
+	for len(lo) > 0 || len(hi) > 0 {
+		var k key
+		if len(hi) == 0 || len(lo) > 0 && byID(lo[0], hi[0]) <= 0 {
+			k, lo = lo[0], lo[1:]
+		} else {
+			k, hi = hi[0], hi[1:]
+		}
+		out = append(out, &scores[k.i])
+		if n := len(out); n > 1 && out[n-1].CustomerID == out[n-2].CustomerID {
+			return nil, fmt.Errorf("customer %s scored twice", out[n-1].CustomerID)
 		}
 	}
 	return out, nil

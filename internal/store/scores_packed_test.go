@@ -208,3 +208,14 @@ func saveAt(t *testing.T, s *store.Store, at time.Time, scores []store.Score) st
 	}
 	return run
 }
+
+// A run that scores a customer twice is refused, as the row form's primary key refused it.
+func TestScoreRunRefusesRepeatedCustomer(t *testing.T) {
+	in := packedInput(3000)
+	in[2999].CustomerID = in[5].CustomerID
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		if _, err := s.SaveScoreRun(context.Background(), "h", in); err == nil {
+			t.Fatal("a run scoring a customer twice was saved")
+		}
+	})
+}
