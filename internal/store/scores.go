@@ -4,13 +4,17 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -50,10 +54,13 @@ type Score struct {
 	CreatedAt     time.Time      `json:"created_at"` // of the run
 }
 
-// SaveScoreRun stores a run and all its scores in one transaction and returns the run. Scores
-// go through COPY on Postgres. Contributions are stored compactly — [value or null, points,
-// weight] per signal in the run's signal order — because a run of a million customers would
-// otherwise write gigabytes of repeated field names.
+// SaveScoreRun stores a run and all its scores in one transaction and returns the run. Every
+// customer's rank, score, confidence, eligibility and failed gates go into packs of a few thousand
+// (scorepack.go, table score_packs); only the scores with detail — contributions or reasons,
+// which scoring gives the top of a large base and everyone in a small one — also get a full row
+// in scores. A million rows cost seconds to write however they are sent; a few hundred packs do
+// not (issue 16). Contributions are stored compactly — [value or null, points, weight] per signal
+// in the run's signal order — because even the detailed rows would otherwise repeat field names.
 func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Score) (ScoreRun, error) {
 	run := ScoreRun{ModelHash: modelHash, Customers: len(scores)}
 	seen := map[string]bool{}
@@ -74,48 +81,20 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 		col[name] = i
 	}
 	signalsJSON, _ := json.Marshal(nonNil(run.Signals))
-	// Rows go in customer-id order: the primary key leads with the run, then the customer, so
-	// sorted input turns a million random B-tree inserts into appends.
-	// The ids sort beside their indexes: comparing through scores[i] would miss the cache on
-	// every comparison of a million-row run.
-	type key struct {
-		id string
-		i  int
+	sorted, err := byCustomerID(scores)
+	if err != nil {
+		return ScoreRun{}, fmt.Errorf("save score run: %w", err)
 	}
-	keys := make([]key, len(scores))
-	for i := range scores {
-		keys[i] = key{scores[i].CustomerID, i}
+	w := scoreWrite{run: &run, signalsJSON: string(signalsJSON), packs: buildPacks(sorted), col: col}
+	for _, sc := range sorted {
+		if len(sc.Contributions) > 0 || len(sc.Reasons) > 0 {
+			w.detailed = append(w.detailed, sc)
+		}
 	}
-	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(a.id, b.id) })
-	order := make([]int, len(keys))
-	for k, key := range keys {
-		order[k] = key.i
-	}
-	var err error
 	if s.dialect == Postgres {
-		err = s.saveScoresPostgres(ctx, &run, string(signalsJSON), scores, order, col)
+		err = s.saveScoresPostgres(ctx, &w)
 	} else {
-		err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error {
-			run.CreatedAt = now
-			if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, modelHash, string(signalsJSON), run.Customers, run.Eligible); err != nil {
-				return err
-			}
-			stmt, err := tx.PrepareContext(ctx, s.q("InsertScore"))
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
-			buf := make([]byte, 0, 512)
-			for _, i := range order {
-				sc := &scores[i]
-				buf = encodeContributions(buf[:0], sc.Contributions, col)
-				if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
-					encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
-					return fmt.Errorf("score of %s: %w", sc.CustomerID, err)
-				}
-			}
-			return nil
-		})
+		err = s.withTx(ctx, func(tx *sqlx.Tx, now time.Time) error { return s.saveScoresSQLite(ctx, tx, now, &w) })
 	}
 	if err != nil {
 		return ScoreRun{}, fmt.Errorf("save score run: %w", err)
@@ -123,11 +102,132 @@ func (s *Store) SaveScoreRun(ctx context.Context, modelHash string, scores []Sco
 	return run, nil
 }
 
-// saveScoresPostgres stores the run and its scores in one transaction, the scores through COPY
-// with rows formatted here (copyText): database/sql's per-row Exec cost more than the COPY.
-// The COPY is written here rather than in queries/ because it cannot be prepared at boot to
-// check it (a prepared COPY starts the copy).
-func (s *Store) saveScoresPostgres(ctx context.Context, run *ScoreRun, signalsJSON string, scores []Score, order []int, col map[string]int) error {
+// scoreWrite is what one run writes: the run row, its packs and its detailed rows.
+type scoreWrite struct {
+	run         *ScoreRun
+	signalsJSON string
+	packs       []scorePack
+	detailed    []*Score // in customer-id order
+	col         map[string]int
+}
+
+// scorePack is one pack of a run as stored: the first customer id it holds and its data, which
+// is set when ready is closed.
+type scorePack struct {
+	first string
+	data  []byte
+	ready chan struct{}
+}
+
+// byCustomerID returns the scores in customer-id order, or an error when an id repeats (the
+// row form's primary key refused that too). Packs and rows are written in that order: the
+// primary keys lead with the run, then the id, so sorted input makes inserts appends.
+// The sort compares 8 bytes of each id past the prefix all ids share, loaded once into the sort
+// key, and reads the ids themselves only on a tie: comparing strings scattered over a million
+// allocations missed the cache on nearly every comparison.
+func byCustomerID(scores []Score) ([]*Score, error) {
+	type key struct {
+		head uint64 // big-endian bytes [skip, skip+8) of the id, zero-padded
+		i    int
+	}
+	skip := 0
+	if len(scores) > 0 {
+		skip = len(scores[0].CustomerID)
+		for i := range scores {
+			skip = min(skip, commonPrefix(scores[0].CustomerID[:skip], scores[i].CustomerID))
+		}
+	}
+	keys := make([]key, len(scores))
+	for i := range scores {
+		var b [8]byte
+		copy(b[:], scores[i].CustomerID[skip:])
+		keys[i] = key{binary.BigEndian.Uint64(b[:]), i}
+	}
+	byID := func(a, b key) int {
+		if a.head != b.head {
+			return cmp.Compare(a.head, b.head)
+		}
+		return strings.Compare(scores[a.i].CustomerID, scores[b.i].CustomerID)
+	}
+	// The two halves sort on two cores, then merge.
+	lo, hi := keys[:len(keys)/2], keys[len(keys)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(lo, byID) })
+	slices.SortFunc(hi, byID)
+	wg.Wait()
+	out := make([]*Score, 0, len(keys))
+	for len(lo) > 0 || len(hi) > 0 {
+		var k key
+		if len(hi) == 0 || len(lo) > 0 && byID(lo[0], hi[0]) <= 0 {
+			k, lo = lo[0], lo[1:]
+		} else {
+			k, hi = hi[0], hi[1:]
+		}
+		out = append(out, &scores[k.i])
+		if n := len(out); n > 1 && out[n-1].CustomerID == out[n-2].CustomerID {
+			return nil, fmt.Errorf("customer %s scored twice", out[n-1].CustomerID)
+		}
+	}
+	return out, nil
+}
+
+// buildPacks encodes sorted scores into packs of packSize on every core, and returns them at
+// once: a pack's ready channel closes when its data is encoded, so writing the first packs
+// overlaps encoding the rest.
+func buildPacks(sorted []*Score) []scorePack {
+	packs := make([]scorePack, (len(sorted)+packSize-1)/packSize)
+	for k := range packs {
+		packs[k].first = sorted[k*packSize].CustomerID
+		packs[k].ready = make(chan struct{})
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(packs))
+	for w := range workers {
+		go func() {
+			for k := w; k < len(packs); k += workers {
+				chunk := sorted[k*packSize : min((k+1)*packSize, len(sorted))]
+				packs[k].data = encodePack(make([]byte, 0, 40*len(chunk)), chunk)
+				close(packs[k].ready)
+			}
+		}()
+	}
+	return packs
+}
+
+// saveScoresSQLite writes w in tx: the run, its packs, its detailed rows.
+func (s *Store) saveScoresSQLite(ctx context.Context, tx *sqlx.Tx, now time.Time, w *scoreWrite) error {
+	run := w.run
+	run.CreatedAt = now
+	if err := tx.GetContext(ctx, &run.ID, s.q("InsertScoreRun"), now, run.ModelHash, w.signalsJSON, run.Customers, run.Eligible); err != nil {
+		return err
+	}
+	for i := range w.packs {
+		p := &w.packs[i]
+		<-p.ready // data is set by then
+		if _, err := tx.ExecContext(ctx, s.q("InsertScorePack"), run.ID, p.first, p.data); err != nil {
+			return fmt.Errorf("score pack from %s: %w", p.first, err)
+		}
+	}
+	stmt, err := tx.PrepareContext(ctx, s.q("InsertScore"))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	buf := make([]byte, 0, 512)
+	for _, sc := range w.detailed {
+		buf = encodeContributions(buf[:0], sc.Contributions, w.col)
+		if _, err := stmt.ExecContext(ctx, run.ID, sc.CustomerID, sc.Rank, sc.Score, sc.Confidence, sc.Eligible,
+			encodeStrings(sc.FailedGates), string(buf), encodeStrings(sc.Reasons)); err != nil {
+			return fmt.Errorf("score of %s: %w", sc.CustomerID, err)
+		}
+	}
+	return nil
+}
+
+// saveScoresPostgres stores w in one transaction, the packs and the detailed rows through COPY
+// with lines formatted here (copyText): database/sql's per-row Exec cost more than the COPY.
+// The COPYs are written here rather than in queries/ because they cannot be prepared at boot to
+// check them (a prepared COPY starts the copy).
+func (s *Store) saveScoresPostgres(ctx context.Context, w *scoreWrite) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -138,18 +238,37 @@ func (s *Store) saveScoresPostgres(ctx context.Context, run *ScoreRun, signalsJS
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer tx.Rollback() // after Commit, a no-op
+	run := w.run
 	run.CreatedAt = s.Now().UTC()
-	if err := tx.QueryRowContext(ctx, s.q("InsertScoreRun"), run.CreatedAt, run.ModelHash, signalsJSON, run.Customers, run.Eligible).Scan(&run.ID); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q("InsertScoreRun"), run.CreatedAt, run.ModelHash, w.signalsJSON, run.Customers, run.Eligible).Scan(&run.ID); err != nil {
 		return err
 	}
 	runID := strconv.FormatInt(run.ID, 10)
 	k := 0
+	// bytea in COPY's text format is \\x and hex digits (the backslash escaped for COPY).
+	err = copyText(ctx, conn, "score_packs", "run_id, first_id, data", func(b []byte) ([]byte, bool) {
+		if k == len(w.packs) {
+			return b, false
+		}
+		p := &w.packs[k]
+		k++
+		<-p.ready
+		b = append(b, runID...)
+		b = append(b, '\t')
+		b = appendCopyText(b, p.first)
+		b = append(b, "\t\\\\x"...)
+		return hex.AppendEncode(b, p.data), true
+	})
+	if err != nil {
+		return fmt.Errorf("score packs: %w", err)
+	}
+	k = 0
 	err = copyText(ctx, conn, "scores", "run_id, customer_id, rank, score, confidence, eligible, failed_gates, contributions, reasons",
 		func(b []byte) ([]byte, bool) {
-			if k == len(order) {
+			if k == len(w.detailed) {
 				return b, false
 			}
-			sc := &scores[order[k]]
+			sc := w.detailed[k]
 			k++
 			b = append(b, runID...)
 			b = append(b, '\t')
@@ -167,12 +286,12 @@ func (s *Store) saveScoresPostgres(ctx context.Context, run *ScoreRun, signalsJS
 			}
 			b = appendCopyText(b, encodeStrings(sc.FailedGates))
 			b = append(b, '\t')
-			b = encodeContributions(b, sc.Contributions, col) // JSON numbers and punctuation only
+			b = encodeContributions(b, sc.Contributions, w.col) // JSON numbers and punctuation only
 			b = append(b, '\t')
 			return appendCopyText(b, encodeStrings(sc.Reasons)), true
 		})
 	if err != nil {
-		return err
+		return fmt.Errorf("detailed scores: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -307,50 +426,6 @@ func scanScore(r rowScanner) (Score, error) {
 	return sc, nil
 }
 
-// Scores returns a run's scores in rank order.
-func (s *Store) Scores(ctx context.Context, runID int64) ([]Score, error) {
-	out, err := collect(ctx, s.db, scanScore, s.q("ScoresOfRun"), runID)
-	if err != nil {
-		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
-	}
-	return out, nil
-}
-
-// ScoreHistory returns a customer's scores, newest run first, from the last limit runs.
-func (s *Store) ScoreHistory(ctx context.Context, customerID string, limit int) ([]Score, error) {
-	out, err := collect(ctx, s.db, scanScore, s.q("ScoreHistory"), customerID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read score history of %s: %w", customerID, err)
-	}
-	return out, nil
-}
-
-// ScoresBefore returns the scores of ids in the newest run created at or before t: what "last
-// week's score" means for a shortlist built at t plus a week. Customers that run did not score
-// are absent; so is everyone when no run is that old.
-func (s *Store) ScoresBefore(ctx context.Context, t time.Time, ids []string) (map[string]float64, error) {
-	out := map[string]float64{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var runID int64
-	err := s.db.GetContext(ctx, &runID, s.q("ScoreRunAtOrBefore"), t.UTC())
-	if errors.Is(err, sql.ErrNoRows) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find score run before %s: %w", t.Format(time.RFC3339), err)
-	}
-	q, args, err := s.in("ScoresOfCustomers", runID, ids)
-	if err == nil {
-		out, err = pairs[string, float64](ctx, s.db, q, args...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
-	}
-	return out, nil
-}
-
 // Retention says which score runs are kept: every run younger than Recent, and the newest run of
 // each ISO week younger than Weekly (what trends and "score last week" read).
 type Retention struct {
@@ -361,7 +436,7 @@ type Retention struct {
 // DefaultRetention keeps a week of every run and two years of weekly runs.
 var DefaultRetention = Retention{Recent: 8 * 24 * time.Hour, Weekly: 2 * 365 * 24 * time.Hour}
 
-// PruneScoreRuns deletes the score runs (and their scores) that r does not keep, never the
+// PruneScoreRuns deletes the score runs (and their scores and packs) that r does not keep, never the
 // newest run, and returns how many runs went.
 func (s *Store) PruneScoreRuns(ctx context.Context, r Retention) (int, error) {
 	type run struct {
@@ -391,7 +466,7 @@ func (s *Store) PruneScoreRuns(ctx context.Context, r Retention) (int, error) {
 	}
 	err := s.withTx(ctx, func(tx *sqlx.Tx, _ time.Time) error {
 		for chunk := range slices.Chunk(drop, 500) { // SQLite caps bound parameters
-			for _, name := range []string{"DeleteScoresOfRuns", "DeleteScoreRuns"} {
+			for _, name := range []string{"DeleteScoresOfRuns", "DeleteScorePacksOfRuns", "DeleteScoreRuns"} {
 				if err := s.execIn(ctx, tx, name, chunk); err != nil {
 					return err
 				}

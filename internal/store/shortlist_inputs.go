@@ -3,8 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 )
@@ -17,22 +15,18 @@ type Ranked struct {
 }
 
 // EligibleOfRun returns a run's eligible customers in rank order: what the weekly shortlist
-// walks, without decoding a million rows' breakdowns.
+// walks, without reading a million customers' breakdowns.
 func (s *Store) EligibleOfRun(ctx context.Context, runID int64) ([]Ranked, error) {
 	var out []Ranked
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var x Ranked
-		if err := r.Scan(&x.CustomerID, &x.Rank, &x.Score); err != nil {
-			return err
+	err := s.runScores(ctx, runID, nil, false, func(sc Score) error {
+		if sc.Eligible {
+			out = append(out, Ranked{CustomerID: sc.CustomerID, Rank: sc.Rank, Score: sc.Score})
 		}
-		out = append(out, x)
 		return nil
-	}, s.q("EligibleOfRun"), runID)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read eligible customers of run %d: %w", runID, err)
 	}
-	// Sorted here rather than by the database: no index serves rank order, and Go sorts a
-	// third of a million ints faster than Postgres sorts the rows.
 	slices.SortFunc(out, func(a, b Ranked) int { return cmp.Compare(a.Rank, b.Rank) })
 	return out, nil
 }
@@ -47,18 +41,31 @@ type GateFailures struct {
 // GateFailuresOfRun counts a run's ineligible customers by the gates they failed.
 func (s *Store) GateFailuresOfRun(ctx context.Context, runID int64) ([]GateFailures, error) {
 	var out []GateFailures
-	err := each(ctx, s.db, func(r *sql.Rows) error {
-		var raw []byte
-		var g GateFailures
-		if err := r.Scan(&raw, &g.Customers); err != nil {
-			return err
+	at := map[string]int{} // a list's stored form → its index in out
+	// A pack's customers share one slice per distinct list: key each slice once, not per customer.
+	keys := map[*string]string{}
+	err := s.runScores(ctx, runID, nil, false, func(sc Score) error {
+		if sc.Eligible {
+			return nil
 		}
-		if err := json.Unmarshal(raw, &g.Gates); err != nil {
-			return fmt.Errorf("failed gates %q: %w", raw, err)
+		var key string
+		if len(sc.FailedGates) == 0 {
+			key = "[]"
+		} else if k, ok := keys[&sc.FailedGates[0]]; ok {
+			key = k
+		} else {
+			key = encodeStrings(sc.FailedGates)
+			keys[&sc.FailedGates[0]] = key
 		}
-		out = append(out, g)
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, GateFailures{Gates: sc.FailedGates})
+		}
+		out[i].Customers++
 		return nil
-	}, s.q("GateFailuresOfRun"), runID)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("count failed gates of run %d: %w", runID, err)
 	}
@@ -69,18 +76,12 @@ func (s *Store) GateFailuresOfRun(ctx context.Context, runID int64) ([]GateFailu
 // customers the run did not score are absent.
 func (s *Store) ScoresOfRunFor(ctx context.Context, runID int64, ids []string) (map[string]Score, error) {
 	out := make(map[string]Score, len(ids))
-	for chunk := range slices.Chunk(ids, 500) {
-		q, args, err := s.in("ScoresOfRunFor", runID, chunk)
-		if err == nil {
-			err = each(ctx, s.db, func(r *sql.Rows) error {
-				sc, err := scanScore(r)
-				out[sc.CustomerID] = sc
-				return err
-			}, q, args...)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
-		}
+	err := s.runScores(ctx, runID, nonNil(ids), true, func(sc Score) error {
+		out[sc.CustomerID] = sc
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read scores of run %d: %w", runID, err)
 	}
 	return out, nil
 }

@@ -24,7 +24,8 @@ UNION ALL SELECT 'signals', COUNT(*) FROM signals
 UNION ALL SELECT 'signal_history', COUNT(*) FROM signal_history
 UNION ALL SELECT 'sync_runs', COUNT(*) FROM sync_runs
 UNION ALL SELECT 'score_runs', COUNT(*) FROM score_runs
-UNION ALL SELECT 'scores', COUNT(*) FROM scores
+-- scores: customers scored across the stored runs (most live in score_packs, not rows).
+UNION ALL SELECT 'scores', COALESCE(SUM(customers), 0) FROM score_runs
 UNION ALL SELECT 'shortlists', COUNT(*) FROM shortlists
 UNION ALL SELECT 'shortlist_entries', COUNT(*) FROM shortlist_entries
 UNION ALL SELECT 'decisions', COUNT(*) FROM decisions

@@ -1,0 +1,18 @@
+-- +goose Up
+-- Issue 16: a score run of a million customers written as a million rows of scores takes
+-- seconds, so new runs are "packed": every customer's rank, score, confidence, eligibility and
+-- failed gates go into binary packs of a few thousand customers in id order
+-- (internal/store/scorepack.go), and scores keeps full rows only for the customers the run
+-- explained (contributions, reasons). Runs stored before this migration keep their rows and
+-- packed = FALSE, and are read through the row path until pruned; new runs are all packed.
+CREATE TABLE score_packs (
+    run_id   BIGINT NOT NULL,
+    first_id TEXT NOT NULL, -- the pack's first customer id (BINARY collation: bytewise, as the store sorts ids)
+    data     BLOB NOT NULL,
+    PRIMARY KEY (run_id, first_id)
+);
+ALTER TABLE score_runs ADD COLUMN packed BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- +goose Down
+ALTER TABLE score_runs DROP COLUMN packed;
+DROP TABLE score_packs;
