@@ -2,7 +2,6 @@ package ranker
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -84,14 +83,13 @@ func BenchmarkHotRescore1M(b *testing.B) {
 					}
 				}
 				prevRank, prevScore = rank, score
-				packed := packedWrite(b, st, results, hot)
 				results = nil
 				b.ReportMetric(secs, "s/rescore")
 				b.ReportMetric(rss, "RSS-MB")
 				b.ReportMetric(float64(ms.HeapAlloc)/1e6, "heap-MB")
-				b.Logf("hot re-scoring on %s after a 1%% sync: %.3f s (%.2fx the 1 s target): refresh %s (%d customers re-read), score %s, write %s; RSS %.0f MB (peak %.0f), heap %.0f MB; rank changed for %d customers, score by >= 0.005 for %d; the same run packed into one value writes in %s",
+				b.Logf("hot re-scoring on %s after a 1%% sync: %.3f s (%.2fx the 1 s target): refresh %s (%d customers re-read), score %s, write %s; RSS %.0f MB (peak %.0f), heap %.0f MB; rank changed for %d customers, score by >= 0.005 for %d",
 					e.Name, secs, secs/1, tm.Refresh.Round(time.Millisecond), tm.Reread, tm.Score.Round(time.Millisecond),
-					tm.Write.Round(time.Millisecond), rss, peak, float64(ms.HeapAlloc)/1e6, moved, rescored, packed.Round(time.Millisecond))
+					tm.Write.Round(time.Millisecond), rss, peak, float64(ms.HeapAlloc)/1e6, moved, rescored)
 				fig := benchtable.Figure{Name: "hot-rescore-1m/" + e.Name, Figure: secs, Unit: "s",
 					Note: fmt.Sprintf("refresh %.2fs score %.2fs write %.2fs", tm.Refresh.Seconds(), tm.Score.Seconds(), tm.Write.Seconds())}
 				compute := benchtable.Figure{Name: "hot-rescore-1m-compute/" + e.Name, Figure: (tm.Refresh + tm.Score).Seconds(), Unit: "s",
@@ -147,38 +145,6 @@ func ranksByRow(h *Hot, results []scoring.Result) ([]int, []float64) {
 		rank[i], score[i] = r.Rank, r.Score
 	}
 	return rank, score
-}
-
-// packedWrite stores results the way a packed run would (one value per run: per table row a
-// float32 score, a uint32 rank, a uint16 confidence and a flags byte; 11 MB for a million)
-// into a scratch table, and returns how long that took: the yardstick for storing a hot run
-// in well under a second.
-func packedWrite(b *testing.B, st *store.Store, results []scoring.Result, h *Hot) time.Duration {
-	b.Helper()
-	ctx := context.Background()
-	t := time.Now()
-	buf := make([]byte, 11*len(h.Table().IDs))
-	for _, r := range results {
-		o := buf[11*hotRow(h, r.ID):]
-		binary.LittleEndian.PutUint32(o, math.Float32bits(float32(r.Score)))
-		binary.LittleEndian.PutUint32(o[4:], uint32(r.Rank))
-		binary.LittleEndian.PutUint16(o[8:], uint16(r.Confidence*65535))
-		if r.Eligible {
-			o[10] = 1
-		}
-	}
-	ddl := `CREATE TABLE IF NOT EXISTS bench_packed_runs (data BLOB NOT NULL)`
-	if st.Dialect() == store.Postgres {
-		ddl = `CREATE TABLE IF NOT EXISTS bench_packed_runs (data BYTEA NOT NULL); ALTER TABLE bench_packed_runs ALTER COLUMN data SET STORAGE EXTERNAL`
-	}
-	if _, err := st.DB().ExecContext(ctx, ddl); err != nil {
-		b.Fatal(err)
-	}
-	q := st.DB().Rebind(`INSERT INTO bench_packed_runs (data) VALUES (?)`)
-	if _, err := st.DB().ExecContext(ctx, q, buf); err != nil {
-		b.Fatal(err)
-	}
-	return time.Since(t)
 }
 
 func hotRow(h *Hot, id string) int {
