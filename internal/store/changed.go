@@ -72,9 +72,9 @@ type CustomerInputs struct {
 	Latest func(id, source string, vals []LatestValue) error
 }
 
-// changedChunk bounds the ids bound per statement on SQLite (it caps bound parameters);
-// Postgres takes them all as one array.
-const changedChunk = 900
+// inChunk bounds the ids bound per statement on SQLite (it caps bound parameters); Postgres
+// takes them all as one array (see eachIn).
+const inChunk = 900
 
 // ScanInputsOf streams the model inputs of the customers in ids (any order, unknown ids
 // ignored) — the same rows LoadTable reads for everyone — chunk by chunk: for each chunk the
@@ -88,7 +88,7 @@ func (s *Store) ScanInputsOf(ctx context.Context, ids []string, fn CustomerInput
 		dec    latestDecoder
 		vals   []LatestValue
 	)
-	size := changedChunk
+	size := inChunk
 	if s.dialect == Postgres {
 		size = max(len(sorted), 1)
 	}
@@ -151,18 +151,27 @@ func (s *Store) latestOf(ctx context.Context, ids []string, dec *latestDecoder, 
 	})
 }
 
-// eachIn runs a named query whose one IN (?) list is ids and hands each row to fn. On Postgres
-// the list is one array parameter (= ANY): one statement for any number of ids.
-func (s *Store) eachIn(ctx context.Context, name string, ids []string, fn func(*sql.Rows) error) error {
-	raw := s.query(name).Raw
-	var arg any = ids
+// eachIn runs a named query whose last IN (?) list is ids, after the lead arguments, and hands
+// each row to fn. On Postgres the list is one array parameter (= ANY): one statement for any
+// number of ids; on SQLite, inChunk ids per statement.
+func (s *Store) eachIn(ctx context.Context, name string, ids []string, fn func(*sql.Rows) error, lead ...any) error {
+	raw, size := s.query(name).Raw, inChunk
 	if s.dialect == Postgres {
 		i := strings.LastIndex(raw, "IN (?)")
-		raw, arg = raw[:i]+"= ANY(?)"+raw[i+len("IN (?)"):], pq.Array(ids)
+		raw, size = raw[:i]+"= ANY(?)"+raw[i+len("IN (?)"):], max(len(ids), 1)
 	}
-	q, args, err := s.expand(raw, arg)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	for chunk := range slices.Chunk(ids, size) {
+		var list any = chunk
+		if s.dialect == Postgres {
+			list = pq.Array(chunk)
+		}
+		q, args, err := s.expand(raw, append(slices.Clip(lead), list)...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := each(ctx, s.db, fn, q, args...); err != nil {
+			return err
+		}
 	}
-	return each(ctx, s.db, fn, q, args...)
+	return nil
 }

@@ -94,21 +94,7 @@ func (s *Store) scoreRows(ctx context.Context, runID int64, ids []string, fn fun
 	if ids == nil {
 		return each(ctx, s.db, scan, s.q("ScoresOfRun"), runID)
 	}
-	return s.eachOfRunIn(ctx, "ScoresOfRunFor", runID, ids, scan)
-}
-
-// eachOfRunIn runs the named query (run, list) for each few hundred of list and calls fn per row.
-func (s *Store) eachOfRunIn(ctx context.Context, name string, runID int64, list []string, fn func(*sql.Rows) error) error {
-	for chunk := range slices.Chunk(list, 500) { // SQLite caps bound parameters
-		q, args, err := s.in(name, runID, chunk)
-		if err == nil {
-			err = each(ctx, s.db, fn, q, args...)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.eachIn(ctx, "ScoresOfRunFor", ids, scan, runID)
 }
 
 // eachPack calls fn with the data of each pack of run runID that can hold one of ids (all of
@@ -139,7 +125,7 @@ func (s *Store) eachPack(ctx context.Context, runID int64, ids []string, fn func
 	for k := range need {
 		keys = append(keys, k)
 	}
-	return s.eachOfRunIn(ctx, "ScorePacksAt", runID, keys, scan)
+	return s.eachIn(ctx, "ScorePacksAt", keys, scan, runID)
 }
 
 // Scores returns a run's scores in rank order.
